@@ -1,0 +1,73 @@
+# Everything a fresh clone needs: `make demo` and `make test` create the venv, build and install.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BUILD := build
+SOURCES := $(shell find cpp python -type f \( -name '*.hpp' -o -name '*.cpp' -o -name '*.py' -o -name '*.pyi' -o -name CMakeLists.txt \)) CMakeLists.txt pyproject.toml
+
+.PHONY: demo test test-cpp test-python test-sanitize lint bench fixtures install clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# The package, built for this machine, with what the tests need.
+$(VENV)/.installed: $(VENV)/bin/python $(SOURCES)
+	$(PY) -m pip install --quiet ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(PY) benchmarks/demo_linear_regression.py
+
+test: test-cpp test-python
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check python tests benchmarks tools
+
+test-python: $(VENV)/.installed lint
+	$(PY) -m pytest -q tests --doctest-modules python/gradkit \
+	  $$($(PY) -c "import gradkit, os; print(os.path.dirname(gradkit.__file__))")
+
+# GoogleTest comes from Debian's libgtest-dev; where apt cannot install it the C++ tests are skipped.
+GTEST_READY := $(shell test -f /usr/include/gtest/gtest.h && echo yes)
+ensure-gtest:
+	@if [ ! -f /usr/include/gtest/gtest.h ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgtest-dev >/dev/null) \
+	      || echo "apt-get could not install libgtest-dev"; \
+	  fi; \
+	fi
+
+CMAKE_PREFIX := $$($(PY) -c "import os, sys; print(next((os.path.join(p, 'cmeel.prefix') for p in sys.path if os.path.isdir(os.path.join(p, 'cmeel.prefix'))), ''))")
+
+define run_cpp_tests
+	@if [ -f /usr/include/gtest/gtest.h ]; then \
+	  cmake -S . -B $(BUILD)/$(1) -DGRADKIT_BUILD_PYTHON=OFF -DGRADKIT_BUILD_TESTS=ON $(2) \
+	    -DCMAKE_PREFIX_PATH="$(CMAKE_PREFIX)" -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null && \
+	  cmake --build $(BUILD)/$(1) -j2 && \
+	  ctest --test-dir $(BUILD)/$(1) --output-on-failure; \
+	else \
+	  echo "SKIPPED C++ tests: GoogleTest (Debian's libgtest-dev) is not installed and apt-get could not install it"; \
+	fi
+endef
+
+test-cpp: $(VENV)/.installed ensure-gtest
+	$(call run_cpp_tests,cpp-tests,-DCMAKE_BUILD_TYPE=Release)
+
+# The same C++ tests under AddressSanitizer and UBSan.
+test-sanitize: $(VENV)/.installed ensure-gtest
+	$(call run_cpp_tests,cpp-tests-asan,-DCMAKE_BUILD_TYPE=Debug -DGRADKIT_SANITIZE=ON)
+
+bench: $(VENV)/.installed
+	$(PY) -m pip install --quiet scikit-learn
+	$(PY) benchmarks/optimizer_step.py
+
+# Regenerates tests/fixtures from torch (needs torch; not part of `make test`).
+fixtures: $(VENV)/.installed
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) tools/make_optim_fixtures.py
+
+clean:
+	rm -rf $(BUILD) $(VENV)

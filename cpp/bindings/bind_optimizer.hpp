@@ -1,0 +1,246 @@
+// One pybind11 class per (algorithm, dtype): a param group of the core, addressed from Python.
+// Only conversion lives here; the algorithms and their checks are in cpp/include/gradkit/optim.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "arrays.hpp"
+#include "gradkit/optim/param_group.hpp"
+
+namespace gradkit::bindings {
+
+namespace py = pybind11;
+
+// Hyperparameters <-> the param group's dict, by torch's key names.
+struct HyperToDict {
+    py::dict& d;
+    template <class F>
+    void operator()(const char* key, F& field) { d[key] = py::cast(field); }
+};
+struct HyperFromDict {
+    const py::dict& d;
+    template <class F>
+    void operator()(const char* key, F& field) {
+        if (!d.contains(key)) return;
+        try {
+            field = d[key].template cast<F>();
+        } catch (const py::cast_error&) {
+            throw py::type_error(std::string("param group '") + key + "': cannot use " +
+                                 std::string(py::repr(d[key])) + " here");
+        }
+    }
+};
+
+template <class Algo>
+typename Algo::Hyper hyper_from_dict(const py::dict& d) {
+    typename Algo::Hyper h;
+    h.visit(HyperFromDict{d});
+    Algo::validate(h);
+    return h;
+}
+
+template <class Algo>
+py::dict hyper_to_dict(typename Algo::Hyper h) {
+    py::dict d;
+    h.visit(HyperToDict{d});
+    return d;
+}
+
+// Per-parameter state <-> a dict of floats and arrays shaped like the parameter (always copies).
+template <typename T>
+struct StateToDict {
+    py::dict& d;
+    const py::array& param;
+    void operator()(const char* key, double& x) { d[key] = x; }
+    void operator()(const char* key, std::vector<T>& buf) {
+        if (buf.empty()) return;  // torch has no such key (e.g. a buffer created lazily)
+        py::array_t<T> a(std::vector<py::ssize_t>(param.shape(), param.shape() + param.ndim()));
+        std::copy(buf.begin(), buf.end(), a.mutable_data());
+        d[key] = a;
+    }
+};
+
+template <typename T>
+struct StateFromDict {
+    const py::dict& d;
+    const py::array& param;
+    std::size_t index;
+    const std::vector<std::string>* allowed_empty;  // buffers a fresh state may lack
+    std::vector<std::string> seen;
+
+    std::string where(const char* key) const {
+        return "state[" + std::to_string(index) + "]['" + key + "']";
+    }
+    void operator()(const char* key, double& x) {
+        seen.emplace_back(key);
+        if (!d.contains(key)) throw py::value_error("state[" + std::to_string(index) + "] lacks '" + key + "'");
+        x = d[key].template cast<double>();
+    }
+    void operator()(const char* key, std::vector<T>& buf) {
+        seen.emplace_back(key);
+        if (!d.contains(key) || d[key].is_none()) {
+            if (std::find(allowed_empty->begin(), allowed_empty->end(), key) == allowed_empty->end())
+                throw py::value_error("state[" + std::to_string(index) + "] lacks '" + key + "'");
+            buf.clear();
+            return;
+        }
+        auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(d[key]);
+        if (!a) throw py::type_error(where(key) + ": expected an array, got " + describe(d[key]));
+        bool same = a.ndim() == param.ndim() && std::equal(param.shape(), param.shape() + param.ndim(), a.shape());
+        if (!same)
+            throw py::value_error(where(key) + ": expected shape " + std::string(py::repr(param.attr("shape"))) +
+                                  " like the parameter, got " + std::string(py::repr(a.attr("shape"))));
+        buf.assign(a.data(), a.data() + a.size());
+    }
+};
+
+// Names of the buffers that Algo::init leaves empty: those may be absent from a loaded state.
+template <class Algo, typename T>
+std::vector<std::string> lazily_created_buffers(const typename Algo::Hyper& h) {
+    typename Algo::template State<T> s;
+    T dummy{};
+    Algo::init(h, s, &dummy, 1);
+    std::vector<std::string> names;
+    struct {
+        std::vector<std::string>& names;
+        void operator()(const char*, double&) {}
+        void operator()(const char* key, std::vector<T>& b) { if (b.empty()) names.emplace_back(key); }
+    } v{names};
+    s.visit(v);
+    return names;
+}
+
+template <class Algo, typename T>
+class PyParamGroup {
+public:
+    using Group = optim::ParamGroup<Algo, T>;
+    using State = typename Algo::template State<T>;
+
+    explicit PyParamGroup(const py::dict& hyper) : group_(hyper_from_dict<Algo>(hyper)) {}
+
+    // All arrays are checked before any is added. `start` is the index of the first in the optimizer.
+    void add_params(const py::list& params, std::size_t start) {
+        std::vector<optim::ArrayRef<T>> refs;
+        for (std::size_t i = 0; i < params.size(); ++i) refs.push_back(param_ref<T>(params[i], "params", start + i));
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            group_.add_param(refs[i]);
+            arrays_.push_back(py::reinterpret_borrow<py::array>(params[i]));
+        }
+    }
+
+    void set_hyper(const py::dict& d) {
+        typename Algo::Hyper h = group_.hyper();
+        h.visit(HyperFromDict{d});
+        group_.set_hyper(h);
+    }
+    py::dict get_hyper() const { return hyper_to_dict<Algo>(group_.hyper()); }
+
+    // Checks grads[start : start + size] against the parameters; raises on the first mismatch.
+    const T* const* check(const py::list& grads, std::size_t start) {
+        if (start + arrays_.size() > grads.size())
+            throw py::value_error("expected " + std::to_string(start + arrays_.size()) + " or more gradients, got " +
+                                  std::to_string(grads.size()));
+        ptrs_.resize(arrays_.size());
+        for (std::size_t i = 0; i < arrays_.size(); ++i)
+            ptrs_[i] = grad_ptr<T>(PyList_GET_ITEM(grads.ptr(), static_cast<py::ssize_t>(start + i)), arrays_[i], start + i);
+        return ptrs_.data();
+    }
+
+    void step(const py::list& grads, std::size_t start) {
+        const T* const* g = check(grads, start);
+        py::gil_scoped_release release;
+        group_.step(g);
+    }
+
+    py::list get_state() const {
+        py::list out;
+        for (std::size_t i = 0; i < arrays_.size(); ++i) {
+            const auto& s = group_.states()[i];
+            if (!s) {
+                out.append(py::none());
+                continue;
+            }
+            py::dict d;
+            State copy = *s;
+            copy.visit(StateToDict<T>{d, arrays_[i]});
+            out.append(d);
+        }
+        return out;
+    }
+
+    // Converts and checks every entry first; the group changes only if all fit.
+    std::vector<std::optional<State>> convert_state(const py::list& states, std::size_t start) const {
+        if (states.size() != arrays_.size())
+            throw py::value_error("expected state for " + std::to_string(arrays_.size()) + " parameters, got " +
+                                  std::to_string(states.size()));
+        const auto allowed_empty = lazily_created_buffers<Algo, T>(group_.hyper());
+        std::vector<std::optional<State>> out(arrays_.size());
+        for (std::size_t i = 0; i < arrays_.size(); ++i) {
+            py::handle item = states[i];
+            if (item.is_none()) continue;
+            if (!py::isinstance<py::dict>(item))
+                throw py::type_error("state[" + std::to_string(start + i) + "]: expected a dict, got " + describe(item));
+            auto d = py::reinterpret_borrow<py::dict>(item);
+            StateFromDict<T> v{d, arrays_[i], start + i, &allowed_empty, {}};
+            out[i].emplace();
+            out[i]->visit(v);
+            for (auto kv : d) {
+                const std::string key = py::str(kv.first);
+                if (std::find(v.seen.begin(), v.seen.end(), key) == v.seen.end())
+                    throw py::value_error("state[" + std::to_string(start + i) + "] has '" + key + "', which " +
+                                          Algo::name + " does not keep: is this another optimizer's state?");
+            }
+        }
+        return out;
+    }
+    void check_state(const py::list& states, std::size_t start) const { convert_state(states, start); }
+    void set_state(const py::list& states, std::size_t start) {
+        auto converted = convert_state(states, start);
+        group_.states() = std::move(converted);
+    }
+
+    std::size_t size() const { return arrays_.size(); }
+    Group& core() { return group_; }
+
+private:
+    Group group_;
+    std::vector<py::array> arrays_;
+    std::vector<const T*> ptrs_;
+};
+
+template <class Algo, typename T>
+void bind_group(py::module_& m, const std::string& name) {
+    using G = PyParamGroup<Algo, T>;
+    py::class_<G>(m, name.c_str())
+        .def(py::init<const py::dict&>(), py::arg("hyper"))
+        .def("add_params", &G::add_params, py::arg("params"), py::arg("start"))
+        .def("set_hyper", &G::set_hyper)
+        .def("get_hyper", &G::get_hyper)
+        .def("check", [](G& g, const py::list& grads, std::size_t start) { g.check(grads, start); })
+        .def("step", &G::step, py::arg("grads"), py::arg("start"))
+        .def("get_state", &G::get_state)
+        .def("check_state", &G::check_state)
+        .def("set_state", &G::set_state)
+        .def_property_readonly("size", &G::size);
+}
+
+// Registers <Name>_float32, <Name>_float64 and <Name>_check_hyper(dict) -> dict of validated values.
+template <class Algo>
+void bind_algorithm(py::module_& m) {
+    const std::string name = Algo::name;
+    bind_group<Algo, float>(m, name + "_float32");
+    bind_group<Algo, double>(m, name + "_float64");
+    m.def((name + "_check_hyper").c_str(), [](const py::dict& d) { return hyper_to_dict<Algo>(hyper_from_dict<Algo>(d)); },
+          "Validates hyperparameters with torch's conditions; returns them as the core holds them.");
+}
+
+}  // namespace gradkit::bindings

@@ -1,0 +1,17 @@
+// The extension module gradkit._core. Each binding file registers one area.
+#include <pybind11/pybind11.h>
+
+namespace py = pybind11;
+
+namespace gradkit::bindings {
+void register_optimizers(py::module_& m);
+void register_clip_grad(py::module_& m);
+void register_threads(py::module_& m);
+}  // namespace gradkit::bindings
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "gradkit's C++ core: optimizers that update NumPy arrays in place";
+    gradkit::bindings::register_threads(m);
+    gradkit::bindings::register_optimizers(m);
+    gradkit::bindings::register_clip_grad(m);
+}

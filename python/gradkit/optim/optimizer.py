@@ -1,0 +1,190 @@
+"""The base class of every gradkit optimizer: torch.optim.Optimizer's interface over NumPy arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ClassVar, Union
+
+import numpy as np
+
+from .. import _core
+
+Params = Union[Iterable[np.ndarray], Iterable[dict[str, Any]]]
+Grads = Sequence[Union[np.ndarray, None]]
+Closure = Callable[[], "tuple[float, Grads]"]
+
+
+def _dtype_suffix(first: object) -> str:
+    if isinstance(first, np.ndarray) and first.dtype == np.float32:
+        return "float32"
+    return "float64"  # the core then names what was given if it is not float64 either
+
+
+class Optimizer:
+    """Base class: param groups, ``step``, ``state_dict`` and ``load_state_dict`` as in torch.
+
+    Subclasses name their C++ algorithm in ``_algorithm`` and pass their hyperparameters as
+    ``defaults``. The arithmetic is all in the C++ core (``gradkit._core``); this class checks
+    arguments, holds the param-group dicts and hands each step to the core, which updates the
+    caller's arrays in place.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gradkit.optim import SGD
+    >>> w = np.array([1.0, 2.0])
+    >>> opt = SGD([w], lr=0.5)
+    >>> opt.step([w.copy()])          # gradient of 0.5 * ||w||^2
+    >>> w
+    array([0.5, 1. ])
+    >>> opt.param_groups[0]["lr"] = 0.1
+    """
+
+    _algorithm: ClassVar[str]
+
+    def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
+        getattr(_core, f"{self._algorithm}_check_hyper")(defaults)
+        if isinstance(params, np.ndarray) or isinstance(params, dict):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of arrays or dicts, "
+                f"but got {type(params).__name__}; wrap a single array in a list: [w]"
+            )
+        self.defaults: dict[str, Any] = dict(defaults)
+        self.param_groups: list[dict[str, Any]] = []
+        self._cores: list[Any] = []
+        self._n_params = 0
+        groups = list(params)
+        if len(groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own hyperparameters (defaults fill the rest).
+
+        Parameters
+        ----------
+        param_group : dict
+            ``{"params": [arrays...], "lr": ..., ...}``; every array must be writeable,
+            C-contiguous, and of one dtype, float32 or float64.
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ValueError("param_group has no 'params'")
+        params = param_group["params"]
+        params = [params] if isinstance(params, np.ndarray) else list(params)
+        if not params:
+            raise ValueError("optimizer got an empty parameter list")
+        seen = {id(p) for group in self.param_groups for p in group["params"]}
+        if len({id(p) for p in params}) != len(params) or seen.intersection(map(id, params)):
+            raise ValueError("some parameters appear more than once (in this or another parameter group)")
+        group = {**self.defaults, **{k: v for k, v in param_group.items() if k != "params"}}
+        core = getattr(_core, f"{self._algorithm}_{_dtype_suffix(params[0])}")(group)
+        core.add_params(params, self._n_params)
+        group["params"] = params
+        self.param_groups.append(group)
+        self._cores.append(core)
+        self._n_params += len(params)
+
+    def step(self, grads: Grads | Closure) -> float | None:
+        """Update every parameter in place from its gradient.
+
+        Parameters
+        ----------
+        grads : list of ndarray or None, or callable
+            One gradient per parameter, in param-group order, each with its parameter's dtype
+            and shape; ``None`` skips that parameter. A callable is a closure returning
+            ``(loss, grads)``; its loss is returned.
+        """
+        loss = None
+        if callable(grads):
+            loss, grads = grads()
+        if type(grads) is not list:
+            if isinstance(grads, np.ndarray):
+                raise TypeError("grads: expected a list of arrays, one per parameter, got an ndarray")
+            grads = list(grads)
+        if len(grads) != self._n_params:
+            raise ValueError(
+                f"grads: expected {self._n_params} arrays, one per parameter in param-group order, "
+                f"got {len(grads)}"
+            )
+        cores = self._cores
+        if len(cores) == 1:
+            cores[0].set_hyper(self.param_groups[0])
+            cores[0].step(grads, 0)
+            return loss
+        # Several groups: check every gradient and hyperparameter before any array changes.
+        start = 0
+        for group, core in zip(self.param_groups, cores):
+            core.set_hyper(group)
+            core.check(grads, start)
+            start += core.size
+        start = 0
+        for core in cores:
+            core.step(grads, start)
+            start += core.size
+        return loss
+
+    def state_dict(self) -> dict[str, Any]:
+        """A snapshot: ``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``.
+
+        Arrays in it are copies; loading it into an optimizer over the same parameters
+        continues bit for bit.
+        """
+        state: dict[int, dict[str, Any]] = {}
+        groups = []
+        start = 0
+        for group, core in zip(self.param_groups, self._cores):
+            for i, s in enumerate(core.get_state()):
+                if s is not None:
+                    state[start + i] = s
+            saved = {k: v for k, v in group.items() if k != "params"}
+            saved["params"] = list(range(start, start + core.size))
+            groups.append(saved)
+            start += core.size
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a :meth:`state_dict`; one that does not fit is refused and changes nothing."""
+        if not isinstance(state_dict, dict) or "param_groups" not in state_dict:
+            raise ValueError("expected a dict with 'state' and 'param_groups', as state_dict() returns")
+        saved_groups = state_dict["param_groups"]
+        saved_state = state_dict.get("state", {})
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        plans = []
+        start = 0
+        for saved, group, core in zip(saved_groups, self.param_groups, self._cores):
+            if len(saved.get("params", ())) != core.size:
+                raise ValueError(
+                    "loaded state dict contains a parameter group that doesn't match the size of "
+                    "optimizer's group"
+                )
+            missing = [k for k in self.defaults if k not in saved]
+            if missing:
+                raise ValueError(
+                    f"loaded state dict is not {type(self).__name__}'s: its groups lack {missing}"
+                )
+            new_group = {k: v for k, v in saved.items() if k != "params"}
+            new_group["params"] = group["params"]
+            getattr(_core, f"{self._algorithm}_check_hyper")(new_group)
+            states = [saved_state.get(i) for i in saved["params"]]
+            core.check_state(states, start)
+            plans.append((new_group, states, start))
+            start += core.size
+        for i, (new_group, states, begin) in enumerate(plans):
+            self._cores[i].set_state(states, begin)
+            self._cores[i].set_hyper(new_group)
+            self.param_groups[i] = new_group
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(k for k in group if k != "params"):
+                lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)

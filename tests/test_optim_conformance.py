@@ -1,0 +1,48 @@
+"""gradkit.optim against torch.optim: trajectories recorded by tools/make_optim_fixtures.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import gradkit.optim
+import numpy as np
+import pytest
+from optim_field import gradient, initial_params
+
+FIXTURES = Path(__file__).parent / "fixtures" / "optim"
+TOLERANCE = {"float64": dict(rtol=1e-7, atol=1e-10), "float32": dict(rtol=1e-4, atol=1e-6)}
+
+
+def _runs():
+    for path in sorted(FIXTURES.glob("*.npz")):
+        with np.load(path) as data:
+            for run in json.loads(str(data["meta"])):
+                if "closure" not in run:
+                    yield pytest.param(path.stem, run, id=f"{path.stem}-{run['key']}-{run['dtype']}")
+
+
+def _trajectories(name: str, key: str) -> list[np.ndarray]:
+    with np.load(FIXTURES / f"{name}.npz") as data:
+        return [data[k] for k in sorted(data.files, key=lambda s: (len(s), s)) if k.startswith(f"{key}_traj")]
+
+
+@pytest.mark.parametrize(("name", "run"), list(_runs()))
+def test_trajectory_matches_torch(name: str, run: dict) -> None:
+    dtype = run["dtype"]
+    init = initial_params(run["groups"], dtype)
+    group_kwargs = run.get("group_kwargs", [{}] * len(init))
+    groups = [{"params": ps, **gk} for ps, gk in zip(init, group_kwargs)]
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in run["kwargs"].items()}
+    opt = getattr(gradkit.optim, name)(groups, **kwargs)
+    flat = [p for ps in init for p in ps]
+    expected = _trajectories(name, run["key"])
+    change = run.get("lr_change")
+    for step in range(expected[0].shape[0]):
+        if change and step == change[0]:
+            opt.param_groups[change[1]]["lr"] = change[2]
+        opt.step([gradient(p, k) for k, p in enumerate(flat)])
+        for k, p in enumerate(flat):
+            np.testing.assert_allclose(
+                p, expected[k][step], **TOLERANCE[dtype], err_msg=f"param {k} after step {step + 1}"
+            )

@@ -1,0 +1,97 @@
+"""Writes tests/fixtures/optim/<Name>.npz: torch.optim trajectories the tests compare against.
+
+Needs torch (``make fixtures`` installs torch==2.13.0 into the venv); ``make test`` does not run it.
+Each case: an optimizer, its arguments, a dtype, param groups, and the parameters after every step
+of a run on the gradient field in tests/optim_field.py. Some cases change a group's lr mid-run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from optim_field import gradient, initial_params  # noqa: E402
+
+OUT = ROOT / "tests" / "fixtures" / "optim"
+STEPS = 120
+
+# name -> list of (kwargs, options). options: groups (sizes per group), group_kwargs (per group),
+# lr_change (step, group, new lr), dtypes.
+ONE = {"groups": [[5, 3]]}
+TWO = {"groups": [[4], [3, 2]], "group_kwargs": [{}, {"lr": 0.02}]}
+CASES: dict[str, list[tuple[dict, dict]]] = {
+    "SGD": [
+        ({"lr": 0.05}, ONE),
+        ({"lr": 0.05, "momentum": 0.9}, ONE),
+        ({"lr": 0.03, "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.01}, ONE),
+        ({"lr": 0.03, "momentum": 0.8, "nesterov": True, "weight_decay": 0.05}, TWO),
+        ({"lr": 0.01, "momentum": 0.5, "maximize": True}, {**ONE, "lr_change": (60, 0, 0.002)}),
+    ],
+    "Adam": [
+        ({"lr": 0.05}, ONE),
+        ({"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1}, ONE),
+        ({"lr": 0.05, "amsgrad": True}, TWO),
+        ({"lr": 0.01, "maximize": True, "weight_decay": 0.01}, {**ONE, "lr_change": (50, 0, 0.03)}),
+        ({"lr": 0.02, "decoupled_weight_decay": True, "weight_decay": 0.1}, ONE),
+    ],
+    "AdamW": [
+        ({"lr": 0.05}, ONE),
+        ({"lr": 0.02, "weight_decay": 0.3, "amsgrad": True}, TWO),
+        (
+            {"lr": 0.02, "betas": (0.5, 0.9), "eps": 1e-3, "maximize": True},
+            {**ONE, "lr_change": (70, 0, 0.005)},
+        ),
+    ],
+}
+
+
+def run_case(name: str, kwargs: dict, options: dict, dtype: str) -> dict:
+    sizes = options["groups"]
+    init = initial_params(sizes, dtype)
+    tparams = [[torch.tensor(a.copy()) for a in group] for group in init]
+    group_kwargs = options.get("group_kwargs", [{}] * len(sizes))
+    groups = [{"params": ps, **gk} for ps, gk in zip(tparams, group_kwargs)]
+    opt = getattr(torch.optim, name)(groups, **kwargs)
+    flat = [p for ps in tparams for p in ps]
+    traj = [[] for _ in flat]
+    change = options.get("lr_change")
+    for step in range(STEPS):
+        if change and step == change[0]:
+            opt.param_groups[change[1]]["lr"] = change[2]
+        for k, p in enumerate(flat):
+            p.grad = torch.from_numpy(gradient(p.detach().numpy().copy(), k))
+        opt.step()
+        for k, p in enumerate(flat):
+            traj[k].append(p.detach().numpy().copy())
+    return {"init": [a for g in init for a in g], "traj": [np.stack(t) for t in traj]}
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    only = set(sys.argv[1:])
+    for name, cases in CASES.items():
+        if only and name not in only:
+            continue
+        arrays: dict[str, np.ndarray] = {}
+        meta = []
+        for i, (kwargs, options) in enumerate(cases):
+            for dtype in options.get("dtypes", ["float64", "float32"]):
+                key = f"c{len(meta)}"
+                result = run_case(name, kwargs, options, dtype)
+                for k, a in enumerate(result["traj"]):
+                    arrays[f"{key}_traj{k}"] = a
+                meta.append({"key": key, "case": i, "kwargs": kwargs, "dtype": dtype, **options})
+        arrays["meta"] = np.array(json.dumps(meta))
+        np.savez_compressed(OUT / f"{name}.npz", **arrays)
+        print(f"{name}: {len(meta)} runs of {STEPS} steps")
+
+
+if __name__ == "__main__":
+    torch.set_default_dtype(torch.float64)
+    main()

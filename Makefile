@@ -19,12 +19,12 @@ $(VENV)/.installed: $(VENV)/bin/python $(SOURCES)
 install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(PY) benchmarks/demo_linear_regression.py
+	$(PY) benchmarks/linear_regression_demo.py
 
 test: test-cpp test-python
 
 lint: $(VENV)/.installed
-	$(PY) -m ruff check python tests benchmarks tools
+	$(PY) -m ruff check python tests benchmarks tools && $(PY) -m ruff format --check python tests benchmarks tools
 
 test-python: $(VENV)/.installed lint
 	$(PY) -m pytest -q tests --doctest-modules python/gradkit \

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import gradkit.optim
 import numpy as np
 import pytest
+
+import gradkit.optim
+
 from optim_field import gradient, initial_params
 
 FIXTURES = Path(__file__).parent / "fixtures" / "optim"

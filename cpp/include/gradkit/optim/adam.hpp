@@ -64,50 +64,63 @@ struct Adam {
         if (h.amsgrad) s.max_exp_avg_sq.assign(n, T(0));
     }
 
+    // Per-step constants, computed once in double and cast to the array's type.
+    template <typename T>
+    struct Coefficients {
+        T decay;         // decoupled decay: p *= 1 - lr*wd (1 otherwise)
+        T wd;            // coupled decay: g += wd*p (0 otherwise)
+        T sign;          // -1 when maximizing
+        T one_minus_b1;  // m lerps toward g by 1 - beta1
+        T b2, one_minus_b2;
+        T step_size;     // lr / (1 - beta1^t)
+        T bc2_sqrt;      // sqrt(1 - beta2^t): v is bias-corrected before eps is added, as in torch
+        T eps;
+    };
+
+    // One fused pass over [b, e). A free function with __restrict pointers, so that it vectorises.
+    template <typename T, bool Amsgrad>
+    static void kernel(const Coefficients<T>& c, T* __restrict p, const T* __restrict g, T* __restrict m,
+                       T* __restrict v, T* __restrict vmax, std::size_t b, std::size_t e) {
+        const Coefficients<T> k = c;
+        for (std::size_t i = b; i < e; ++i) {
+            const T pi = p[i] * k.decay;
+            const T gi = k.sign * g[i] + k.wd * pi;
+            const T mi = m[i] + k.one_minus_b1 * (gi - m[i]);
+            const T vi = v[i] * k.b2 + k.one_minus_b2 * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            T denom_v = vi;
+            if constexpr (Amsgrad) {
+                denom_v = vmax[i] < vi ? vi : vmax[i];
+                vmax[i] = denom_v;
+            }
+            p[i] = pi - k.step_size * mi / (std::sqrt(denom_v) / k.bc2_sqrt + k.eps);
+        }
+    }
+
     template <typename T>
     static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n) {
         s.step += 1;
         const double beta1 = h.betas[0], beta2 = h.betas[1];
-        const double bias_correction1 = 1 - std::pow(beta1, s.step);
-        const double bias_correction2 = 1 - std::pow(beta2, s.step);
-        const T step_size = static_cast<T>(h.lr / bias_correction1);
-        const T bc2_sqrt = static_cast<T>(std::sqrt(bias_correction2));
-        const T b1 = static_cast<T>(1 - beta1), b2 = static_cast<T>(beta2), one_minus_b2 = static_cast<T>(1 - beta2);
-        const T eps = static_cast<T>(h.eps);
-        const T sign = h.maximize ? T(-1) : T(1);
         const bool decoupled = h.decoupled_weight_decay;
-        // Coupled decay adds wd*p to the gradient; decoupled decay scales p by (1 - lr*wd) first.
-        const T wd = decoupled ? T(0) : static_cast<T>(h.weight_decay);
-        const T decay = static_cast<T>(decoupled ? 1 - h.lr * h.weight_decay : 1.0);
+        Coefficients<T> c;
+        c.decay = static_cast<T>(decoupled ? 1 - h.lr * h.weight_decay : 1.0);
+        c.wd = decoupled ? T(0) : static_cast<T>(h.weight_decay);
+        c.sign = h.maximize ? T(-1) : T(1);
+        c.one_minus_b1 = static_cast<T>(1 - beta1);
+        c.b2 = static_cast<T>(beta2);
+        c.one_minus_b2 = static_cast<T>(1 - beta2);
+        c.step_size = static_cast<T>(h.lr / (1 - std::pow(beta1, s.step)));
+        c.bc2_sqrt = static_cast<T>(std::sqrt(1 - std::pow(beta2, s.step)));
+        c.eps = static_cast<T>(h.eps);
         if (h.amsgrad && s.max_exp_avg_sq.size() != n) s.max_exp_avg_sq.assign(n, T(0));
         T* m = s.exp_avg.data();
         T* v = s.exp_avg_sq.data();
-        T* vmax = h.amsgrad ? s.max_exp_avg_sq.data() : nullptr;
-        parallel_chunks(n, [&](std::size_t b, std::size_t e) {
-            if (vmax) {
-                for (std::size_t i = b; i < e; ++i) {
-                    const T pi = p[i] * decay;
-                    const T gi = sign * g[i] + wd * pi;
-                    const T mi = m[i] + b1 * (gi - m[i]);
-                    const T vi = v[i] * b2 + one_minus_b2 * gi * gi;
-                    const T vm = vmax[i] < vi ? vi : vmax[i];
-                    m[i] = mi;
-                    v[i] = vi;
-                    vmax[i] = vm;
-                    p[i] = pi - step_size * mi / (std::sqrt(vm) / bc2_sqrt + eps);
-                }
-            } else {
-                for (std::size_t i = b; i < e; ++i) {
-                    const T pi = p[i] * decay;
-                    const T gi = sign * g[i] + wd * pi;
-                    const T mi = m[i] + b1 * (gi - m[i]);
-                    const T vi = v[i] * b2 + one_minus_b2 * gi * gi;
-                    m[i] = mi;
-                    v[i] = vi;
-                    p[i] = pi - step_size * mi / (std::sqrt(vi) / bc2_sqrt + eps);
-                }
-            }
-        });
+        T* vmax = s.max_exp_avg_sq.data();
+        if (h.amsgrad)
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, true>(c, p, g, m, v, vmax, b, e); });
+        else
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, false>(c, p, g, m, v, vmax, b, e); });
     }
 };
 

@@ -56,7 +56,7 @@ struct SGD {
         const T wd = static_cast<T>(h.weight_decay);
         const T sign = h.maximize ? T(-1) : T(1);
         if (h.momentum == 0.0) {
-            parallel_chunks(n, [&](std::size_t b, std::size_t e) {
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) {
                 for (std::size_t i = b; i < e; ++i) {
                     const T d = sign * g[i] + wd * p[i];
                     p[i] -= lr * d;
@@ -70,7 +70,7 @@ struct SGD {
         if (first) s.momentum_buffer.resize(n);
         T* buf = s.momentum_buffer.data();
         const bool nesterov = h.nesterov;
-        parallel_chunks(n, [&](std::size_t b, std::size_t e) {
+        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
             for (std::size_t i = b; i < e; ++i) {
                 const T d = sign * g[i] + wd * p[i];
                 // torch clones the gradient into the buffer on the first step (no dampening).

@@ -48,6 +48,15 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
             {**ONE, "lr_change": (70, 0, 0.005)},
         ),
     ],
+    "Adagrad": [
+        ({"lr": 0.1}, ONE),
+        ({"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1}, ONE),
+        ({"lr": 0.05, "weight_decay": 0.1, "eps": 1e-6}, TWO),
+        (
+            {"lr": 0.05, "lr_decay": 0.001, "weight_decay": 0.01, "maximize": True},
+            {**ONE, "lr_change": (60, 0, 0.2)},
+        ),
+    ],
 }
 
 

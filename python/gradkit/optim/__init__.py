@@ -13,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .optimizer import Optimizer
@@ -20,6 +21,7 @@ from .sgd import SGD
 
 __all__ = [
     "SGD",
+    "Adagrad",
     "Adam",
     "AdamW",
     "Optimizer",

@@ -17,6 +17,7 @@ from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .optimizer import Optimizer
+from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "Adam",
     "AdamW",
     "Optimizer",
+    "RMSprop",
     "clip_grad_norm_",
     "clip_grad_value_",
 ]

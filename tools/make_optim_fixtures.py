@@ -68,6 +68,12 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
         ({"lr": 0.01, "alpha": 0.4, "eps": 1e-2, "momentum": 0.5, "centered": True}, ONE),
         ({"lr": 0.002, "weight_decay": 0.01, "maximize": True}, {**ONE, "lr_change": (60, 0, 0.01)}),
     ],
+    "Adadelta": [
+        ({}, ONE),
+        ({"lr": 0.5, "rho": 0.95, "eps": 1e-5}, ONE),
+        ({"lr": 2.0, "weight_decay": 0.1}, TWO),
+        ({"rho": 0.5, "eps": 1e-4, "maximize": True}, {**ONE, "lr_change": (60, 0, 0.3)}),
+    ],
 }
 
 

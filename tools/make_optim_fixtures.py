@@ -74,6 +74,13 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
         ({"lr": 2.0, "weight_decay": 0.1}, TWO),
         ({"rho": 0.5, "eps": 1e-4, "maximize": True}, {**ONE, "lr_change": (60, 0, 0.3)}),
     ],
+    "Adamax": [
+        ({"lr": 0.02}, ONE),
+        # beta1 < 0.5 puts torch's lerp of exp_avg on its other branch.
+        ({"lr": 0.02, "betas": (0.3, 0.9), "eps": 1e-3}, ONE),
+        ({"lr": 0.01, "weight_decay": 0.1}, TWO),
+        ({"lr": 0.01, "betas": (0.8, 0.99), "maximize": True}, {**ONE, "lr_change": (50, 0, 0.03)}),
+    ],
 }
 
 

@@ -9,6 +9,7 @@ void register_adam(pybind11::module_& m);
 void register_adagrad(pybind11::module_& m);
 void register_rmsprop(pybind11::module_& m);
 void register_adadelta(pybind11::module_& m);
+void register_adamax(pybind11::module_& m);
 
 void register_optimizers(pybind11::module_& m) {
     register_sgd(m);
@@ -16,6 +17,7 @@ void register_optimizers(pybind11::module_& m) {
     register_adagrad(m);
     register_rmsprop(m);
     register_adadelta(m);
+    register_adamax(m);
 }
 
 }  // namespace gradkit::bindings

@@ -48,6 +48,39 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
             {**ONE, "lr_change": (70, 0, 0.005)},
         ),
     ],
+    "Adagrad": [
+        ({"lr": 0.1}, ONE),
+        ({"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1}, ONE),
+        ({"lr": 0.05, "weight_decay": 0.1, "eps": 1e-6}, TWO),
+        (
+            {"lr": 0.05, "lr_decay": 0.001, "weight_decay": 0.01, "maximize": True},
+            {**ONE, "lr_change": (60, 0, 0.2)},
+        ),
+    ],
+    "RMSprop": [
+        ({"lr": 0.01}, ONE),
+        ({"lr": 0.01, "alpha": 0.9, "centered": True}, ONE),
+        ({"lr": 0.005, "momentum": 0.9, "weight_decay": 0.05}, TWO),
+        # alpha < 0.5 puts torch's lerp of grad_avg on its other branch. Centered with a small alpha
+        # divides by sqrt(v - mean^2) ~ 0, which amplifies rounding: torch's CPU sqrt is not correctly
+        # rounded (1 ulp off for some inputs), and with eps=1e-4 float32 drifts 3% from torch by step
+        # 100. eps=1e-2 bounds the amplification.
+        ({"lr": 0.01, "alpha": 0.4, "eps": 1e-2, "momentum": 0.5, "centered": True}, ONE),
+        ({"lr": 0.002, "weight_decay": 0.01, "maximize": True}, {**ONE, "lr_change": (60, 0, 0.01)}),
+    ],
+    "Adadelta": [
+        ({}, ONE),
+        ({"lr": 0.5, "rho": 0.95, "eps": 1e-5}, ONE),
+        ({"lr": 2.0, "weight_decay": 0.1}, TWO),
+        ({"rho": 0.5, "eps": 1e-4, "maximize": True}, {**ONE, "lr_change": (60, 0, 0.3)}),
+    ],
+    "Adamax": [
+        ({"lr": 0.02}, ONE),
+        # beta1 < 0.5 puts torch's lerp of exp_avg on its other branch.
+        ({"lr": 0.02, "betas": (0.3, 0.9), "eps": 1e-3}, ONE),
+        ({"lr": 0.01, "weight_decay": 0.1}, TWO),
+        ({"lr": 0.01, "betas": (0.8, 0.99), "maximize": True}, {**ONE, "lr_change": (50, 0, 0.03)}),
+    ],
 }
 
 

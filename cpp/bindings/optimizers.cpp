@@ -6,10 +6,18 @@ namespace gradkit::bindings {
 
 void register_sgd(pybind11::module_& m);
 void register_adam(pybind11::module_& m);
+void register_adagrad(pybind11::module_& m);
+void register_rmsprop(pybind11::module_& m);
+void register_adadelta(pybind11::module_& m);
+void register_adamax(pybind11::module_& m);
 
 void register_optimizers(pybind11::module_& m) {
     register_sgd(m);
     register_adam(m);
+    register_adagrad(m);
+    register_rmsprop(m);
+    register_adadelta(m);
+    register_adamax(m);
 }
 
 }  // namespace gradkit::bindings

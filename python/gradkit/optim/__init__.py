@@ -13,16 +13,24 @@ Examples
 
 from __future__ import annotations
 
+from .adadelta import Adadelta
+from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .adamax import Adamax
 from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .optimizer import Optimizer
+from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = [
     "SGD",
+    "Adadelta",
+    "Adagrad",
     "Adam",
     "AdamW",
+    "Adamax",
     "Optimizer",
+    "RMSprop",
     "clip_grad_norm_",
     "clip_grad_value_",
 ]

@@ -25,6 +25,11 @@ inline void require_nonnegative(double value, const char* what) {
     if (!(0.0 <= value)) invalid(std::string("Invalid ") + what + ": " + repr(value));
 }
 
+// Raises "Invalid <what>: <value>" unless lo <= value <= hi (NaN fails too).
+inline void require_between(double value, double lo, double hi, const char* what) {
+    if (!(lo <= value && value <= hi)) invalid(std::string("Invalid ") + what + ": " + repr(value));
+}
+
 inline void require_betas(const std::array<double, 2>& betas) {
     for (int i = 0; i < 2; ++i)
         if (!(0.0 <= betas[i] && betas[i] < 1.0))

@@ -1,0 +1,84 @@
+// Adadelta with weight decay: torch.optim.Adadelta.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+#include "gradkit/optim/check.hpp"
+#include "gradkit/parallel.hpp"
+
+namespace gradkit::optim {
+
+struct Adadelta {
+    static constexpr const char* name = "Adadelta";
+
+    struct Hyper {
+        double lr = 1.0;  // torch scales Adadelta's own (unit-free) step by lr
+        double rho = 0.9;
+        double eps = 1e-6;
+        double weight_decay = 0.0;
+        bool maximize = false;
+
+        template <class V>
+        void visit(V&& v) {
+            v("lr", lr);
+            v("rho", rho);
+            v("eps", eps);
+            v("weight_decay", weight_decay);
+            v("maximize", maximize);
+        }
+    };
+
+    static void validate(const Hyper& h) {
+        require_nonnegative(h.lr, "learning rate");
+        require_between(h.rho, 0.0, 1.0, "rho value");
+        require_nonnegative(h.eps, "epsilon value");
+        require_nonnegative(h.weight_decay, "weight_decay value");
+    }
+
+    template <typename T>
+    struct State {
+        double step = 0;
+        std::vector<T> square_avg, acc_delta;
+
+        template <class V>
+        void visit(V&& v) {
+            v("step", step);
+            v("square_avg", square_avg);
+            v("acc_delta", acc_delta);
+        }
+    };
+
+    template <typename T>
+    static void init(const Hyper&, State<T>& s, const T*, std::size_t n) {
+        s.square_avg.assign(n, T(0));
+        s.acc_delta.assign(n, T(0));
+    }
+
+    template <typename T>
+    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n) {
+        s.step += 1;
+        const T lr = static_cast<T>(h.lr);
+        const T rho = static_cast<T>(h.rho);
+        const T one_minus_rho = static_cast<T>(1 - h.rho);
+        const T eps = static_cast<T>(h.eps);
+        const T wd = static_cast<T>(h.weight_decay);
+        const T sign = h.maximize ? T(-1) : T(1);
+        T* sq = s.square_avg.data();
+        T* acc = s.acc_delta.data();
+        parallel_chunks(n, [&](std::size_t b, std::size_t e) {
+            for (std::size_t i = b; i < e; ++i) {
+                const T gi = sign * g[i] + wd * p[i];
+                const T si = sq[i] * rho + one_minus_rho * gi * gi;
+                // torch: delta = sqrt(acc_delta + eps) / sqrt(square_avg + eps) * grad
+                const T delta = std::sqrt(acc[i] + eps) / std::sqrt(si + eps) * gi;
+                sq[i] = si;
+                acc[i] = acc[i] * rho + one_minus_rho * delta * delta;
+                p[i] -= lr * delta;
+            }
+        });
+    }
+};
+
+}  // namespace gradkit::optim

@@ -1,0 +1,89 @@
+// Adamax (Adam with an infinity-norm denominator), with weight decay: torch.optim.Adamax.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+#include "gradkit/optim/check.hpp"
+#include "gradkit/optim/pointwise.hpp"
+#include "gradkit/parallel.hpp"
+
+namespace gradkit::optim {
+
+struct Adamax {
+    static constexpr const char* name = "Adamax";
+
+    struct Hyper {
+        double lr = 2e-3;
+        std::array<double, 2> betas{0.9, 0.999};
+        double eps = 1e-8;
+        double weight_decay = 0.0;
+        bool maximize = false;
+
+        template <class V>
+        void visit(V&& v) {
+            v("lr", lr);
+            v("betas", betas);
+            v("eps", eps);
+            v("weight_decay", weight_decay);
+            v("maximize", maximize);
+        }
+    };
+
+    static void validate(const Hyper& h) {
+        require_nonnegative(h.lr, "learning rate");
+        require_nonnegative(h.eps, "epsilon value");
+        require_betas(h.betas);
+        require_nonnegative(h.weight_decay, "weight_decay value");
+    }
+
+    template <typename T>
+    struct State {
+        double step = 0;
+        std::vector<T> exp_avg, exp_inf;
+
+        template <class V>
+        void visit(V&& v) {
+            v("step", step);
+            v("exp_avg", exp_avg);
+            v("exp_inf", exp_inf);
+        }
+    };
+
+    template <typename T>
+    static void init(const Hyper&, State<T>& s, const T*, std::size_t n) {
+        s.exp_avg.assign(n, T(0));
+        s.exp_inf.assign(n, T(0));
+    }
+
+    template <typename T>
+    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n) {
+        s.step += 1;
+        const double beta1 = h.betas[0];
+        // Only the first moment is bias-corrected; the max norm needs none.
+        const T clr = static_cast<T>(h.lr / (1 - std::pow(beta1, s.step)));
+        const T w = static_cast<T>(1 - beta1), one_minus_w = T(1) - w;  // exp_avg.lerp_(grad, 1 - beta1)
+        const bool small = lerp_weight_is_small(w);
+        const T b2 = static_cast<T>(h.betas[1]);
+        const T eps = static_cast<T>(h.eps);
+        const T wd = static_cast<T>(h.weight_decay);
+        const T sign = h.maximize ? T(-1) : T(1);
+        T* m = s.exp_avg.data();
+        T* u = s.exp_inf.data();
+        parallel_chunks(n, [&](std::size_t b, std::size_t e) {
+            for (std::size_t i = b; i < e; ++i) {
+                const T gi = sign * g[i] + wd * p[i];
+                const T mi = lerp(m[i], gi, w, one_minus_w, small);
+                // eps is added to |g| inside the max, not to the denominator.
+                const T ui = maximum(u[i] * b2, std::abs(gi) + eps);
+                m[i] = mi;
+                u[i] = ui;
+                p[i] -= clr * mi / ui;
+            }
+        });
+    }
+};
+
+}  // namespace gradkit::optim

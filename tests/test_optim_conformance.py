@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import gradkit.optim
@@ -27,6 +28,18 @@ def _trajectories(name: str, key: str) -> list[np.ndarray]:
         return [data[k] for k in sorted(data.files, key=lambda s: (len(s), s)) if k.startswith(f"{key}_traj")]
 
 
+def _final_state(name: str, key: str) -> dict[int, dict[str, np.ndarray]]:
+    """{param index: {state key: value}} after the last step; empty for fixtures that lack it."""
+    pattern = re.compile(rf"{key}_state(\d+)_(.+)")
+    out: dict[int, dict[str, np.ndarray]] = {}
+    with np.load(FIXTURES / f"{name}.npz") as data:
+        for file in data.files:
+            match = pattern.fullmatch(file)
+            if match:
+                out.setdefault(int(match.group(1)), {})[match.group(2)] = data[file]
+    return out
+
+
 @pytest.mark.parametrize(("name", "run"), list(_runs()))
 def test_trajectory_matches_torch(name: str, run: dict) -> None:
     dtype = run["dtype"]
@@ -45,4 +58,11 @@ def test_trajectory_matches_torch(name: str, run: dict) -> None:
         for k, p in enumerate(flat):
             np.testing.assert_allclose(
                 p, expected[k][step], **TOLERANCE[dtype], err_msg=f"param {k} after step {step + 1}"
+            )
+    state = opt.state_dict()["state"]
+    for k, expected_state in _final_state(name, run["key"]).items():
+        assert sorted(state[k]) == sorted(expected_state), f"state keys of param {k}"
+        for state_key, value in expected_state.items():
+            np.testing.assert_allclose(
+                state[k][state_key], value, **TOLERANCE[dtype], err_msg=f"state[{k}][{state_key!r}]"
             )

@@ -2,7 +2,8 @@
 
 Needs torch (``make fixtures`` installs torch==2.13.0 into the venv); ``make test`` does not run it.
 Each case: an optimizer, its arguments, a dtype, param groups, and the parameters after every step
-of a run on the gradient field in tests/optim_field.py. Some cases change a group's lr mid-run.
+of a run on the gradient field in tests/optim_field.py, with the optimizer state after the last
+step (fixtures written before that was recorded lack it). Some cases change a group's lr mid-run.
 """
 
 from __future__ import annotations
@@ -69,7 +70,16 @@ def run_case(name: str, kwargs: dict, options: dict, dtype: str) -> dict:
         opt.step()
         for k, p in enumerate(flat):
             traj[k].append(p.detach().numpy().copy())
-    return {"init": [a for g in init for a in g], "traj": [np.stack(t) for t in traj]}
+    # The final state, by torch's keys: buffers and scalars the trajectory alone may not reveal.
+    state = [
+        {
+            key: np.array(v.detach().numpy() if torch.is_tensor(v) else v)
+            for key, v in opt.state[p].items()
+            if v is not None
+        }
+        for p in flat
+    ]
+    return {"init": [a for g in init for a in g], "traj": [np.stack(t) for t in traj], "state": state}
 
 
 def main() -> None:
@@ -86,6 +96,9 @@ def main() -> None:
                 result = run_case(name, kwargs, options, dtype)
                 for k, a in enumerate(result["traj"]):
                     arrays[f"{key}_traj{k}"] = a
+                for k, s in enumerate(result["state"]):
+                    for state_key, a in s.items():
+                        arrays[f"{key}_state{k}_{state_key}"] = a
                 meta.append({"key": key, "case": i, "kwargs": kwargs, "dtype": dtype, **options})
         arrays["meta"] = np.array(json.dumps(meta))
         np.savez_compressed(OUT / f"{name}.npz", **arrays)

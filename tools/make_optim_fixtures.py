@@ -49,6 +49,14 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
             {**ONE, "lr_change": (70, 0, 0.005)},
         ),
     ],
+    # betas (0.4, 0.9): 1 - beta1 >= 0.5 takes the other formula of torch.lerp.
+    "NAdam": [
+        ({"lr": 0.01}, ONE),
+        ({"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1, "momentum_decay": 0.01}, ONE),
+        ({"lr": 0.02, "weight_decay": 0.1, "decoupled_weight_decay": True, "momentum_decay": 0.05}, TWO),
+        ({"lr": 0.01, "maximize": True, "weight_decay": 0.01}, {**ONE, "lr_change": (60, 0, 0.03)}),
+        ({"lr": 0.03, "betas": (0.4, 0.9), "momentum_decay": 0.2}, ONE),
+    ],
 }
 
 

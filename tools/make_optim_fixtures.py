@@ -57,6 +57,14 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
         ({"lr": 0.01, "maximize": True, "weight_decay": 0.01}, {**ONE, "lr_change": (60, 0, 0.03)}),
         ({"lr": 0.03, "betas": (0.4, 0.9), "momentum_decay": 0.2}, ONE),
     ],
+    # Default betas rectify from step 6 on; beta2 = 0.5 never does (rho_inf = 3 <= 5).
+    "RAdam": [
+        ({"lr": 0.01}, ONE),
+        ({"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1}, ONE),
+        ({"lr": 0.02, "weight_decay": 0.1, "decoupled_weight_decay": True}, TWO),
+        ({"lr": 0.01, "maximize": True, "betas": (0.3, 0.999)}, {**ONE, "lr_change": (50, 0, 0.03)}),
+        ({"lr": 0.01, "betas": (0.9, 0.5)}, ONE),
+    ],
 }
 
 

@@ -17,6 +17,7 @@ from .adam import Adam, AdamW
 from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .nadam import NAdam
 from .optimizer import Optimizer
+from .radam import RAdam
 from .sgd import SGD
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "AdamW",
     "NAdam",
     "Optimizer",
+    "RAdam",
     "clip_grad_norm_",
     "clip_grad_value_",
 ]

@@ -65,6 +65,13 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
         ({"lr": 0.01, "maximize": True, "betas": (0.3, 0.999)}, {**ONE, "lr_change": (50, 0, 0.03)}),
         ({"lr": 0.01, "betas": (0.9, 0.5)}, ONE),
     ],
+    # lr only sets the initial step sizes, so changing it mid-run changes nothing (in torch too).
+    "Rprop": [
+        ({"lr": 0.01}, ONE),
+        ({"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.2)}, ONE),
+        ({"lr": 0.02, "etas": (0.6, 1.1)}, TWO),
+        ({"lr": 0.01, "maximize": True, "step_sizes": (1e-4, 1.0)}, {**ONE, "lr_change": (60, 0, 0.5)}),
+    ],
 }
 
 

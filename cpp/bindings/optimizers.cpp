@@ -8,12 +8,14 @@ void register_sgd(pybind11::module_& m);
 void register_adam(pybind11::module_& m);
 void register_nadam(pybind11::module_& m);
 void register_radam(pybind11::module_& m);
+void register_rprop(pybind11::module_& m);
 
 void register_optimizers(pybind11::module_& m) {
     register_sgd(m);
     register_adam(m);
     register_nadam(m);
     register_radam(m);
+    register_rprop(m);
 }
 
 }  // namespace gradkit::bindings

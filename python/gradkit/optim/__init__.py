@@ -18,6 +18,7 @@ from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
+from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "NAdam",
     "Optimizer",
     "RAdam",
+    "Rprop",
     "clip_grad_norm_",
     "clip_grad_value_",
 ]

@@ -72,6 +72,13 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
         ({"lr": 0.02, "etas": (0.6, 1.1)}, TWO),
         ({"lr": 0.01, "maximize": True, "step_sizes": (1e-4, 1.0)}, {**ONE, "lr_change": (60, 0, 0.5)}),
     ],
+    # t0 < STEPS so averaging starts (the final state, with "ax", is recorded too).
+    "ASGD": [
+        ({"lr": 0.01}, ONE),
+        ({"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 30}, ONE),
+        ({"lr": 0.03, "lambd": 1e-3, "t0": 10, "weight_decay": 0.05}, TWO),
+        ({"lr": 0.02, "maximize": True, "t0": 50, "alpha": 1.0}, {**ONE, "lr_change": (70, 0, 0.005)}),
+    ],
 }
 
 

@@ -9,6 +9,7 @@ void register_adam(pybind11::module_& m);
 void register_nadam(pybind11::module_& m);
 void register_radam(pybind11::module_& m);
 void register_rprop(pybind11::module_& m);
+void register_asgd(pybind11::module_& m);
 
 void register_optimizers(pybind11::module_& m) {
     register_sgd(m);
@@ -16,6 +17,7 @@ void register_optimizers(pybind11::module_& m) {
     register_nadam(m);
     register_radam(m);
     register_rprop(m);
+    register_asgd(m);
 }
 
 }  // namespace gradkit::bindings

@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 from .adam import Adam, AdamW
+from .asgd import ASGD
 from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .nadam import NAdam
 from .optimizer import Optimizer
@@ -22,6 +23,7 @@ from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = [
+    "ASGD",
     "SGD",
     "Adam",
     "AdamW",

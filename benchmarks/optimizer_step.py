@@ -139,21 +139,29 @@ def bench_steps(sizes, dtypes, repeats) -> list[dict]:
                         except (RuntimeError, TypeError, ValueError):
                             impls.pop(f"torch-{variant}", None)
                 for key, impl in impls.items():
-                    runners[key] = (lambda impl=impl: impl.step([grad]))
-                runners["copy"] = lambda: np.copyto(dst, src)
+                    runners[key] = lambda impl=impl, grad=grad: impl.step([grad])
+                runners["copy"] = lambda dst=dst, src=src: np.copyto(dst, src)
                 t = median_times(runners, repeats)
                 torch_keys = [k for k in t if k.startswith("torch")]
                 best_torch = min(torch_keys, key=t.get) if torch_keys else None
                 copy_bw = 2 * nbytes / t["copy"]
                 step_bw = ACCESSES[name] * nbytes / t["gradkit"]
-                rows.append({
-                    "optimizer": name, "n": n, "dtype": dtype,
-                    "gradkit_ms": t["gradkit"] * 1e3, "numpy_ms": t["numpy"] * 1e3,
-                    "torch": best_torch, "torch_ms": t[best_torch] * 1e3 if best_torch else None,
-                    "vs_numpy": t["numpy"] / t["gradkit"],
-                    "vs_torch": t[best_torch] / t["gradkit"] if best_torch else None,
-                    "gbps": step_bw / 1e9, "copy_gbps": copy_bw / 1e9, "of_copy": step_bw / copy_bw,
-                })
+                rows.append(
+                    {
+                        "optimizer": name,
+                        "n": n,
+                        "dtype": dtype,
+                        "gradkit_ms": t["gradkit"] * 1e3,
+                        "numpy_ms": t["numpy"] * 1e3,
+                        "torch": best_torch,
+                        "torch_ms": t[best_torch] * 1e3 if best_torch else None,
+                        "vs_numpy": t["numpy"] / t["gradkit"],
+                        "vs_torch": t[best_torch] / t["gradkit"] if best_torch else None,
+                        "gbps": step_bw / 1e9,
+                        "copy_gbps": copy_bw / 1e9,
+                        "of_copy": step_bw / copy_bw,
+                    }
+                )
                 print(_row(rows[-1]), flush=True)
     return rows
 
@@ -173,7 +181,8 @@ def bench_overhead(repeats: int) -> dict:
         runners["torch"] = topt.step
     t = median_times(runners, repeats * 20)
     return {
-        "many_us": t["many"] * 1e6, "one_us": t["one"] * 1e6,
+        "many_us": t["many"] * 1e6,
+        "one_us": t["one"] * 1e6,
         "overhead_us": (t["many"] - t["one"]) / 100 * 1e6,
         "torch_us": t["torch"] * 1e6 if "torch" in t else None,
     }
@@ -183,17 +192,21 @@ def _fmt(x, spec):
     return "–" if x is None else format(x, spec)
 
 
-HEADER = ("| optimizer | params | dtype | gradkit ms | NumPy (sklearn-style) ms | torch fastest ms "
-          "| × NumPy | × torch | gradkit GB/s | copy GB/s | of copy bandwidth |\n"
-          "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+HEADER = (
+    "| optimizer | params | dtype | gradkit ms | NumPy (sklearn-style) ms | torch fastest ms "
+    "| × NumPy | × torch | gradkit GB/s | copy GB/s | of copy bandwidth |\n"
+    "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
 
 
 def _row(r):
     size = f"{r['n'] // 1_000_000}M"
     torch_col = f"{_fmt(r['torch_ms'], '.2f')} ({r['torch']})" if r["torch"] else "–"
-    return (f"| {r['optimizer']} | {size} | {r['dtype']} | {r['gradkit_ms']:.2f} | {r['numpy_ms']:.2f} "
-            f"| {torch_col} | {r['vs_numpy']:.1f}× | {_fmt(r['vs_torch'], '.2f')}× | {r['gbps']:.1f} "
-            f"| {r['copy_gbps']:.1f} | {r['of_copy']:.0%} |")
+    return (
+        f"| {r['optimizer']} | {size} | {r['dtype']} | {r['gradkit_ms']:.2f} | {r['numpy_ms']:.2f} "
+        f"| {torch_col} | {r['vs_numpy']:.1f}× | {_fmt(r['vs_torch'], '.2f')}× | {r['gbps']:.1f} "
+        f"| {r['copy_gbps']:.1f} | {r['of_copy']:.0%} |"
+    )
 
 
 def main() -> None:
@@ -207,10 +220,17 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     sizes = [1_000_000] if args.quick else [1_000_000, 10_000_000]
     repeats = 5 if args.quick else args.repeats
-    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")),
-               platform.processor()) if os.path.exists("/proc/cpuinfo") else platform.processor()
+    cpu = (
+        next(
+            (ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")),
+            platform.processor(),
+        )
+        if os.path.exists("/proc/cpuinfo")
+        else platform.processor()
+    )
     versions = f"gradkit {gradkit.__version__}, NumPy {np.__version__}" + (
-        f", torch {torch.__version__}" if torch is not None else ", torch not installed")
+        f", torch {torch.__version__}" if torch is not None else ", torch not installed"
+    )
     print(HEADER)
     rows = bench_steps(sizes, ["float32", "float64"], repeats)
     over = bench_overhead(repeats)

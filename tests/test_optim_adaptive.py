@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from gradkit.optim import Adadelta, Adagrad, Adamax, RMSprop
 
 STATE_KEYS = {

@@ -2,7 +2,8 @@
 
 Needs torch (``make fixtures`` installs torch==2.13.0 into the venv); ``make test`` does not run it.
 Each case: an optimizer, its arguments, a dtype, param groups, and the parameters after every step
-of a run on the gradient field in tests/optim_field.py. Some cases change a group's lr mid-run.
+of a run on the gradient field in tests/optim_field.py, with the optimizer state after the last
+step (fixtures written before that was recorded lack it). Some cases change a group's lr mid-run.
 """
 
 from __future__ import annotations
@@ -81,6 +82,36 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
         ({"lr": 0.01, "weight_decay": 0.1}, TWO),
         ({"lr": 0.01, "betas": (0.8, 0.99), "maximize": True}, {**ONE, "lr_change": (50, 0, 0.03)}),
     ],
+    # betas (0.4, 0.9): 1 - beta1 >= 0.5 takes the other formula of torch.lerp.
+    "NAdam": [
+        ({"lr": 0.01}, ONE),
+        ({"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1, "momentum_decay": 0.01}, ONE),
+        ({"lr": 0.02, "weight_decay": 0.1, "decoupled_weight_decay": True, "momentum_decay": 0.05}, TWO),
+        ({"lr": 0.01, "maximize": True, "weight_decay": 0.01}, {**ONE, "lr_change": (60, 0, 0.03)}),
+        ({"lr": 0.03, "betas": (0.4, 0.9), "momentum_decay": 0.2}, ONE),
+    ],
+    # Default betas rectify from step 6 on; beta2 = 0.5 never does (rho_inf = 3 <= 5).
+    "RAdam": [
+        ({"lr": 0.01}, ONE),
+        ({"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1}, ONE),
+        ({"lr": 0.02, "weight_decay": 0.1, "decoupled_weight_decay": True}, TWO),
+        ({"lr": 0.01, "maximize": True, "betas": (0.3, 0.999)}, {**ONE, "lr_change": (50, 0, 0.03)}),
+        ({"lr": 0.01, "betas": (0.9, 0.5)}, ONE),
+    ],
+    # lr only sets the initial step sizes, so changing it mid-run changes nothing (in torch too).
+    "Rprop": [
+        ({"lr": 0.01}, ONE),
+        ({"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.2)}, ONE),
+        ({"lr": 0.02, "etas": (0.6, 1.1)}, TWO),
+        ({"lr": 0.01, "maximize": True, "step_sizes": (1e-4, 1.0)}, {**ONE, "lr_change": (60, 0, 0.5)}),
+    ],
+    # t0 < STEPS so averaging starts (the final state, with "ax", is recorded too).
+    "ASGD": [
+        ({"lr": 0.01}, ONE),
+        ({"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 30}, ONE),
+        ({"lr": 0.03, "lambd": 1e-3, "t0": 10, "weight_decay": 0.05}, TWO),
+        ({"lr": 0.02, "maximize": True, "t0": 50, "alpha": 1.0}, {**ONE, "lr_change": (70, 0, 0.005)}),
+    ],
 }
 
 
@@ -102,7 +133,16 @@ def run_case(name: str, kwargs: dict, options: dict, dtype: str) -> dict:
         opt.step()
         for k, p in enumerate(flat):
             traj[k].append(p.detach().numpy().copy())
-    return {"init": [a for g in init for a in g], "traj": [np.stack(t) for t in traj]}
+    # The final state, by torch's keys: buffers and scalars the trajectory alone may not reveal.
+    state = [
+        {
+            key: np.array(v.detach().numpy() if torch.is_tensor(v) else v)
+            for key, v in opt.state[p].items()
+            if v is not None
+        }
+        for p in flat
+    ]
+    return {"init": [a for g in init for a in g], "traj": [np.stack(t) for t in traj], "state": state}
 
 
 def main() -> None:
@@ -119,6 +159,9 @@ def main() -> None:
                 result = run_case(name, kwargs, options, dtype)
                 for k, a in enumerate(result["traj"]):
                     arrays[f"{key}_traj{k}"] = a
+                for k, s in enumerate(result["state"]):
+                    for state_key, a in s.items():
+                        arrays[f"{key}_state{k}_{state_key}"] = a
                 meta.append({"key": key, "case": i, "kwargs": kwargs, "dtype": dtype, **options})
         arrays["meta"] = np.array(json.dumps(meta))
         np.savez_compressed(OUT / f"{name}.npz", **arrays)

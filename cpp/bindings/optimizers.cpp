@@ -10,6 +10,10 @@ void register_adagrad(pybind11::module_& m);
 void register_rmsprop(pybind11::module_& m);
 void register_adadelta(pybind11::module_& m);
 void register_adamax(pybind11::module_& m);
+void register_nadam(pybind11::module_& m);
+void register_radam(pybind11::module_& m);
+void register_rprop(pybind11::module_& m);
+void register_asgd(pybind11::module_& m);
 
 void register_optimizers(pybind11::module_& m) {
     register_sgd(m);
@@ -18,6 +22,10 @@ void register_optimizers(pybind11::module_& m) {
     register_rmsprop(m);
     register_adadelta(m);
     register_adamax(m);
+    register_nadam(m);
+    register_radam(m);
+    register_rprop(m);
+    register_asgd(m);
 }
 
 }  // namespace gradkit::bindings

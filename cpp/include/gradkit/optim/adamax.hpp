@@ -64,8 +64,7 @@ struct Adamax {
         const double beta1 = h.betas[0];
         // Only the first moment is bias-corrected; the max norm needs none.
         const T clr = static_cast<T>(h.lr / (1 - std::pow(beta1, s.step)));
-        const T w = static_cast<T>(1 - beta1), one_minus_w = T(1) - w;  // exp_avg.lerp_(grad, 1 - beta1)
-        const bool small = lerp_weight_is_small(w);
+        const T w = static_cast<T>(1 - beta1);  // exp_avg.lerp_(grad, 1 - beta1)
         const T b2 = static_cast<T>(h.betas[1]);
         const T eps = static_cast<T>(h.eps);
         const T wd = static_cast<T>(h.weight_decay);
@@ -75,7 +74,7 @@ struct Adamax {
         parallel_chunks(n, [&](std::size_t b, std::size_t e) {
             for (std::size_t i = b; i < e; ++i) {
                 const T gi = sign * g[i] + wd * p[i];
-                const T mi = lerp(m[i], gi, w, one_minus_w, small);
+                const T mi = lerp(m[i], gi, w);
                 // eps is added to |g| inside the max, not to the denominator.
                 const T ui = maximum(u[i] * b2, std::abs(gi) + eps);
                 m[i] = mi;

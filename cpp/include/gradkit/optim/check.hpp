@@ -36,4 +36,10 @@ inline void require_betas(const std::array<double, 2>& betas) {
             invalid("Invalid beta parameter at index " + std::to_string(i) + ": " + repr(betas[i]));
 }
 
+// Rprop's (etaminus, etaplus): shrink below 1, grow above it.
+inline void require_etas(const std::array<double, 2>& etas) {
+    if (!(0.0 < etas[0] && etas[0] < 1.0 && 1.0 < etas[1]))
+        invalid("Invalid eta values: " + repr(etas[0]) + ", " + repr(etas[1]));
+}
+
 }  // namespace gradkit::optim

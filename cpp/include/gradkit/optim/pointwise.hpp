@@ -1,24 +1,56 @@
-// Element-wise operations written the way torch's CPU kernels compute them, so results round alike.
+// Element-wise helpers that round like the ATen CPU kernels torch.optim calls, shared by the optimizers.
+// One known gap: torch's CPU sqrt (MKL's vector sqrt) is within 1 ulp but not always correctly rounded,
+// unlike std::sqrt, so optimizers taking a square root may differ from torch in the last bit.
 #pragma once
+
+#include <cmath>
 
 namespace gradkit::optim {
 
-// torch.lerp with a scalar weight: start + w * (end - start) for |w| < 0.5, else counted from end
-// (at::lerp picks the form with the smaller error). w is the weight cast to T, one_minus_w = 1 - w in T.
+// torch's CPU kernels (its AVX2 and later builds) fuse `a + alpha * b` (add with alpha, addcmul, lerp)
+// into one multiply-add with a single rounding; std::fma rounds the same way.
 template <typename T>
-inline T lerp(T start, T end, T w, T one_minus_w, bool small_weight) {
-    return small_weight ? start + w * (end - start) : end - (end - start) * one_minus_w;
+inline T fmadd(T a, T b, T c) {
+    return std::fma(a, b, c);
 }
 
+// a + b, rounded once, with a and b each rounded before. torch (and Python, for the per-step scalars)
+// round every operation, but GCC fuses a product into the addition it feeds (-ffp-contract=fast is its
+// default for C++, even across statements); a product passed to std::fma as a factor stays rounded.
+// Without hardware FMA nothing is fused, and a plain addition is the same number.
 template <typename T>
-inline bool lerp_weight_is_small(T w) {
-    return (w < T(0) ? -w : w) < T(0.5);
+inline T plus(T a, T b) {
+#if defined(__FP_FAST_FMA) || defined(__FP_FAST_FMAF)
+    return std::fma(b, T(1), a);
+#else
+    return a + b;
+#endif
+}
+
+// torch.lerp(self, end, weight): the formula switches at |weight| = 0.5 to stay accurate near both ends.
+template <typename T>
+inline T lerp(T self, T end, T weight) {
+    return (weight < T(0.5) && weight > T(-0.5)) ? fmadd(weight, end - self, self)
+                                                 : fmadd(weight - T(1), end - self, end);
 }
 
 // torch.maximum: NaN in either argument gives NaN.
 template <typename T>
 inline T maximum(T a, T b) {
     return (a < b || b != b) ? b : a;
+}
+
+// torch.sign: -1, 0 or 1, and 0 for NaN.
+template <typename T>
+inline T sgn(T x) {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+}
+
+// torch.clamp(x, lo, hi) = min(max(x, lo), hi): NaN passes through, and hi wins when lo > hi.
+template <typename T>
+inline T clamp(T x, T lo, T hi) {
+    const T y = x < lo ? lo : x;
+    return y > hi ? hi : y;
 }
 
 }  // namespace gradkit::optim

@@ -72,8 +72,7 @@ struct RMSprop {
         const T lr = static_cast<T>(h.lr);
         const T alpha = static_cast<T>(h.alpha);
         const T one_minus_alpha = static_cast<T>(1 - h.alpha);
-        const T w = one_minus_alpha, one_minus_w = T(1) - w;  // grad_avg.lerp_(grad, 1 - alpha)
-        const bool small = lerp_weight_is_small(w);
+        const T w = one_minus_alpha;  // grad_avg.lerp_(grad, 1 - alpha)
         const T eps = static_cast<T>(h.eps);
         const T wd = static_cast<T>(h.weight_decay);
         const T mu = static_cast<T>(h.momentum);
@@ -92,7 +91,7 @@ struct RMSprop {
                 sq[i] = si;
                 T avg;
                 if (centered) {
-                    const T ai = lerp(ga[i], gi, w, one_minus_w, small);
+                    const T ai = lerp(ga[i], gi, w);
                     ga[i] = ai;
                     avg = std::sqrt(si - ai * ai) + eps;
                 } else {

@@ -1,0 +1,109 @@
+// RAdam (Adam with the variance of the adaptive rate rectified), optionally decoupled: torch.optim.RAdam.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+#include "gradkit/optim/check.hpp"
+#include "gradkit/optim/pointwise.hpp"
+#include "gradkit/parallel.hpp"
+
+namespace gradkit::optim {
+
+struct RAdam {
+    static constexpr const char* name = "RAdam";
+
+    struct Hyper {
+        double lr = 1e-3;
+        std::array<double, 2> betas{0.9, 0.999};
+        double eps = 1e-8;
+        double weight_decay = 0.0;
+        bool decoupled_weight_decay = false;
+        bool maximize = false;
+
+        template <class V>
+        void visit(V&& v) {
+            v("lr", lr);
+            v("betas", betas);
+            v("eps", eps);
+            v("weight_decay", weight_decay);
+            v("maximize", maximize);
+            v("decoupled_weight_decay", decoupled_weight_decay);
+        }
+    };
+
+    static void validate(const Hyper& h) {
+        require_nonnegative(h.lr, "learning rate");
+        require_nonnegative(h.eps, "epsilon value");
+        require_betas(h.betas);
+        require_nonnegative(h.weight_decay, "weight_decay value");
+    }
+
+    template <typename T>
+    struct State {
+        double step = 0;
+        std::vector<T> exp_avg, exp_avg_sq;
+
+        template <class V>
+        void visit(V&& v) {
+            v("step", step);
+            v("exp_avg", exp_avg);
+            v("exp_avg_sq", exp_avg_sq);
+        }
+    };
+
+    template <typename T>
+    static void init(const Hyper&, State<T>& s, const T*, std::size_t n) {
+        s.exp_avg.assign(n, T(0));
+        s.exp_avg_sq.assign(n, T(0));
+    }
+
+    // Length of the approximated simple moving average at `step`; rectify only when it exceeds 5.
+    static double rho(double beta2, double step) {
+        const double rho_inf = 2 / (1 - beta2) - 1;
+        return rho_inf - 2 * step * std::pow(beta2, step) / (1 - std::pow(beta2, step));
+    }
+
+    template <typename T>
+    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n) {
+        s.step += 1;
+        const double step = s.step, beta1 = h.betas[0], beta2 = h.betas[1];
+        const double bias_correction1 = 1 - std::pow(beta1, step);
+        const double bias_correction2 = 1 - std::pow(beta2, step);
+        const double rho_inf = 2 / (1 - beta2) - 1;
+        const double rho_t = rho(beta2, step);
+        const bool rectified = rho_t > 5.0;
+        const double rect =
+            rectified ? std::pow((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t), 0.5) : 0.0;
+
+        const T sign = h.maximize ? T(-1) : T(1);
+        const bool decoupled = h.weight_decay != 0 && h.decoupled_weight_decay;
+        const bool coupled = h.weight_decay != 0 && !h.decoupled_weight_decay;
+        const T wd = static_cast<T>(h.weight_decay);
+        const T decay = static_cast<T>(decoupled ? plus(1.0, -(h.lr * h.weight_decay)) : 1.0);
+        const T w1 = static_cast<T>(1 - beta1), b2 = static_cast<T>(beta2), w2 = static_cast<T>(1 - beta2);
+        const T bc1 = static_cast<T>(bias_correction1), lr = static_cast<T>(h.lr), eps = static_cast<T>(h.eps);
+        const T bc2_sqrt = static_cast<T>(std::pow(bias_correction2, 0.5)), rect_t = static_cast<T>(rect);
+        T* m = s.exp_avg.data();
+        T* v = s.exp_avg_sq.data();
+        parallel_chunks(n, [&](std::size_t b, std::size_t e) {
+            for (std::size_t i = b; i < e; ++i) {
+                const T pi = decoupled ? p[i] * decay : p[i];
+                const T gi = coupled ? fmadd(wd, pi, sign * g[i]) : sign * g[i];
+                const T mi = lerp(m[i], gi, w1);
+                const T vi = fmadd(w2 * gi, gi, v[i] * b2);
+                m[i] = mi;
+                v[i] = vi;
+                const T moved = mi / bc1 * lr;
+                // torch evaluates sqrt(bc2) / (sqrt(v) + eps) as reciprocal(sqrt(v) + eps) * sqrt(bc2),
+                // and param.add_(x, alpha=-1) as one multiply-add.
+                const T x = rectified ? moved * (T(1) / (std::sqrt(vi) + eps) * bc2_sqrt) * rect_t : moved;
+                p[i] = fmadd(T(-1), x, pi);
+            }
+        });
+    }
+};
+
+}  // namespace gradkit::optim

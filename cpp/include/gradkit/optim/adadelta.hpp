@@ -67,7 +67,7 @@ struct Adadelta {
         const T sign = h.maximize ? T(-1) : T(1);
         T* sq = s.square_avg.data();
         T* acc = s.acc_delta.data();
-        parallel_chunks(n, [&](std::size_t b, std::size_t e) {
+        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
             for (std::size_t i = b; i < e; ++i) {
                 const T gi = sign * g[i] + wd * p[i];
                 const T si = sq[i] * rho + one_minus_rho * gi * gi;

@@ -69,7 +69,7 @@ struct Adagrad {
         const T sign = h.maximize ? T(-1) : T(1);
         if (s.sum.size() != n) s.sum.assign(n, static_cast<T>(h.initial_accumulator_value));
         T* sum = s.sum.data();
-        parallel_chunks(n, [&](std::size_t b, std::size_t e) {
+        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
             for (std::size_t i = b; i < e; ++i) {
                 const T gi = sign * g[i] + wd * p[i];
                 const T si = sum[i] + gi * gi;

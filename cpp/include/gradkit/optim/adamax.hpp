@@ -71,7 +71,7 @@ struct Adamax {
         const T sign = h.maximize ? T(-1) : T(1);
         T* m = s.exp_avg.data();
         T* u = s.exp_inf.data();
-        parallel_chunks(n, [&](std::size_t b, std::size_t e) {
+        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
             for (std::size_t i = b; i < e; ++i) {
                 const T gi = sign * g[i] + wd * p[i];
                 const T mi = lerp(m[i], gi, w);

@@ -73,7 +73,7 @@ struct ASGD {
         const bool copy = s.mu == 1;  // torch copies the parameter rather than averaging with weight 1
         const T mu = static_cast<T>(s.mu);
         T* ax = s.ax.data();
-        parallel_chunks(n, [&](std::size_t b, std::size_t e) {
+        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
             for (std::size_t i = b; i < e; ++i) {
                 const T gi = coupled ? fmadd(wd, p[i], sign * g[i]) : sign * g[i];
                 const T pi = fmadd(minus_eta, gi, p[i] * decay);

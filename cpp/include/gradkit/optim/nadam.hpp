@@ -88,7 +88,7 @@ struct NAdam {
         const T bc2 = static_cast<T>(bias_correction2), eps = static_cast<T>(h.eps);
         T* m = s.exp_avg.data();
         T* v = s.exp_avg_sq.data();
-        parallel_chunks(n, [&](std::size_t b, std::size_t e) {
+        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
             for (std::size_t i = b; i < e; ++i) {
                 const T pi = decoupled ? p[i] * decay : p[i];
                 // torch adds weight_decay * p only when weight_decay != 0 (0 * inf would be NaN).

@@ -88,7 +88,7 @@ struct RAdam {
         const T bc2_sqrt = static_cast<T>(std::pow(bias_correction2, 0.5)), rect_t = static_cast<T>(rect);
         T* m = s.exp_avg.data();
         T* v = s.exp_avg_sq.data();
-        parallel_chunks(n, [&](std::size_t b, std::size_t e) {
+        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
             for (std::size_t i = b; i < e; ++i) {
                 const T pi = decoupled ? p[i] * decay : p[i];
                 const T gi = coupled ? fmadd(wd, pi, sign * g[i]) : sign * g[i];

@@ -84,7 +84,7 @@ struct RMSprop {
         T* sq = s.square_avg.data();
         T* buf = use_momentum ? s.momentum_buffer.data() : nullptr;
         T* ga = centered ? s.grad_avg.data() : nullptr;
-        parallel_chunks(n, [&](std::size_t b, std::size_t e) {
+        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
             for (std::size_t i = b; i < e; ++i) {
                 const T gi = sign * g[i] + wd * p[i];
                 const T si = sq[i] * alpha + one_minus_alpha * gi * gi;

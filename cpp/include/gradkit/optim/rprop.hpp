@@ -62,7 +62,7 @@ struct Rprop {
         const T lo = static_cast<T>(h.step_sizes[0]), hi = static_cast<T>(h.step_sizes[1]);
         T* prev = s.prev.data();
         T* size = s.step_size.data();
-        parallel_chunks(n, [&](std::size_t b, std::size_t e) {
+        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
             for (std::size_t i = b; i < e; ++i) {
                 const T gi = sign * g[i];
                 // torch overwrites sign(g * prev) in place in this order: > 0, then < 0, then == 0.

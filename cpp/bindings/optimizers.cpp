@@ -6,10 +6,12 @@ namespace gradkit::bindings {
 
 void register_sgd(pybind11::module_& m);
 void register_adam(pybind11::module_& m);
+void register_lbfgs(pybind11::module_& m);
 
 void register_optimizers(pybind11::module_& m) {
     register_sgd(m);
     register_adam(m);
+    register_lbfgs(m);
 }
 
 }  // namespace gradkit::bindings

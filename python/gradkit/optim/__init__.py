@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from .adam import Adam, AdamW
 from .clip_grad import clip_grad_norm_, clip_grad_value_
+from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .sgd import SGD
 
@@ -22,6 +23,7 @@ __all__ = [
     "SGD",
     "Adam",
     "AdamW",
+    "LBFGS",
     "Optimizer",
     "clip_grad_norm_",
     "clip_grad_value_",

@@ -27,7 +27,7 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check python tests benchmarks tools && $(PY) -m ruff format --check python tests benchmarks tools
 
 test-python: $(VENV)/.installed lint
-	$(PY) -m pytest -q tests --doctest-modules python/gradkit \
+	$(PY) -m pytest -q tests --doctest-modules \
 	  $$($(PY) -c "import gradkit, os; print(os.path.dirname(gradkit.__file__))")
 
 # GoogleTest comes from Debian's libgtest-dev; where apt cannot install it the C++ tests are skipped.

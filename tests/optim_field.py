@@ -1,6 +1,8 @@
-"""The gradient field shared by the fixture generator (tools/make_optim_fixtures.py) and the tests.
+"""The objectives shared by the fixture generator (tools/make_optim_fixtures.py) and the tests.
 
-It depends on the parameters, so an optimizer that strays from the reference strays further.
+A gradient field for optimizers that take gradients, and a loss with its gradient for those that
+take a closure (LBFGS). Both depend on the parameters, so an optimizer that strays from the
+reference strays further.
 """
 
 from __future__ import annotations
@@ -17,3 +19,45 @@ def initial_params(sizes: list[list[int]], dtype: str, seed: int = 0) -> list[li
     """Deterministic starting values, one list of arrays per param group."""
     rng = np.random.default_rng(seed)
     return [[rng.normal(size=n).astype(dtype) for n in group] for group in sizes]
+
+
+def rosenbrock(params: list[np.ndarray], a: float = 10.0) -> tuple[np.floating, list[np.ndarray]]:
+    """Extended Rosenbrock loss and its gradient, in the parameters' dtype.
+
+    ``sum_i a * (x[i+1] - x[i]**2)**2 + (1 - x[i])**2`` over ``x``, all parameters flattened and
+    joined, so that neighbouring parameters are coupled. The minimum is 0, at all ones. Returns
+    ``(loss, grads)`` with one gradient per parameter, shaped like it.
+    """
+    x = np.concatenate([p.ravel() for p in params])
+    one, a_ = x.dtype.type(1), x.dtype.type(a)
+    head, tail = x[:-1], x[1:]
+    r = tail - head * head
+    loss = np.sum(a_ * r * r + (one - head) ** 2)
+    g = np.zeros_like(x)
+    g[:-1] = -4 * a_ * head * r - 2 * (one - head)
+    g[1:] += 2 * a_ * r
+    parts = np.split(g, np.cumsum([p.size for p in params])[:-1])
+    return loss, [part.reshape(p.shape) for part, p in zip(parts, params)]
+
+
+def wavy(
+    params: list[np.ndarray], amp: float = 0.5, freq: float = 3.0
+) -> tuple[np.floating, list[np.ndarray]]:
+    """A bowl with ripples, and its gradient, in the parameters' dtype.
+
+    ``sum_i x[i]**2 / 2 + amp * sin(freq * x[i]) + 0.1 * x[i] * x[i+1]`` over ``x``, all parameters
+    flattened and joined. Its many local minima send a line search through its rarer branches.
+    Returns ``(loss, grads)`` like :func:`rosenbrock`.
+    """
+    x = np.concatenate([p.ravel() for p in params])
+    dt = x.dtype.type
+    amp_, freq_, c = dt(amp), dt(freq), dt(0.1)
+    loss = np.sum(x * x / 2 + amp_ * np.sin(freq_ * x)) + c * np.sum(x[:-1] * x[1:])
+    g = x + amp_ * freq_ * np.cos(freq_ * x)
+    g[:-1] += c * x[1:]
+    g[1:] += c * x[:-1]
+    parts = np.split(g, np.cumsum([p.size for p in params])[:-1])
+    return loss, [part.reshape(p.shape) for part, p in zip(parts, params)]
+
+
+LOSSES = {"rosenbrock": rosenbrock, "wavy": wavy}

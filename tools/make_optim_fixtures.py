@@ -3,7 +3,11 @@
 Needs torch (``make fixtures`` installs torch==2.13.0 into the venv); ``make test`` does not run it.
 Each case: an optimizer, its arguments, a dtype, param groups, and the parameters after every step
 of a run on the gradient field in tests/optim_field.py, with the optimizer state after the last
-step (fixtures written before that was recorded lack it). Some cases change a group's lr mid-run.
+step. Some cases change a group's lr mid-run.
+Closure cases (LBFGS) minimise the loss in tests/optim_field.py instead, recording the parameters
+and the returned loss after every step() call; their meta entries carry a "closure" key.
+
+Usage: make_optim_fixtures.py [NAME ...]   (only those optimizers; all by default)
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from optim_field import gradient, initial_params  # noqa: E402
+from optim_field import LOSSES, gradient, initial_params  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "optim"
 STEPS = 120
@@ -115,6 +119,90 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
 }
 
 
+# Closure-driven optimizers: name -> list of (kwargs, options). options: loss (a name in
+# optim_field.LOSSES) and loss_kwargs, sizes (shapes of the arrays of the one group), steps (step()
+# calls), dtypes, change (before step k, set param_groups[0][key] = value).
+#
+# L-BFGS amplifies rounding differences, and some are unavoidable: torch's dot products come from
+# MKL, whose summation order is its own. Every case here stays well within the tests' tolerances
+# whether gradkit is built with FMA or without. float32 is left out where a one-ulp change flips a
+# line-search decision and the runs part (Rosenbrock with a=10 along its valley; tiny steps whose
+# loss changes are at float32's resolution); a gentler float32 case covers the same code instead.
+RB = {"loss": "rosenbrock", "loss_kwargs": {"a": 10.0}}
+RB3 = {"loss": "rosenbrock", "loss_kwargs": {"a": 3.0}}
+RB1 = {"loss": "rosenbrock", "loss_kwargs": {"a": 1.0}}
+WAVY = {"loss": "wavy", "loss_kwargs": {"amp": 0.5, "freq": 3.0}}
+F64 = {"dtypes": ["float64"]}
+CLOSURE_CASES: dict[str, list[tuple[dict, dict]]] = {
+    "LBFGS": [
+        ({}, {**RB, **F64, "steps": 10}),
+        ({}, {**RB3, "steps": 10}),
+        ({"lr": 0.5, "max_iter": 4}, RB),
+        ({"line_search_fn": "strong_wolfe"}, {**RB, **F64, "steps": 10}),
+        ({"line_search_fn": "strong_wolfe"}, {**RB3, "steps": 10}),
+        ({"line_search_fn": "strong_wolfe", "max_iter": 3, "history_size": 2}, {**RB, **F64}),
+        ({"line_search_fn": "strong_wolfe", "max_iter": 3, "history_size": 2}, RB1),
+        (
+            {"lr": 0.6, "line_search_fn": "strong_wolfe", "max_iter": 5, "max_eval": 6, "history_size": 4},
+            {**RB, **F64},
+        ),
+        ({"lr": 0.6, "line_search_fn": "strong_wolfe", "max_iter": 5, "max_eval": 6, "history_size": 4}, RB3),
+        ({"lr": 0.3, "max_iter": 2, "history_size": 3}, {**RB, "change": (8, "max_iter", 5)}),
+        ({"line_search_fn": "strong_wolfe", "max_iter": 4, "tolerance_grad": 1e-3}, {**RB, "steps": 12}),
+        # bracketing runs out of evaluations (small steps keep extrapolating)
+        ({"lr": 0.01, "line_search_fn": "strong_wolfe", "max_iter": 4, "history_size": 2}, {**RB, **F64}),
+        # zoom: insufficient progress near the bracket's ends
+        ({"lr": 5, "line_search_fn": "strong_wolfe", "max_iter": 5, "max_eval": 4, "history_size": 3}, RB3),
+        # zoom: t moved off the bracket's ends, old high becoming new low, reversed brackets
+        ({"lr": 20, "line_search_fn": "strong_wolfe", "max_iter": 3}, WAVY),
+        ({"lr": 20, "line_search_fn": "strong_wolfe", "max_iter": 4, "history_size": 2}, {**WAVY, **F64}),
+        (
+            {"lr": 2, "line_search_fn": "strong_wolfe", "max_iter": 8},
+            {"loss": "wavy", "loss_kwargs": {"amp": 2.0, "freq": 3.0}},
+        ),
+        # matrices and longer vectors, on gentler landscapes
+        (
+            {"line_search_fn": "strong_wolfe", "max_iter": 5, "history_size": 5},
+            {**RB1, "sizes": [[6, 5], [2, 5]], "steps": 10},
+        ),
+        (
+            {"lr": 0.5, "max_iter": 4},
+            {"loss": "wavy", "loss_kwargs": {"amp": 0.2, "freq": 1.0}, "sizes": [[20, 10], 56], "steps": 10},
+        ),
+        (
+            {"line_search_fn": "strong_wolfe", "max_iter": 4, "history_size": 10},
+            {"loss": "wavy", "loss_kwargs": {"amp": 0.2, "freq": 1.0}, "sizes": [[20, 10], 56], "steps": 10},
+        ),
+    ],
+}
+CLOSURE_STEPS = 15
+CLOSURE_SIZES = [5, 3]
+
+
+def run_closure_case(name: str, kwargs: dict, options: dict, dtype: str) -> dict:
+    init = initial_params([options.get("sizes", CLOSURE_SIZES)], dtype)[0]
+    tparams = [torch.tensor(a.copy()) for a in init]
+    loss_fn = LOSSES[options["loss"]]
+
+    def closure() -> float:
+        loss, grads = loss_fn([p.detach().numpy() for p in tparams], **options["loss_kwargs"])
+        for p, g in zip(tparams, grads):
+            p.grad = torch.from_numpy(g)
+        return float(loss)
+
+    opt = getattr(torch.optim, name)(tparams, **kwargs)
+    traj = [[] for _ in tparams]
+    losses = []
+    change = options.get("change")
+    for step in range(options.get("steps", CLOSURE_STEPS)):
+        if change and step == change[0]:
+            opt.param_groups[0][change[1]] = change[2]
+        losses.append(opt.step(closure))
+        for k, p in enumerate(tparams):
+            traj[k].append(p.detach().numpy().copy())
+    return {"traj": [np.stack(t) for t in traj], "loss": np.array(losses)}
+
+
 def run_case(name: str, kwargs: dict, options: dict, dtype: str) -> dict:
     sizes = options["groups"]
     init = initial_params(sizes, dtype)
@@ -148,6 +236,29 @@ def run_case(name: str, kwargs: dict, options: dict, dtype: str) -> dict:
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     only = set(sys.argv[1:])
+    unknown = only - set(CASES) - set(CLOSURE_CASES)
+    if unknown:
+        sys.exit(f"no fixture cases for {sorted(unknown)}; known: {sorted({*CASES, *CLOSURE_CASES})}")
+    for name, cases in CLOSURE_CASES.items():
+        if only and name not in only:
+            continue
+        arrays = {}
+        meta = []
+        for i, (kwargs, options) in enumerate(cases):
+            for dtype in options.get("dtypes", ["float64", "float32"]):
+                key = f"c{len(meta)}"
+                result = run_closure_case(name, kwargs, options, dtype)
+                for k, a in enumerate(result["traj"]):
+                    arrays[f"{key}_traj{k}"] = a
+                arrays[f"{key}_loss"] = result["loss"]
+                meta.append({
+                    "key": key, "case": i, "kwargs": kwargs, "dtype": dtype,
+                    "closure": options["loss"], "sizes": options.get("sizes", CLOSURE_SIZES),
+                    "steps": options.get("steps", CLOSURE_STEPS), **options,
+                })  # fmt: skip
+        arrays["meta"] = np.array(json.dumps(meta))
+        np.savez_compressed(OUT / f"{name}.npz", **arrays)
+        print(f"{name}: {len(meta)} closure runs")
     for name, cases in CASES.items():
         if only and name not in only:
             continue

@@ -14,6 +14,7 @@ void register_nadam(pybind11::module_& m);
 void register_radam(pybind11::module_& m);
 void register_rprop(pybind11::module_& m);
 void register_asgd(pybind11::module_& m);
+void register_lbfgs(pybind11::module_& m);
 
 void register_optimizers(pybind11::module_& m) {
     register_sgd(m);
@@ -26,6 +27,7 @@ void register_optimizers(pybind11::module_& m) {
     register_radam(m);
     register_rprop(m);
     register_asgd(m);
+    register_lbfgs(m);
 }
 
 }  // namespace gradkit::bindings

@@ -24,7 +24,7 @@ demo: $(VENV)/.installed
 test: test-cpp test-python
 
 lint: $(VENV)/.installed
-	$(PY) -m ruff check python tests benchmarks tools && $(PY) -m ruff format --check python tests benchmarks tools
+	$(PY) -m ruff check python tests benchmarks && $(PY) -m ruff format --check python tests benchmarks
 
 test-python: $(VENV)/.installed lint
 	$(PY) -m pytest -q tests --doctest-modules \
@@ -67,7 +67,8 @@ bench: $(VENV)/.installed
 # Regenerates tests/fixtures from torch (needs torch; not part of `make test`).
 fixtures: $(VENV)/.installed
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) tools/make_optim_fixtures.py
+	$(PY) tests/fixtures/make_optim_fixtures.py
+	$(PY) tests/fixtures/make_clip_fixtures.py
 
 clean:
 	rm -rf $(BUILD) $(VENV)

@@ -1,4 +1,4 @@
-"""The objectives shared by the fixture generator (tools/make_optim_fixtures.py) and the tests.
+"""The objectives shared by the fixture generator (tests/fixtures/make_optim_fixtures.py) and the tests.
 
 A gradient field for optimizers that take gradients, and a loss with its gradient for those that
 take a closure (LBFGS). Both depend on the parameters, so an optimizer that strays from the

@@ -1,4 +1,4 @@
-"""gradkit.optim.LBFGS: torch's trajectories (tools/make_optim_fixtures.py), state, and errors."""
+"""gradkit.optim.LBFGS: torch's trajectories (tests/fixtures/make_optim_fixtures.py), state, and errors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""gradkit.optim against torch.optim: trajectories recorded by tools/make_optim_fixtures.py."""
+"""gradkit.optim against torch.optim: trajectories recorded by tests/fixtures/make_optim_fixtures.py."""
 
 from __future__ import annotations
 

@@ -73,7 +73,9 @@ struct Adam {
         T one_minus_b1;  // m lerps toward g by 1 - beta1
         T b2, one_minus_b2;
         T step_size;     // lr / (1 - beta1^t)
-        T bc2_sqrt;      // sqrt(1 - beta2^t): v is bias-corrected before eps is added, as in torch
+        // 1 / sqrt(1 - beta2^t): v is bias-corrected before eps is added, as in torch. torch divides;
+        // multiplying by the reciprocal saves a division per element (within 1 ulp of torch's value).
+        T inv_bc2_sqrt;
         T eps;
     };
 
@@ -94,7 +96,7 @@ struct Adam {
                 denom_v = vmax[i] < vi ? vi : vmax[i];
                 vmax[i] = denom_v;
             }
-            p[i] = pi - k.step_size * mi / (std::sqrt(denom_v) / k.bc2_sqrt + k.eps);
+            p[i] = pi - k.step_size * mi / (std::sqrt(denom_v) * k.inv_bc2_sqrt + k.eps);
         }
     }
 
@@ -111,7 +113,7 @@ struct Adam {
         c.b2 = static_cast<T>(beta2);
         c.one_minus_b2 = static_cast<T>(1 - beta2);
         c.step_size = static_cast<T>(h.lr / (1 - std::pow(beta1, s.step)));
-        c.bc2_sqrt = static_cast<T>(std::sqrt(1 - std::pow(beta2, s.step)));
+        c.inv_bc2_sqrt = static_cast<T>(1.0 / std::sqrt(1 - std::pow(beta2, s.step)));
         c.eps = static_cast<T>(h.eps);
         if (h.amsgrad && s.max_exp_avg_sq.size() != n) s.max_exp_avg_sq.assign(n, T(0));
         T* m = s.exp_avg.data();

@@ -28,6 +28,11 @@ TEST(Pointwise, LerpUsesTorchsTwoFormulas) {
     EXPECT_EQ(lerp(start, end, 0.25), std::fma(0.25, end - start, start));
     EXPECT_EQ(lerp(start, end, 0.75), std::fma(0.75 - 1, end - start, end));
     EXPECT_EQ(lerp(start, end, 1.0), end);  // exact at the end point, unlike start + w * (end - start)
+    // |weight| = 0.5 already takes the second formula, on both sides.
+    EXPECT_EQ(lerp(start, end, 0.5), std::fma(0.5 - 1, end - start, end));
+    EXPECT_EQ(lerp(start, end, -0.5), std::fma(-0.5 - 1, end - start, end));
+    EXPECT_EQ(lerp(start, end, -0.25), std::fma(-0.25, end - start, start));
+    EXPECT_TRUE(std::isnan(lerp(start, end, std::numeric_limits<double>::quiet_NaN())));
 }
 
 TEST(Pointwise, SignIsZeroForNan) {

@@ -27,11 +27,15 @@ inline T plus(T a, T b) {
 #endif
 }
 
-// torch.lerp(self, end, weight): the formula switches at |weight| = 0.5 to stay accurate near both ends.
+// torch.lerp(self, end, weight): the formula switches at |weight| = 0.5 to stay accurate near both ends,
+// self + weight (end - self) below and end + (weight - 1)(end - self) from there on. Written as one
+// multiply-add of selected operands rather than two guarded by a branch: in a loop the weight is fixed, and a
+// loop GCC would have to unswitch on it (which it declines for large bodies) does not vectorise.
 template <typename T>
 inline T lerp(T self, T end, T weight) {
-    return (weight < T(0.5) && weight > T(-0.5)) ? fmadd(weight, end - self, self)
-                                                 : fmadd(weight - T(1), end - self, end);
+    const bool small = std::abs(weight) < T(0.5);
+    const T weight_minus_1 = weight - T(1);
+    return fmadd(small ? weight : weight_minus_1, end - self, small ? self : end);
 }
 
 // torch.maximum: NaN in either argument gives NaN.

@@ -39,6 +39,9 @@ TEST(Pointwise, SignIsZeroForNan) {
     EXPECT_EQ(sgn(-3.0f), -1.0f);
     EXPECT_EQ(sgn(0.0), 0.0);
     EXPECT_EQ(sgn(std::numeric_limits<double>::quiet_NaN()), 0.0);
+    EXPECT_EQ(isgn(-0.0f), 0);
+    EXPECT_EQ(isgn(std::numeric_limits<float>::infinity()), 1);
+    EXPECT_EQ(isgn(std::numeric_limits<float>::quiet_NaN()), 0);
 }
 
 TEST(Pointwise, ClampLikeTorch) {

@@ -44,10 +44,16 @@ inline T maximum(T a, T b) {
     return (a < b || b != b) ? b : a;
 }
 
+// torch.sign as an int: -1, 0 or 1, and 0 for NaN.
+template <typename T>
+inline int isgn(T x) {
+    return (T(0) < x) - (x < T(0));
+}
+
 // torch.sign: -1, 0 or 1, and 0 for NaN.
 template <typename T>
 inline T sgn(T x) {
-    return static_cast<T>((T(0) < x) - (x < T(0)));
+    return static_cast<T>(isgn(x));
 }
 
 // torch.clamp(x, lo, hi) = min(max(x, lo), hi): NaN passes through, and hi wins when lo > hi.

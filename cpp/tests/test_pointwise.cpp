@@ -28,12 +28,20 @@ TEST(Pointwise, LerpUsesTorchsTwoFormulas) {
     EXPECT_EQ(lerp(start, end, 0.25), std::fma(0.25, end - start, start));
     EXPECT_EQ(lerp(start, end, 0.75), std::fma(0.75 - 1, end - start, end));
     EXPECT_EQ(lerp(start, end, 1.0), end);  // exact at the end point, unlike start + w * (end - start)
+    // |weight| = 0.5 already takes the second formula, on both sides.
+    EXPECT_EQ(lerp(start, end, 0.5), std::fma(0.5 - 1, end - start, end));
+    EXPECT_EQ(lerp(start, end, -0.5), std::fma(-0.5 - 1, end - start, end));
+    EXPECT_EQ(lerp(start, end, -0.25), std::fma(-0.25, end - start, start));
+    EXPECT_TRUE(std::isnan(lerp(start, end, std::numeric_limits<double>::quiet_NaN())));
 }
 
 TEST(Pointwise, SignIsZeroForNan) {
     EXPECT_EQ(sgn(-3.0f), -1.0f);
     EXPECT_EQ(sgn(0.0), 0.0);
     EXPECT_EQ(sgn(std::numeric_limits<double>::quiet_NaN()), 0.0);
+    EXPECT_EQ(isgn(-0.0f), 0);
+    EXPECT_EQ(isgn(std::numeric_limits<float>::infinity()), 1);
+    EXPECT_EQ(isgn(std::numeric_limits<float>::quiet_NaN()), 0);
 }
 
 TEST(Pointwise, ClampLikeTorch) {

@@ -79,6 +79,34 @@ TEST(Rprop, NanGradientLeavesTheElementAlone) {
     EXPECT_DOUBLE_EQ(r.s.step_size[0], 0.1);
 }
 
+// In float32 an eta can round to 0 or 1; torch's masks, applied in order, then give these results.
+TEST(Rprop, Float32EtaRoundingToZeroOrOne) {
+    Rprop::Hyper h = with_lr(0.1);
+    h.etas = {1e-50, 1.2};  // etaminus is 0 in float32: a flip's factor 0 becomes 1, and the gradient is kept
+    Rprop::State<float> s;
+    std::vector<float> p{1.0f};
+    Rprop::init(h, s, p.data(), 1);
+    float g = 1.0f;
+    Rprop::update(h, s, p.data(), &g, 1);
+    g = -1.0f;
+    Rprop::update(h, s, p.data(), &g, 1);
+    EXPECT_FLOAT_EQ(s.step_size[0], 0.1f);
+    EXPECT_FLOAT_EQ(p[0], 1.0f);  // moved back up by the full step
+    EXPECT_EQ(s.prev[0], -1.0f);
+
+    h.etas = {0.5, 1 + 1e-10};  // etaplus is 1 in float32: the step size holds while the sign does
+    Rprop::State<float> t;
+    Rprop::init(h, t, p.data(), 1);
+    g = 1.0f;
+    Rprop::update(h, t, p.data(), &g, 1);
+    Rprop::update(h, t, p.data(), &g, 1);
+    EXPECT_FLOAT_EQ(t.step_size[0], 0.1f);
+    g = -1.0f;
+    Rprop::update(h, t, p.data(), &g, 1);
+    EXPECT_FLOAT_EQ(t.step_size[0], 0.05f);
+    EXPECT_EQ(t.prev[0], 0.0f);
+}
+
 TEST(Rprop, ValidationUsesTorchMessages) {
     Rprop::Hyper h;
     h.etas = {1.0, 1.2};

@@ -58,30 +58,48 @@ struct Adamax {
         s.exp_inf.assign(n, T(0));
     }
 
+    // Per-step constants, computed once in double and cast to the array's type.
+    template <typename T>
+    struct Coefficients {
+        T sign;  // -1 when maximizing
+        T wd;
+        T w;     // exp_avg.lerp_(grad, 1 - beta1)
+        T b2;
+        T eps;
+        T clr;   // lr / (1 - beta1^t)
+    };
+
+    // One fused pass over [b, e). A free function with __restrict pointers, so that it vectorises.
+    template <typename T>
+    static void kernel(const Coefficients<T>& c, T* __restrict p, const T* __restrict g, T* __restrict m,
+                       T* __restrict u, std::size_t b, std::size_t e) {
+        const Coefficients<T> k = c;
+        for (std::size_t i = b; i < e; ++i) {
+            const T gi = k.sign * g[i] + k.wd * p[i];
+            const T mi = lerp(m[i], gi, k.w);
+            // eps is added to |g| inside the max, not to the denominator.
+            const T ui = maximum(u[i] * k.b2, std::abs(gi) + k.eps);
+            m[i] = mi;
+            u[i] = ui;
+            p[i] -= k.clr * mi / ui;
+        }
+    }
+
     template <typename T>
     static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n) {
         s.step += 1;
         const double beta1 = h.betas[0];
+        Coefficients<T> c;
         // Only the first moment is bias-corrected; the max norm needs none.
-        const T clr = static_cast<T>(h.lr / (1 - std::pow(beta1, s.step)));
-        const T w = static_cast<T>(1 - beta1);  // exp_avg.lerp_(grad, 1 - beta1)
-        const T b2 = static_cast<T>(h.betas[1]);
-        const T eps = static_cast<T>(h.eps);
-        const T wd = static_cast<T>(h.weight_decay);
-        const T sign = h.maximize ? T(-1) : T(1);
+        c.clr = static_cast<T>(h.lr / (1 - std::pow(beta1, s.step)));
+        c.w = static_cast<T>(1 - beta1);
+        c.b2 = static_cast<T>(h.betas[1]);
+        c.eps = static_cast<T>(h.eps);
+        c.wd = static_cast<T>(h.weight_decay);
+        c.sign = h.maximize ? T(-1) : T(1);
         T* m = s.exp_avg.data();
         T* u = s.exp_inf.data();
-        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
-            for (std::size_t i = b; i < e; ++i) {
-                const T gi = sign * g[i] + wd * p[i];
-                const T mi = lerp(m[i], gi, w);
-                // eps is added to |g| inside the max, not to the denominator.
-                const T ui = maximum(u[i] * b2, std::abs(gi) + eps);
-                m[i] = mi;
-                u[i] = ui;
-                p[i] -= clr * mi / ui;
-            }
-        });
+        parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T>(c, p, g, m, u, b, e); });
     }
 };
 

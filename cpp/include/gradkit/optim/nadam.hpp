@@ -65,6 +65,42 @@ struct NAdam {
         s.exp_avg_sq.assign(n, T(0));
     }
 
+    // Per-step constants, computed once in double and cast to the array's type.
+    template <typename T>
+    struct Coefficients {
+        T sign;       // -1 when maximizing
+        T wd;         // coupled decay: g += wd*p
+        T decay;      // decoupled decay: p *= 1 - lr*wd
+        T w1;         // exp_avg.lerp_(grad, 1 - beta1)
+        T b2, w2;     // beta2, 1 - beta2
+        T bc2;        // 1 - beta2^t
+        T eps;
+        T grad_coef;  // -lr (1 - mu_t) / (1 - mu_1...mu_t)
+        T avg_coef;   // -lr mu_{t+1} / (1 - mu_1...mu_{t+1})
+    };
+
+    // One fused pass over [b, e). A free function with __restrict pointers, so that it vectorises;
+    // the weight decay mode (coupled, decoupled or none) is chosen once per step.
+    template <typename T, bool Coupled, bool Decoupled>
+    static void kernel(const Coefficients<T>& c, T* __restrict p, const T* __restrict g, T* __restrict m,
+                       T* __restrict v, std::size_t b, std::size_t e) {
+        const Coefficients<T> k = c;
+        for (std::size_t i = b; i < e; ++i) {
+            T pi = p[i];
+            if constexpr (Decoupled) pi = p[i] * k.decay;
+            T gi = k.sign * g[i];
+            // torch adds weight_decay * p only when weight_decay != 0 (0 * inf would be NaN).
+            if constexpr (Coupled) gi = fmadd(k.wd, pi, gi);
+            const T mi = lerp(m[i], gi, k.w1);
+            const T vi = fmadd(k.w2 * gi, gi, v[i] * k.b2);
+            const T denom = std::sqrt(vi / k.bc2) + k.eps;
+            m[i] = mi;
+            v[i] = vi;
+            // Two addcdiv_ calls in torch: the gradient's share, then the momentum's.
+            p[i] = plus(plus(pi, k.grad_coef * gi / denom), k.avg_coef * mi / denom);
+        }
+    }
+
     template <typename T>
     static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n) {
         s.step += 1;
@@ -76,32 +112,28 @@ struct NAdam {
         const double mu_next = beta1 * plus(1.0, -(0.5 * std::pow(0.96, (step + 1) * h.momentum_decay)));
         s.mu_product *= mu;
         const double mu_product_next = s.mu_product * mu_next;
-        const T grad_coef = static_cast<T>(-h.lr * plus(1.0, -mu) / plus(1.0, -s.mu_product));
-        const T avg_coef = static_cast<T>((-h.lr * mu_next) / plus(1.0, -mu_product_next));
+        Coefficients<T> c;
+        c.grad_coef = static_cast<T>(-h.lr * plus(1.0, -mu) / plus(1.0, -s.mu_product));
+        c.avg_coef = static_cast<T>((-h.lr * mu_next) / plus(1.0, -mu_product_next));
 
-        const T sign = h.maximize ? T(-1) : T(1);
+        c.sign = h.maximize ? T(-1) : T(1);
         const bool decoupled = h.weight_decay != 0 && h.decoupled_weight_decay;
         const bool coupled = h.weight_decay != 0 && !h.decoupled_weight_decay;
-        const T wd = static_cast<T>(h.weight_decay);
-        const T decay = static_cast<T>(decoupled ? plus(1.0, -(h.lr * h.weight_decay)) : 1.0);
-        const T w1 = static_cast<T>(1 - beta1), b2 = static_cast<T>(beta2), w2 = static_cast<T>(1 - beta2);
-        const T bc2 = static_cast<T>(bias_correction2), eps = static_cast<T>(h.eps);
+        c.wd = static_cast<T>(h.weight_decay);
+        c.decay = static_cast<T>(decoupled ? plus(1.0, -(h.lr * h.weight_decay)) : 1.0);
+        c.w1 = static_cast<T>(1 - beta1);
+        c.b2 = static_cast<T>(beta2);
+        c.w2 = static_cast<T>(1 - beta2);
+        c.bc2 = static_cast<T>(bias_correction2);
+        c.eps = static_cast<T>(h.eps);
         T* m = s.exp_avg.data();
         T* v = s.exp_avg_sq.data();
-        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
-            for (std::size_t i = b; i < e; ++i) {
-                const T pi = decoupled ? p[i] * decay : p[i];
-                // torch adds weight_decay * p only when weight_decay != 0 (0 * inf would be NaN).
-                const T gi = coupled ? fmadd(wd, pi, sign * g[i]) : sign * g[i];
-                const T mi = lerp(m[i], gi, w1);
-                const T vi = fmadd(w2 * gi, gi, v[i] * b2);
-                const T denom = std::sqrt(vi / bc2) + eps;
-                m[i] = mi;
-                v[i] = vi;
-                // Two addcdiv_ calls in torch: the gradient's share, then the momentum's.
-                p[i] = plus(plus(pi, grad_coef * gi / denom), avg_coef * mi / denom);
-            }
-        });
+        if (coupled)
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, true, false>(c, p, g, m, v, b, e); });
+        else if (decoupled)
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, false, true>(c, p, g, m, v, b, e); });
+        else
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, false, false>(c, p, g, m, v, b, e); });
     }
 };
 

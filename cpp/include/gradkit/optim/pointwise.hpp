@@ -27,11 +27,15 @@ inline T plus(T a, T b) {
 #endif
 }
 
-// torch.lerp(self, end, weight): the formula switches at |weight| = 0.5 to stay accurate near both ends.
+// torch.lerp(self, end, weight): the formula switches at |weight| = 0.5 to stay accurate near both ends,
+// self + weight (end - self) below and end + (weight - 1)(end - self) from there on. Written as one
+// multiply-add of selected operands rather than two guarded by a branch: in a loop the weight is fixed, and a
+// loop GCC would have to unswitch on it (which it declines for large bodies) does not vectorise.
 template <typename T>
 inline T lerp(T self, T end, T weight) {
-    return (weight < T(0.5) && weight > T(-0.5)) ? fmadd(weight, end - self, self)
-                                                 : fmadd(weight - T(1), end - self, end);
+    const bool small = std::abs(weight) < T(0.5);
+    const T weight_minus_1 = weight - T(1);
+    return fmadd(small ? weight : weight_minus_1, end - self, small ? self : end);
 }
 
 // torch.maximum: NaN in either argument gives NaN.
@@ -40,10 +44,16 @@ inline T maximum(T a, T b) {
     return (a < b || b != b) ? b : a;
 }
 
+// torch.sign as an int: -1, 0 or 1, and 0 for NaN.
+template <typename T>
+inline int isgn(T x) {
+    return (T(0) < x) - (x < T(0));
+}
+
 // torch.sign: -1, 0 or 1, and 0 for NaN.
 template <typename T>
 inline T sgn(T x) {
-    return static_cast<T>((T(0) < x) - (x < T(0)));
+    return static_cast<T>(isgn(x));
 }
 
 // torch.clamp(x, lo, hi) = min(max(x, lo), hi): NaN passes through, and hi wins when lo > hi.

@@ -66,6 +66,52 @@ struct RAdam {
         return rho_inf - 2 * step * std::pow(beta2, step) / (1 - std::pow(beta2, step));
     }
 
+    // Per-step constants, computed once in double and cast to the array's type.
+    template <typename T>
+    struct Coefficients {
+        T sign;      // -1 when maximizing
+        T wd;        // coupled decay: g += wd*p
+        T decay;     // decoupled decay: p *= 1 - lr*wd
+        T w1;        // exp_avg.lerp_(grad, 1 - beta1)
+        T b2, w2;    // beta2, 1 - beta2
+        T bc1;       // 1 - beta1^t
+        T lr, eps;
+        T bc2_sqrt;  // sqrt(1 - beta2^t)
+        T rect;      // the rectification term, when rectified
+    };
+
+    // One fused pass over [b, e). A free function with __restrict pointers, so that it vectorises;
+    // the weight decay mode (coupled, decoupled or none) and whether this step rectifies are chosen once per
+    // step.
+    template <typename T, bool Coupled, bool Decoupled, bool Rectified>
+    static void kernel(const Coefficients<T>& c, T* __restrict p, const T* __restrict g, T* __restrict m,
+                       T* __restrict v, std::size_t b, std::size_t e) {
+        const Coefficients<T> k = c;
+        for (std::size_t i = b; i < e; ++i) {
+            T pi = p[i];
+            if constexpr (Decoupled) pi = p[i] * k.decay;
+            T gi = k.sign * g[i];
+            if constexpr (Coupled) gi = fmadd(k.wd, pi, gi);
+            const T mi = lerp(m[i], gi, k.w1);
+            const T vi = fmadd(k.w2 * gi, gi, v[i] * k.b2);
+            m[i] = mi;
+            v[i] = vi;
+            const T moved = mi / k.bc1 * k.lr;
+            // torch evaluates sqrt(bc2) / (sqrt(v) + eps) as reciprocal(sqrt(v) + eps) * sqrt(bc2),
+            // and param.add_(x, alpha=-1) as one multiply-add.
+            T x = moved;
+            if constexpr (Rectified) x = moved * (T(1) / (std::sqrt(vi) + k.eps) * k.bc2_sqrt) * k.rect;
+            p[i] = fmadd(T(-1), x, pi);
+        }
+    }
+
+    template <typename T, bool Coupled, bool Decoupled, bool Rectified>
+    static void run(const Coefficients<T>& c, T* p, const T* g, T* m, T* v, std::size_t n) {
+        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
+            kernel<T, Coupled, Decoupled, Rectified>(c, p, g, m, v, b, e);
+        });
+    }
+
     template <typename T>
     static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n) {
         s.step += 1;
@@ -78,31 +124,37 @@ struct RAdam {
         const double rect =
             rectified ? std::pow((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t), 0.5) : 0.0;
 
-        const T sign = h.maximize ? T(-1) : T(1);
+        Coefficients<T> c;
+        c.sign = h.maximize ? T(-1) : T(1);
         const bool decoupled = h.weight_decay != 0 && h.decoupled_weight_decay;
         const bool coupled = h.weight_decay != 0 && !h.decoupled_weight_decay;
-        const T wd = static_cast<T>(h.weight_decay);
-        const T decay = static_cast<T>(decoupled ? plus(1.0, -(h.lr * h.weight_decay)) : 1.0);
-        const T w1 = static_cast<T>(1 - beta1), b2 = static_cast<T>(beta2), w2 = static_cast<T>(1 - beta2);
-        const T bc1 = static_cast<T>(bias_correction1), lr = static_cast<T>(h.lr), eps = static_cast<T>(h.eps);
-        const T bc2_sqrt = static_cast<T>(std::pow(bias_correction2, 0.5)), rect_t = static_cast<T>(rect);
+        c.wd = static_cast<T>(h.weight_decay);
+        c.decay = static_cast<T>(decoupled ? plus(1.0, -(h.lr * h.weight_decay)) : 1.0);
+        c.w1 = static_cast<T>(1 - beta1);
+        c.b2 = static_cast<T>(beta2);
+        c.w2 = static_cast<T>(1 - beta2);
+        c.bc1 = static_cast<T>(bias_correction1);
+        c.lr = static_cast<T>(h.lr);
+        c.eps = static_cast<T>(h.eps);
+        c.bc2_sqrt = static_cast<T>(std::pow(bias_correction2, 0.5));
+        c.rect = static_cast<T>(rect);
         T* m = s.exp_avg.data();
         T* v = s.exp_avg_sq.data();
-        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
-            for (std::size_t i = b; i < e; ++i) {
-                const T pi = decoupled ? p[i] * decay : p[i];
-                const T gi = coupled ? fmadd(wd, pi, sign * g[i]) : sign * g[i];
-                const T mi = lerp(m[i], gi, w1);
-                const T vi = fmadd(w2 * gi, gi, v[i] * b2);
-                m[i] = mi;
-                v[i] = vi;
-                const T moved = mi / bc1 * lr;
-                // torch evaluates sqrt(bc2) / (sqrt(v) + eps) as reciprocal(sqrt(v) + eps) * sqrt(bc2),
-                // and param.add_(x, alpha=-1) as one multiply-add.
-                const T x = rectified ? moved * (T(1) / (std::sqrt(vi) + eps) * bc2_sqrt) * rect_t : moved;
-                p[i] = fmadd(T(-1), x, pi);
-            }
-        });
+        if (rectified) {
+            if (coupled)
+                run<T, true, false, true>(c, p, g, m, v, n);
+            else if (decoupled)
+                run<T, false, true, true>(c, p, g, m, v, n);
+            else
+                run<T, false, false, true>(c, p, g, m, v, n);
+        } else {
+            if (coupled)
+                run<T, true, false, false>(c, p, g, m, v, n);
+            else if (decoupled)
+                run<T, false, true, false>(c, p, g, m, v, n);
+            else
+                run<T, false, false, false>(c, p, g, m, v, n);
+        }
     }
 };
 

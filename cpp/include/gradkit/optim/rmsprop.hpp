@@ -66,17 +66,65 @@ struct RMSprop {
         if (h.centered) s.grad_avg.assign(n, T(0));
     }
 
+    // Per-step constants, computed once in double and cast to the array's type.
+    template <typename T>
+    struct Coefficients {
+        T lr;
+        T alpha, one_minus_alpha;
+        T w;     // grad_avg.lerp_(grad, 1 - alpha)
+        T eps;
+        T wd;
+        T mu;    // momentum
+        T sign;  // -1 when maximizing
+    };
+
+    // One fused pass over [b, e). A free function with __restrict pointers, so that it vectorises;
+    // centered and momentum are chosen once per step (ga and buf are null when unused).
+    template <typename T, bool Centered, bool Momentum>
+    static void kernel(const Coefficients<T>& c, T* __restrict p, const T* __restrict g, T* __restrict sq,
+                       T* __restrict buf, T* __restrict ga, std::size_t b, std::size_t e) {
+        const Coefficients<T> k = c;
+        for (std::size_t i = b; i < e; ++i) {
+            const T gi = k.sign * g[i] + k.wd * p[i];
+            const T si = sq[i] * k.alpha + k.one_minus_alpha * gi * gi;
+            sq[i] = si;
+            T avg;
+            if constexpr (Centered) {
+                const T ai = lerp(ga[i], gi, k.w);
+                ga[i] = ai;
+                avg = std::sqrt(si - ai * ai) + k.eps;
+            } else {
+                avg = std::sqrt(si) + k.eps;
+            }
+            if constexpr (Momentum) {
+                const T bi = buf[i] * k.mu + gi / avg;
+                buf[i] = bi;
+                p[i] -= k.lr * bi;
+            } else {
+                p[i] -= k.lr * gi / avg;
+            }
+        }
+    }
+
+    template <typename T, bool Centered, bool Momentum>
+    static void run(const Coefficients<T>& c, T* p, const T* g, T* sq, T* buf, T* ga, std::size_t n) {
+        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
+            kernel<T, Centered, Momentum>(c, p, g, sq, buf, ga, b, e);
+        });
+    }
+
     template <typename T>
     static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n) {
         s.step += 1;
-        const T lr = static_cast<T>(h.lr);
-        const T alpha = static_cast<T>(h.alpha);
-        const T one_minus_alpha = static_cast<T>(1 - h.alpha);
-        const T w = one_minus_alpha;  // grad_avg.lerp_(grad, 1 - alpha)
-        const T eps = static_cast<T>(h.eps);
-        const T wd = static_cast<T>(h.weight_decay);
-        const T mu = static_cast<T>(h.momentum);
-        const T sign = h.maximize ? T(-1) : T(1);
+        Coefficients<T> c;
+        c.lr = static_cast<T>(h.lr);
+        c.alpha = static_cast<T>(h.alpha);
+        c.one_minus_alpha = static_cast<T>(1 - h.alpha);
+        c.w = c.one_minus_alpha;
+        c.eps = static_cast<T>(h.eps);
+        c.wd = static_cast<T>(h.weight_decay);
+        c.mu = static_cast<T>(h.momentum);
+        c.sign = h.maximize ? T(-1) : T(1);
         // A flag switched on after the first step finds no buffer: start it from zeros.
         const bool use_momentum = h.momentum > 0, centered = h.centered;
         if (use_momentum && s.momentum_buffer.size() != n) s.momentum_buffer.assign(n, T(0));
@@ -84,28 +132,14 @@ struct RMSprop {
         T* sq = s.square_avg.data();
         T* buf = use_momentum ? s.momentum_buffer.data() : nullptr;
         T* ga = centered ? s.grad_avg.data() : nullptr;
-        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
-            for (std::size_t i = b; i < e; ++i) {
-                const T gi = sign * g[i] + wd * p[i];
-                const T si = sq[i] * alpha + one_minus_alpha * gi * gi;
-                sq[i] = si;
-                T avg;
-                if (centered) {
-                    const T ai = lerp(ga[i], gi, w);
-                    ga[i] = ai;
-                    avg = std::sqrt(si - ai * ai) + eps;
-                } else {
-                    avg = std::sqrt(si) + eps;
-                }
-                if (use_momentum) {
-                    const T bi = buf[i] * mu + gi / avg;
-                    buf[i] = bi;
-                    p[i] -= lr * bi;
-                } else {
-                    p[i] -= lr * gi / avg;
-                }
-            }
-        });
+        if (centered && use_momentum)
+            run<T, true, true>(c, p, g, sq, buf, ga, n);
+        else if (centered)
+            run<T, true, false>(c, p, g, sq, buf, ga, n);
+        else if (use_momentum)
+            run<T, false, true>(c, p, g, sq, buf, ga, n);
+        else
+            run<T, false, false>(c, p, g, sq, buf, ga, n);
     }
 };
 

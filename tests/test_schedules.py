@@ -106,6 +106,18 @@ def test_core_closed_form_matches_torch(run: dict) -> None:
         np.testing.assert_allclose(got, want[step], rtol=RTOL, atol=0, err_msg=f"step {step}")
 
 
+@pytest.mark.parametrize("run", [r for r in RUNS if "last_epoch" not in r.values[0]])
+def test_step_with_an_epoch_uses_torchs_closed_form(run: dict) -> None:
+    want = ARRAYS[f"{run['key']}_closed"]
+    opt = _optimizer(run)
+    sched = _scheduler(run, opt)
+    for epoch in (5, 200, 3, 300, 0):
+        with pytest.warns(UserWarning, match="epoch parameter in `scheduler.step\\(\\)`"):
+            sched.step(epoch)
+        assert sched.last_epoch == epoch
+        _check(opt, sched, want[epoch], f"after step({epoch})")
+
+
 def test_initial_lr_and_base_lrs_per_group() -> None:
     opt = SGD([{"params": [np.zeros(1)], "lr": 0.1}, {"params": [np.zeros(1)], "lr": 0.02}])
     sched = gs.ExponentialLR(opt, gamma=0.5)

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import inspect
+import warnings
 from typing import Any, ClassVar
 
 import numpy as np
 
 from .. import _core
+
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being "
+    "deprecated where possible. Please use `scheduler.step()` to step the "
+    "scheduler. During the deprecation, if epoch is different from None, the "
+    "closed form is used instead of the new chainable form, where available. "
+    "Please open an issue if you are unable to replicate your use case: "
+    "https://github.com/pytorch/pytorch/issues/new/choose."
+)
 
 
 class LRScheduler:
@@ -70,26 +80,40 @@ class LRScheduler:
         finally:
             self._is_initial = False
 
-    def step(self) -> None:
+    def step(self, epoch: int | None = None) -> None:
         """Advance ``last_epoch`` by one and set every param group's ``"lr"`` to the schedule's next value.
 
         Call it after the optimizer's ``step``.
+
+        Parameters
+        ----------
+        epoch : int, optional
+            Deprecated in torch, kept for its numbers: sets ``last_epoch`` to ``epoch`` and uses
+            the closed form instead of the recursion (with torch's UserWarning).
         """
         self._step_count += 1
-        self.last_epoch += 1
-        next_lr = getattr(_core, f"{type(self).__name__}_next_lr")
-        args = self._core_args()
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         groups = self.optimizer.param_groups
         if len(self.base_lrs) != len(groups):
             raise ValueError(
                 f"the scheduler has {len(self.base_lrs)} base learning rates but the optimizer has "
                 f"{len(groups)} param groups"
             )
+        name = type(self).__name__
+        args = self._core_args()
         # Every value is computed before any group changes.
-        values = [
-            next_lr(args, self.last_epoch, base_lr, group["lr"], self._is_initial)
-            for base_lr, group in zip(self.base_lrs, groups)
-        ]
+        if epoch is None:
+            self.last_epoch += 1
+            next_lr = getattr(_core, f"{name}_next_lr")
+            values = [
+                next_lr(args, self.last_epoch, base_lr, group["lr"], self._is_initial)
+                for base_lr, group in zip(self.base_lrs, groups)
+            ]
+        else:
+            self.last_epoch = epoch
+            closed_form = getattr(_core, f"{name}_closed_form")
+            values = [closed_form(args, epoch, base_lr) for base_lr in self.base_lrs]
         for group, lr in zip(groups, values):
             group["lr"] = lr
         self._last_lr: list[float] = [group["lr"] for group in groups]

@@ -70,6 +70,7 @@ fixtures: $(VENV)/.installed
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) tests/fixtures/make_optim_fixtures.py
 	$(PY) tests/fixtures/make_clip_fixtures.py
+	$(PY) tests/fixtures/make_schedule_fixtures.py
 
 clean:
 	rm -rf $(BUILD) $(VENV)

@@ -7,11 +7,13 @@ namespace gradkit::bindings {
 void register_optimizers(py::module_& m);
 void register_clip_grad(py::module_& m);
 void register_threads(py::module_& m);
+void register_schedules(py::module_& m);
 }  // namespace gradkit::bindings
 
 PYBIND11_MODULE(_core, m) {
-    m.doc() = "gradkit's C++ core: optimizers that update NumPy arrays in place";
+    m.doc() = "gradkit's C++ core: optimizers that update NumPy arrays in place, and learning-rate schedules";
     gradkit::bindings::register_threads(m);
     gradkit::bindings::register_optimizers(m);
     gradkit::bindings::register_clip_grad(m);
+    gradkit::bindings::register_schedules(m);
 }

@@ -13,8 +13,8 @@ array([-0.1, -0.1, -0.1])
 
 from __future__ import annotations
 
-from . import optim
+from . import optim, schedules
 from ._core import get_num_threads, set_num_threads
 from ._version import __version__
 
-__all__ = ["__version__", "get_num_threads", "optim", "set_num_threads"]
+__all__ = ["__version__", "get_num_threads", "optim", "schedules", "set_num_threads"]

@@ -1,0 +1,44 @@
+"""Learning-rate schedules with torch.optim.lr_scheduler's names, arguments and values.
+
+Each scheduler sets the ``"lr"`` of its optimizer's param groups, as torch's do; ``lr_curve``
+gives a schedule's whole curve as an array, without an optimizer.
+
+Examples
+--------
+>>> import numpy as np
+>>> from gradkit.optim import SGD
+>>> from gradkit.schedules import CosineAnnealingLR, lr_curve
+>>> opt = SGD([np.zeros(3)], lr=0.1)
+>>> scheduler = CosineAnnealingLR(opt, T_max=10)
+>>> opt.step([np.ones(3)])
+>>> scheduler.step()
+>>> round(opt.param_groups[0]["lr"], 6)
+0.097553
+>>> lr_curve(CosineAnnealingLR, 3, lr=0.1, T_max=2).round(6)
+array([0.1 , 0.05, 0.  ])
+"""
+
+from __future__ import annotations
+
+from .lr_scheduler import LRScheduler, lr_curve
+from .schedulers import (
+    ConstantLR,
+    CosineAnnealingLR,
+    ExponentialLR,
+    LinearLR,
+    MultiStepLR,
+    PolynomialLR,
+    StepLR,
+)
+
+__all__ = [
+    "ConstantLR",
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LinearLR",
+    "MultiStepLR",
+    "PolynomialLR",
+    "StepLR",
+    "lr_curve",
+]

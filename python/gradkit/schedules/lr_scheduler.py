@@ -1,0 +1,168 @@
+"""The base class of gradkit's learning-rate schedulers: torch.optim.lr_scheduler.LRScheduler's interface."""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .. import _core
+
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being "
+    "deprecated where possible. Please use `scheduler.step()` to step the "
+    "scheduler. During the deprecation, if epoch is different from None, the "
+    "closed form is used instead of the new chainable form, where available. "
+    "Please open an issue if you are unable to replicate your use case: "
+    "https://github.com/pytorch/pytorch/issues/new/choose."
+)
+
+
+class LRScheduler:
+    """Base class: sets each param group's ``"lr"`` from a schedule in the C++ core, as torch does.
+
+    Subclasses store torch's constructor arguments as attributes of the same names before calling
+    ``super().__init__``; each ``step()`` hands them to ``gradkit._core.<Name>_next_lr``, which is
+    torch's recursive ``get_lr`` for one param group.
+
+    Parameters
+    ----------
+    optimizer : gradkit.optim.Optimizer
+        Anything with torch-style ``param_groups`` (a list of dicts with ``"lr"``).
+    last_epoch : int, default -1
+        The index of the last step taken. ``-1`` starts afresh and records each group's ``lr`` as
+        its ``"initial_lr"``; another value resumes and needs ``"initial_lr"`` in every group.
+    """
+
+    _is_initial: bool = False
+
+    def __init__(self, optimizer: Any, last_epoch: int = -1) -> None:
+        # Validate before touching the optimizer.
+        getattr(_core, f"{type(self).__name__}_check")(self._core_args())
+        if not hasattr(optimizer, "param_groups"):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        self.optimizer = optimizer
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+        else:
+            for i, group in enumerate(optimizer.param_groups):
+                if "initial_lr" not in group:
+                    raise KeyError(
+                        f"param 'initial_lr' is not specified in param_groups[{i}] when resuming scheduler "
+                        "with last_epoch >= 0.\n"
+                        "This typically happens when:\n"
+                        "1. You're trying to resume training from a checkpoint but haven't properly loaded "
+                        "the optimizer state\n"
+                        "2. You're using last_epoch >= 0 for a fresh training run (not recommended)"
+                    )
+        self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self._initial_step()
+
+    # The arguments of the schedule, by torch's names, as the core reads them.
+    _arg_names: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def _to_core(cls, args: dict[str, Any]) -> dict[str, Any]:
+        return args
+
+    def _core_args(self) -> dict[str, Any]:
+        return self._to_core({name: getattr(self, name) for name in self._arg_names})
+
+    def _initial_step(self) -> None:
+        self._step_count = 0
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    def step(self, epoch: int | None = None) -> None:
+        """Advance ``last_epoch`` by one and set every param group's ``"lr"`` to the schedule's next value.
+
+        Call it after the optimizer's ``step``.
+
+        Parameters
+        ----------
+        epoch : int, optional
+            Deprecated in torch, kept for its numbers: sets ``last_epoch`` to ``epoch`` and uses
+            the closed form instead of the recursion (with torch's UserWarning).
+        """
+        self._step_count += 1
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        groups = self.optimizer.param_groups
+        if len(self.base_lrs) != len(groups):
+            raise ValueError(
+                f"the scheduler has {len(self.base_lrs)} base learning rates but the optimizer has "
+                f"{len(groups)} param groups"
+            )
+        name = type(self).__name__
+        args = self._core_args()
+        # Every value is computed before any group changes.
+        if epoch is None:
+            self.last_epoch += 1
+            next_lr = getattr(_core, f"{name}_next_lr")
+            values = [
+                next_lr(args, self.last_epoch, base_lr, group["lr"], self._is_initial)
+                for base_lr, group in zip(self.base_lrs, groups)
+            ]
+        else:
+            self.last_epoch = epoch
+            closed_form = getattr(_core, f"{name}_closed_form")
+            values = [closed_form(args, epoch, base_lr) for base_lr in self.base_lrs]
+        for group, lr in zip(groups, values):
+            group["lr"] = lr
+        self._last_lr: list[float] = [group["lr"] for group in groups]
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rates the last ``step()`` set, one per param group."""
+        return self._last_lr
+
+    def state_dict(self) -> dict[str, Any]:
+        """Every attribute except the optimizer, as torch's ``state_dict``."""
+        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned (torch's too)."""
+        self.__dict__.update(state_dict)
+
+
+def lr_curve(scheduler_class: type[LRScheduler], steps: int, lr: float = 0.1, **kwargs: Any) -> np.ndarray:
+    """The whole learning-rate curve of a schedule, without an optimizer (e.g. for plotting).
+
+    Parameters
+    ----------
+    scheduler_class : type
+        One of gradkit.schedules' step-driven schedulers, e.g. ``CosineAnnealingLR``.
+    steps : int
+        How many values: entry ``k`` is the lr after ``k`` calls of ``step()`` (entry 0 is the lr
+        the constructor sets).
+    lr : float, default 0.1
+        The optimizer's learning rate the schedule starts from.
+    **kwargs
+        The scheduler's arguments (except ``optimizer`` and ``last_epoch``), with its defaults.
+
+    Returns
+    -------
+    ndarray of float64, shape (steps,)
+
+    Examples
+    --------
+    >>> from gradkit.schedules import StepLR, lr_curve
+    >>> lr_curve(StepLR, 6, lr=1.0, step_size=2, gamma=0.5)
+    array([1.  , 1.  , 0.5 , 0.5 , 0.25, 0.25])
+    """
+    if not (isinstance(scheduler_class, type) and issubclass(scheduler_class, LRScheduler)):
+        raise TypeError(f"scheduler_class must be a gradkit scheduler class, got {scheduler_class!r}")
+    if "last_epoch" in kwargs or "optimizer" in kwargs:
+        raise TypeError("lr_curve takes the schedule's own arguments, not optimizer or last_epoch")
+    signature = inspect.signature(scheduler_class.__init__)
+    bound = signature.bind(None, None, **kwargs)  # self, optimizer
+    bound.apply_defaults()
+    args = {name: bound.arguments[name] for name in scheduler_class._arg_names}
+    curve = getattr(_core, f"{scheduler_class.__name__}_curve")
+    return curve(scheduler_class._to_core(args), int(steps), float(lr))

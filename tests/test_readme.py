@@ -13,10 +13,21 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def test_python_examples_in_readme_run():
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
     assert blocks, "the README has no python example"
+    namespaces = []
     for block in blocks:
-        namespace: dict = {}
-        exec(compile(block, str(README), "exec"), namespace)
+        namespaces.append({})
+        exec(compile(block, str(README), "exec"), namespaces[-1])
     # the optimizer example fits least squares
-    X, y, w, b = (namespace[k] for k in ("X", "y", "w", "b"))
+    X, y, w, b = (namespaces[0][k] for k in ("X", "y", "w", "b"))
     best, *_ = np.linalg.lstsq(np.column_stack([X, np.ones(len(y))]), y, rcond=None)
     np.testing.assert_allclose(np.r_[w, b], best, atol=1e-3)
+
+
+def test_schedule_example_in_readme_follows_the_curve():
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    namespace: dict = {}
+    exec(compile(blocks[1], str(README), "exec"), namespace)
+    curve, opt = namespace["curve"], namespace["opt"]
+    assert curve.shape == (200,)
+    assert opt.param_groups[0]["lr"] == curve[100]
+    np.testing.assert_allclose(namespace["w"], 1.0, atol=1e-2)

@@ -20,7 +20,10 @@ array([0.1 , 0.05, 0.  ])
 
 from __future__ import annotations
 
+from .composite import ChainedScheduler, SequentialLR
+from .lambdas import LambdaLR, MultiplicativeLR
 from .lr_scheduler import LRScheduler, lr_curve
+from .plateau import ReduceLROnPlateau
 from .schedulers import (
     ConstantLR,
     CosineAnnealingLR,
@@ -32,13 +35,18 @@ from .schedulers import (
 )
 
 __all__ = [
+    "ChainedScheduler",
     "ConstantLR",
     "CosineAnnealingLR",
     "ExponentialLR",
     "LRScheduler",
+    "LambdaLR",
     "LinearLR",
     "MultiStepLR",
+    "MultiplicativeLR",
     "PolynomialLR",
+    "ReduceLROnPlateau",
+    "SequentialLR",
     "StepLR",
     "lr_curve",
 ]

@@ -1,0 +1,197 @@
+"""SequentialLR and ChainedScheduler: torch's orchestration of other gradkit schedulers."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from bisect import bisect_right
+from collections.abc import Sequence
+from typing import Any
+
+from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
+from .plateau import ReduceLROnPlateau
+
+
+def _update_lr(scheduler: Any, epoch: int) -> None:
+    """torch's ``scheduler._update_lr(epoch)``: ``step(epoch)`` without counting the step or warning."""
+    update = getattr(scheduler, "_update_lr", None)
+    if update is not None:
+        update(epoch)
+        return
+    # gradkit's LRScheduler.step(epoch) is torch's _update_lr(epoch) (closed form) plus these two.
+    count = scheduler._step_count
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=re.escape(EPOCH_DEPRECATION_WARNING[:40]), category=UserWarning
+        )
+        scheduler.step(epoch)
+    scheduler._step_count = count
+
+
+def _check_schedulers(owner: str, optimizer: Any, schedulers: Sequence[Any]) -> None:
+    for index, scheduler in enumerate(schedulers):
+        if not hasattr(scheduler, "optimizer"):
+            raise TypeError(f"{owner} at index {index} should have `optimizer` as its attribute.")
+        if isinstance(scheduler, ReduceLROnPlateau):
+            raise ValueError(
+                f"{owner} does not support `ReduceLROnPlateau` scheduler as it "
+                "requires additional kwargs to be specified when calling `step`, "
+                f"but got one at index {index} in the given schedulers sequence."
+            )
+        if optimizer != scheduler.optimizer:
+            raise ValueError(
+                f"{owner} expects all schedulers to belong to the same optimizer, but "
+                f"got scheduler {scheduler.__class__.__name__} at index {index} has {scheduler.optimizer}, "
+                f"which is different from {optimizer.__class__.__name__}."
+            )
+
+
+class _Composite(LRScheduler):
+    """torch's state_dict and load_state_dict for schedulers of schedulers."""
+
+    _schedulers: Sequence[Any]
+
+    def state_dict(self) -> dict[str, Any]:
+        """Every attribute except the optimizer, with each sub-scheduler's ``state_dict``, as torch."""
+        state = {
+            key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")
+        }
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned (torch's too), sub-schedulers included."""
+        schedulers = state_dict.pop("_schedulers")
+        self.__dict__.update(state_dict)
+        state_dict["_schedulers"] = schedulers  # leave the caller's dict as it was, as torch does
+        for scheduler, saved in zip(self._schedulers, schedulers):
+            scheduler.load_state_dict(saved)
+
+
+class SequentialLR(_Composite):
+    """Run schedulers one after another, switching at the milestones.
+
+    torch.optim.lr_scheduler.SequentialLR's arguments, checks and values: the constructor puts
+    every group's lr back to its ``"initial_lr"``, undoes the sub-schedulers' initial steps and
+    takes the first one's initial step again; at a milestone the next scheduler starts with
+    torch's ``_update_lr(0)`` (its closed form at epoch 0), after which it steps on its own.
+
+    Parameters
+    ----------
+    optimizer : gradkit.optim.Optimizer
+        The optimizer every scheduler belongs to.
+    schedulers : list of schedulers
+        Constructed on ``optimizer``, in the order they run.
+    milestones : list of int
+        The steps at which the next scheduler takes over; one fewer than ``schedulers``.
+    last_epoch : int, default -1
+        The index of the last step; -1 starts afresh.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gradkit.optim import SGD
+    >>> from gradkit.schedules import ConstantLR, ExponentialLR, SequentialLR
+    >>> opt = SGD([np.zeros(2)], lr=1.0)
+    >>> warmup = ConstantLR(opt, factor=0.1, total_iters=2)
+    >>> decay = ExponentialLR(opt, gamma=0.5)
+    >>> scheduler = SequentialLR(opt, schedulers=[warmup, decay], milestones=[2])
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(round(scheduler.get_last_lr()[0], 6))
+    ...     opt.step([np.ones(2)])
+    ...     scheduler.step()
+    >>> lrs
+    [0.1, 0.1, 1.0, 0.5, 0.25]
+    """
+
+    def __init__(
+        self, optimizer: Any, schedulers: list[Any], milestones: list[int], last_epoch: int = -1
+    ) -> None:
+        name = self.__class__.__name__
+        if len(schedulers) < 1:
+            raise ValueError(f"{name} expects at least one scheduler, but got no scheduler.")
+        _check_schedulers(name, optimizer, schedulers)
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(
+                "Sequential Schedulers expects number of schedulers provided to be one more "
+                "than the number of milestone points, but got number of schedulers "
+                f"{len(schedulers)} and the number of milestones to be equal to {len(milestones)}"
+            )
+        self._schedulers = schedulers
+        self._milestones = milestones
+        self.last_epoch = last_epoch + 1
+        self.optimizer = optimizer
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        self.recursive_undo()
+        index = bisect_right(self._milestones, 0)
+        self._schedulers[index]._initial_step()
+        self._last_lr = schedulers[index].get_last_lr()
+
+    def recursive_undo(self, sched: Any = None) -> None:
+        """Take back one step of every (nested) sub-scheduler: the one its constructor took."""
+        scheds = self if sched is None else sched
+        if hasattr(scheds, "_schedulers"):
+            for s in scheds._schedulers:
+                self.recursive_undo(s)
+        elif hasattr(scheds, "last_epoch"):
+            scheds.last_epoch -= 1
+
+    def step(self) -> None:  # type: ignore[override]
+        """Step the scheduler in charge of the next epoch (starting it afresh at a milestone)."""
+        self.last_epoch += 1
+        index = bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[index]
+        if index > 0 and self._milestones[index - 1] == self.last_epoch:
+            _update_lr(scheduler, 0)
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+
+class ChainedScheduler(_Composite):
+    """Step several schedulers at once, each scaling the lr the previous one left.
+
+    torch.optim.lr_scheduler.ChainedScheduler's arguments, checks and values: ``step()`` calls
+    every scheduler's ``step()`` in order, so their recursive forms compose.
+
+    Parameters
+    ----------
+    schedulers : sequence of schedulers
+        Constructed on the same optimizer.
+    optimizer : gradkit.optim.Optimizer, optional
+        Their optimizer; by default the first scheduler's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gradkit.optim import SGD
+    >>> from gradkit.schedules import ChainedScheduler, ConstantLR, ExponentialLR
+    >>> opt = SGD([np.zeros(2)], lr=1.0)
+    >>> warmup = ConstantLR(opt, factor=0.1, total_iters=2)
+    >>> scheduler = ChainedScheduler([warmup, ExponentialLR(opt, gamma=0.5)])
+    >>> lrs = []
+    >>> for epoch in range(4):
+    ...     lrs.append(round(scheduler.get_last_lr()[0], 6))
+    ...     opt.step([np.ones(2)])
+    ...     scheduler.step()
+    >>> lrs
+    [0.1, 0.05, 0.25, 0.125]
+    """
+
+    def __init__(self, schedulers: Sequence[Any], optimizer: Any = None) -> None:
+        name = self.__class__.__name__
+        if len(schedulers) < 1:
+            raise ValueError(f"{name} expects at least one scheduler to be chained, but got no scheduler.")
+        optimizer = optimizer or schedulers[0].optimizer
+        _check_schedulers(name, optimizer, schedulers)
+        self._schedulers = schedulers
+        self.optimizer = optimizer
+        self._last_lr = [group["lr"] for group in self._schedulers[-1].optimizer.param_groups]
+
+    def step(self) -> None:  # type: ignore[override]
+        """Step every scheduler, in order."""
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = [group["lr"] for group in self._schedulers[-1].optimizer.param_groups]

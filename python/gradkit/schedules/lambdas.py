@@ -1,0 +1,183 @@
+"""LambdaLR and MultiplicativeLR: learning rates scaled by the user's functions of the epoch.
+
+The functions are Python, so these two compute in Python: the product with the function's value is
+the whole formula (torch's ``get_lr``).
+"""
+
+from __future__ import annotations
+
+import types
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
+
+LrLambda = Callable[[int], float]
+
+
+def _lr_lambdas(
+    optimizer: Any, lr_lambda: LrLambda | list[LrLambda] | tuple[LrLambda, ...]
+) -> list[LrLambda]:
+    groups = optimizer.param_groups
+    if not isinstance(lr_lambda, (list, tuple)):
+        return [lr_lambda] * len(groups)
+    if len(lr_lambda) != len(groups):
+        raise ValueError(f"Expected {len(groups)} lr_lambdas, but got {len(lr_lambda)}")
+    return list(lr_lambda)
+
+
+class _LambdaScheduler(LRScheduler):
+    """What LambdaLR and MultiplicativeLR share: step, and torch's state_dict for the functions."""
+
+    lr_lambdas: list[LrLambda]
+
+    def _validate(self) -> None:  # the functions are checked by the subclasses, as torch does
+        pass
+
+    def _values(self) -> list[Any]:
+        raise NotImplementedError
+
+    def step(self, epoch: int | None = None) -> None:
+        """Advance ``last_epoch`` by one and set every param group's ``"lr"`` from the functions.
+
+        Parameters
+        ----------
+        epoch : int, optional
+            Deprecated in torch: sets ``last_epoch`` to ``epoch`` (with torch's UserWarning).
+        """
+        self._step_count += 1
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        # torch's LRScheduler._update_lr: these schedules have no closed form, so an explicit epoch
+        # only sets last_epoch.
+        if epoch is None:
+            self.last_epoch += 1
+        else:
+            self.last_epoch = epoch
+        values = self._values()
+        for group, lr in zip(self.optimizer.param_groups, values, strict=True):
+            group["lr"] = lr
+        self._last_lr: list[float] = [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        """Every attribute except the optimizer, as torch's ``state_dict``.
+
+        As in torch, the functions are not saved: ``"lr_lambdas"`` holds ``None`` for a plain
+        function or lambda and a copy of ``__dict__`` for a callable object.
+        """
+        state = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "lr_lambdas")}
+        state["lr_lambdas"] = [
+            None if isinstance(fn, types.FunctionType) else fn.__dict__.copy() for fn in self.lr_lambdas
+        ]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned; callable objects get their ``__dict__`` back."""
+        lr_lambdas = state_dict.pop("lr_lambdas")
+        self.__dict__.update(state_dict)
+        state_dict["lr_lambdas"] = lr_lambdas  # leave the caller's dict as it was, as torch does
+        for fn, saved in zip(self.lr_lambdas, lr_lambdas):
+            if saved is not None:
+                fn.__dict__.update(saved)
+
+
+class LambdaLR(_LambdaScheduler):
+    """Set each group's learning rate to its initial lr times a function of the epoch.
+
+    ``lr_t = base_lr * lr_lambda(t)``, where ``t`` is ``last_epoch``.
+    torch.optim.lr_scheduler.LambdaLR's arguments, defaults and values.
+
+    Parameters
+    ----------
+    optimizer : gradkit.optim.Optimizer
+        The optimizer whose param groups' ``"lr"`` this sets.
+    lr_lambda : callable or list of callables
+        ``f(epoch) -> factor``; a list gives one function per param group.
+    last_epoch : int, default -1
+        The index of the last step; -1 starts afresh.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gradkit.optim import SGD
+    >>> from gradkit.schedules import LambdaLR
+    >>> opt = SGD([np.zeros(2)], lr=0.1)
+    >>> scheduler = LambdaLR(opt, lr_lambda=lambda epoch: 1 / (1 + epoch))
+    >>> lrs = []
+    >>> for epoch in range(4):
+    ...     lrs.append(round(scheduler.get_last_lr()[0], 6))
+    ...     opt.step([np.ones(2)])
+    ...     scheduler.step()
+    >>> lrs
+    [0.1, 0.05, 0.033333, 0.025]
+    """
+
+    def __init__(
+        self,
+        optimizer: Any,
+        lr_lambda: LrLambda | list[LrLambda] | tuple[LrLambda, ...],
+        last_epoch: int = -1,
+    ) -> None:
+        self.optimizer = optimizer
+        self.lr_lambdas = _lr_lambdas(optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+    def _values(self) -> list[Any]:
+        return [
+            base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs, strict=True)
+        ]
+
+
+class MultiplicativeLR(_LambdaScheduler):
+    """Multiply each group's learning rate by a function of the epoch at every step.
+
+    ``lr_t = lr_{t-1} * lr_lambda(t)``; the constructor's step leaves the lr alone.
+    torch.optim.lr_scheduler.MultiplicativeLR's arguments, defaults and values.
+
+    Parameters
+    ----------
+    optimizer : gradkit.optim.Optimizer
+        The optimizer whose param groups' ``"lr"`` this sets.
+    lr_lambda : callable or list of callables
+        ``f(epoch) -> factor``; a list gives one function per param group.
+    last_epoch : int, default -1
+        The index of the last step; -1 starts afresh.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gradkit.optim import SGD
+    >>> from gradkit.schedules import MultiplicativeLR
+    >>> opt = SGD([np.zeros(2)], lr=0.1)
+    >>> scheduler = MultiplicativeLR(opt, lr_lambda=lambda epoch: 0.5)
+    >>> lrs = []
+    >>> for epoch in range(4):
+    ...     lrs.append(round(scheduler.get_last_lr()[0], 6))
+    ...     opt.step([np.ones(2)])
+    ...     scheduler.step()
+    >>> lrs
+    [0.1, 0.05, 0.025, 0.0125]
+    """
+
+    def __init__(
+        self,
+        optimizer: Any,
+        lr_lambda: LrLambda | list[LrLambda] | tuple[LrLambda, ...],
+        last_epoch: int = -1,
+    ) -> None:
+        self.optimizer = optimizer
+        self.lr_lambdas = _lr_lambdas(optimizer, lr_lambda)
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
+        super().__init__(optimizer, last_epoch)
+
+    def _values(self) -> list[Any]:
+        groups = self.optimizer.param_groups
+        if self._is_initial:
+            return [group["lr"] for group in groups]
+        return [group["lr"] * fn(self.last_epoch) for fn, group in zip(self.lr_lambdas, groups, strict=True)]

@@ -8,6 +8,7 @@ void register_optimizers(py::module_& m);
 void register_clip_grad(py::module_& m);
 void register_threads(py::module_& m);
 void register_schedules(py::module_& m);
+void register_cyclic_schedules(py::module_& m);
 }  // namespace gradkit::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -16,4 +17,5 @@ PYBIND11_MODULE(_core, m) {
     gradkit::bindings::register_optimizers(m);
     gradkit::bindings::register_clip_grad(m);
     gradkit::bindings::register_schedules(m);
+    gradkit::bindings::register_cyclic_schedules(m);
 }

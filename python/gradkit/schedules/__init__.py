@@ -20,6 +20,7 @@ array([0.1 , 0.05, 0.  ])
 
 from __future__ import annotations
 
+from .cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from .lr_scheduler import LRScheduler, lr_curve
 from .schedulers import (
     ConstantLR,
@@ -34,10 +35,13 @@ from .schedulers import (
 __all__ = [
     "ConstantLR",
     "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
     "ExponentialLR",
     "LRScheduler",
     "LinearLR",
     "MultiStepLR",
+    "OneCycleLR",
     "PolynomialLR",
     "StepLR",
     "lr_curve",

@@ -164,6 +164,10 @@ def lr_curve(scheduler_class: type[LRScheduler], steps: int, lr: float = 0.1, **
         raise TypeError(f"scheduler_class must be a gradkit scheduler class, got {scheduler_class!r}")
     if "last_epoch" in kwargs or "optimizer" in kwargs:
         raise TypeError("lr_curve takes the schedule's own arguments, not optimizer or last_epoch")
+    # Schedules with per-group state (gradkit.schedules.cyclic) compute their curve themselves.
+    own_curve = getattr(scheduler_class, "_lr_curve", None)
+    if own_curve is not None:
+        return own_curve(int(steps), float(lr), kwargs)
     signature = inspect.signature(scheduler_class.__init__)
     bound = signature.bind(None, None, **kwargs)  # self, optimizer
     bound.apply_defaults()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .. import _core
 
-Params = Union[Iterable[np.ndarray], Iterable[dict[str, Any]]]
-Grads = Sequence[Union[np.ndarray, None]]
+Params = Iterable[np.ndarray] | Iterable[dict[str, Any]]
+Grads = Sequence[np.ndarray | None]
 Closure = Callable[[], "tuple[float, Grads]"]
 
 

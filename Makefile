@@ -65,12 +65,14 @@ bench: $(VENV)/.installed
 	@$(PY) -c "import torch" 2>/dev/null || echo "torch is not installed in $(VENV): its columns are left out"
 	$(PY) benchmarks/optimizer_step.py
 
-# Regenerates tests/fixtures from torch (needs torch; not part of `make test`).
+# Regenerates tests/fixtures from torch and scikit-learn (installs them; not part of `make test`).
 fixtures: $(VENV)/.installed
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) tests/fixtures/make_optim_fixtures.py
 	$(PY) tests/fixtures/make_clip_fixtures.py
 	$(PY) tests/fixtures/make_schedule_fixtures.py
+	$(PY) -m pip install --quiet scikit-learn==1.9.1
+	$(PY) tests/fixtures/make_mlp_fixtures.py
 
 clean:
 	rm -rf $(BUILD) $(VENV)

@@ -15,6 +15,7 @@ void register_radam(pybind11::module_& m);
 void register_rprop(pybind11::module_& m);
 void register_asgd(pybind11::module_& m);
 void register_lbfgs(pybind11::module_& m);
+void register_sklearn_rules(pybind11::module_& m);
 
 void register_optimizers(pybind11::module_& m) {
     register_sgd(m);
@@ -28,6 +29,7 @@ void register_optimizers(pybind11::module_& m) {
     register_rprop(m);
     register_asgd(m);
     register_lbfgs(m);
+    register_sklearn_rules(m);
 }
 
 }  // namespace gradkit::bindings

@@ -50,4 +50,26 @@ void parallel_chunks(std::size_t n, Body&& body) {
     body(std::size_t{0}, n);
 }
 
+// Calls body(row_begin, row_end) on disjoint row ranges covering [0, rows) of a rows × cols block, in
+// parallel when the block is large: for row-wise work (a bias per column, a softmax per row).
+template <class Body>
+void parallel_rows(std::size_t rows, std::size_t cols, Body&& body) {
+#ifdef _OPENMP
+    const std::size_t wanted = rows * cols / kMinElementsPerThread;
+    const int threads = static_cast<int>(std::min({wanted, rows, static_cast<std::size_t>(max_threads())}));
+    if (threads > 1) {
+        const std::size_t per = (rows + threads - 1) / threads;
+#pragma omp parallel for num_threads(threads) schedule(static)
+        for (int t = 0; t < threads; ++t) {
+            const std::size_t begin = std::min(rows, static_cast<std::size_t>(t) * per);
+            const std::size_t end = std::min(rows, begin + per);
+            if (begin < end) body(begin, end);
+        }
+        return;
+    }
+#endif
+    (void)cols;
+    body(std::size_t{0}, rows);
+}
+
 }  // namespace gradkit

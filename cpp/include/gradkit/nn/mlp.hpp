@@ -1,0 +1,223 @@
+// A multilayer perceptron computed as scikit-learn's MLP computes it: `_forward_pass`, the loss with
+// its L2 term, and `_backprop`/`_compute_loss_grad` (sklearn/neural_network/_multilayer_perceptron.py),
+// for float and double.
+//
+// The network owns its parameters in one buffer laid out by nn::Layout (coefs then intercepts, each
+// coefficient block row-major (fan_in, fan_out)), so Python can view coefs_[i] and intercepts_[i] in
+// place and an optimizer can step the whole network as one flat array. Initial values are copied in
+// (set_params / set_coef / set_intercept): the Python layer draws them with NumPy's RandomState as
+// sklearn's `_init_coef` does, or nn::glorot_uniform_init draws the same numbers here.
+//
+// All scratch memory lives in a Workspace made once for the largest batch: forward and backward
+// write only into it (Eigen products are evaluated with noalias() into its buffers, no temporaries).
+//
+// Threads: the products are Eigen's GEMM, which runs on OpenMP threads when built with OpenMP (as
+// gradkit_core is) and the product is large enough; it uses Eigen::nbThreads(), which follows
+// omp_get_max_threads() -- i.e. gradkit.set_num_threads -- unless Eigen::setNbThreads was called.
+// Eigen packs the blocks of a product into a buffer of its own, as any BLAS does: on the stack on one
+// thread while it fits EIGEN_STACK_ALLOCATION_LIMIT (128 KB), on the heap for larger or multithreaded
+// products (cpp/tests/no_malloc checks that nothing else allocates). Sums may round differently with
+// another thread count; with the same one, the same inputs give the same bits wherever they lie.
+#pragma once
+
+// Products always go through Eigen's GEMM/GEMV kernels, whose results do not depend on the operands'
+// alignment (CMakeLists.txt sets this for every translation unit; see there).
+#ifndef EIGEN_GEMM_TO_COEFFBASED_THRESHOLD
+#define EIGEN_GEMM_TO_COEFFBASED_THRESHOLD 0
+#endif
+#include <Eigen/Core>
+static_assert(EIGEN_GEMM_TO_COEFFBASED_THRESHOLD == 0,
+              "gradkit::nn needs EIGEN_GEMM_TO_COEFFBASED_THRESHOLD=0 wherever Eigen is included");
+
+#include <algorithm>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gradkit/nn/activation.hpp"
+#include "gradkit/nn/layout.hpp"
+#include "gradkit/nn/loss.hpp"
+#include "gradkit/nn/workspace.hpp"
+#include "gradkit/optim/pointwise.hpp"
+#include "gradkit/parallel.hpp"
+
+namespace gradkit::nn {
+
+namespace detail {
+
+// sklearn's output delta, activations[-1] - y, scaled by the sample weight of its row.
+template <typename T, bool Weighted>
+void output_delta_kernel(const T* __restrict p, const T* __restrict y, const T* __restrict sw, T* __restrict d,
+                         std::size_t cols, std::size_t rb, std::size_t re) {
+    for (std::size_t r = rb; r < re; ++r)
+        for (std::size_t j = 0; j < cols; ++j) {
+            const std::size_t i = r * cols + j;
+            d[i] = Weighted ? (p[i] - y[i]) * sw[r] : p[i] - y[i];
+        }
+}
+
+// `coef_grads += alpha * coefs; coef_grads /= sw_sum`, rounded step by step as NumPy does.
+template <typename T>
+void regularized_mean_kernel(T* __restrict g, const T* __restrict w, T alpha, T sw_sum, std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) g[i] = optim::plus(g[i], alpha * w[i]) / sw_sum;
+}
+
+// `np.sum(deltas, axis=0) / sw_sum`: NumPy adds the rows one after another.
+template <typename T>
+void column_mean_kernel(const T* __restrict d, T* __restrict g, std::size_t rows, std::size_t cols, T sw_sum) {
+    for (std::size_t j = 0; j < cols; ++j) g[j] = d[j];
+    for (std::size_t r = 1; r < rows; ++r)
+        for (std::size_t j = 0; j < cols; ++j) g[j] += d[r * cols + j];
+    for (std::size_t j = 0; j < cols; ++j) g[j] /= sw_sum;
+}
+
+template <typename T>
+double squared_norm(const T* __restrict w, std::size_t n) {
+    double s = 0.0;
+    for (std::size_t i = 0; i < n; ++i) s += static_cast<double>(w[i]) * static_cast<double>(w[i]);
+    return s;
+}
+
+}  // namespace detail
+
+template <typename T>
+class MLP {
+public:
+    using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    using MatrixMap = Eigen::Map<RowMatrix>;
+    using ConstMatrixMap = Eigen::Map<const RowMatrix>;
+
+    // layer_units = [n_features, hidden..., n_outputs]. The output activation fixes the loss, as in
+    // sklearn: identity -> squared_error, exp -> poisson, softmax -> log_loss, logistic -> binary_log_loss.
+    // Parameters start at zero; set them before use.
+    MLP(std::vector<std::size_t> layer_units, Activation hidden, Activation output)
+        : layout_(std::move(layer_units)), hidden_(hidden), output_(output), loss_(loss_for_output(output)) {
+        if (!is_hidden_activation(hidden))
+            throw std::invalid_argument(std::string("activation '") + activation_name(hidden) +
+                                        "' cannot be a hidden activation; expected identity, logistic, tanh or relu");
+        params_.assign(layout_.size(), T(0));
+    }
+
+    const Layout& layout() const { return layout_; }
+    Activation hidden_activation() const { return hidden_; }
+    Activation output_activation() const { return output_; }
+    Loss loss() const { return loss_; }
+
+    // All parameters, laid out as layout() says (sklearn's _pack order).
+    T* params() { return params_.data(); }
+    const T* params() const { return params_.data(); }
+    std::size_t n_params() const { return params_.size(); }
+    // coefs_[l]: row-major (fan_in(l), fan_out(l)); intercepts_[l]: fan_out(l).
+    T* coef(std::size_t l) { return params_.data() + layout_.coef_offset(l); }
+    const T* coef(std::size_t l) const { return params_.data() + layout_.coef_offset(l); }
+    T* intercept(std::size_t l) { return params_.data() + layout_.intercept_offset(l); }
+    const T* intercept(std::size_t l) const { return params_.data() + layout_.intercept_offset(l); }
+
+    // Copies n_params() values in the packed layout.
+    void set_params(const T* packed) { std::copy(packed, packed + params_.size(), params_.data()); }
+    // Copies layer l's coefficients (fan_in × fan_out, row-major) / intercepts (fan_out).
+    void set_coef(std::size_t l, const T* values) {
+        std::copy(values, values + layout_.coef_size(l), coef(l));
+    }
+    void set_intercept(std::size_t l, const T* values) {
+        std::copy(values, values + layout_.fan_out(l), intercept(l));
+    }
+
+    // sklearn's `_forward_pass` on `rows` rows of x (rows × n_features, row-major, read in place).
+    // Fills ws.activations(l) for every layer and returns the output layer's (rows × n_outputs).
+    const T* forward(const T* x, std::size_t rows, Workspace<T>& ws) const {
+        require_workspace(ws, rows);
+        const T* in = x;
+        const std::size_t layers = layout_.n_weight_layers();
+        for (std::size_t l = 0; l < layers; ++l) {
+            const auto fi = static_cast<Eigen::Index>(layout_.fan_in(l));
+            const auto fo = static_cast<Eigen::Index>(layout_.fan_out(l));
+            const auto n = static_cast<Eigen::Index>(rows);
+            T* out = ws.activations(l);
+            MatrixMap(out, n, fo).noalias() = ConstMatrixMap(in, n, fi) * ConstMatrixMap(coef(l), fi, fo);
+            add_bias_and_activate(l + 1 == layers ? output_ : hidden_, out, intercept(l), rows, layout_.fan_out(l));
+            in = out;
+        }
+        return in;
+    }
+
+    // Writes the network's output for all `rows` rows of x into out (rows × n_outputs), a workspace
+    // at a time: sklearn's `_forward_pass_fast`, for predict and predict_proba.
+    void predict(const T* x, std::size_t rows, T* out, Workspace<T>& ws) const {
+        const std::size_t nf = layout_.n_features(), no = layout_.n_outputs();
+        for (std::size_t start = 0; start < rows; start += ws.capacity()) {
+            const std::size_t m = std::min(ws.capacity(), rows - start);
+            const T* p = forward(x + start * nf, m, ws);
+            std::copy(p, p + m * no, out + start * no);
+        }
+    }
+
+    // sklearn's L2 term before scaling: the sum over layers of ||coefs_[l]||².
+    double coef_squared_norm() const {
+        double values = 0.0;
+        for (std::size_t l = 0; l < layout_.n_weight_layers(); ++l)
+            values += detail::squared_norm(coef(l), layout_.coef_size(l));
+        return values;
+    }
+
+    // sklearn's `_backprop` on one batch: forward pass, loss + (0.5 alpha) sum ||W||² / sw_sum, then
+    // ws.grads() = the gradient (coef grads (a^T delta + alpha W) / sw_sum, intercept grads
+    // sum(delta) / sw_sum), where sw_sum is the batch's weight sum or its row count. Returns the loss.
+    // Like sklearn's, the gradient of squared_error with k outputs is k times the derivative of its
+    // loss (the loss averages over outputs, the delta p - y does not): the numbers are sklearn's.
+    double backprop(const Batch<T>& batch, double alpha, Workspace<T>& ws) const {
+        const std::size_t n = batch.rows;
+        forward(batch.x, n, ws);
+        const std::size_t layers = layout_.n_weight_layers(), last = layers - 1, k = layout_.n_outputs();
+        const T* sw = batch.sample_weight;
+        double loss = loss_value(loss_, batch.y, ws.activations(last), sw, n, k);
+        const double sw_sum = weight_sum(sw, n);
+        loss += (0.5 * alpha) * coef_squared_norm() / sw_sum;
+
+        // The output delta is p - y for every (output activation, loss) pair sklearn uses.
+        const T* p = ws.activations(last);
+        const T* y = batch.y;
+        T* d = ws.deltas(last);
+        parallel_rows(n, k, [=](std::size_t rb, std::size_t re) {
+            if (sw) detail::output_delta_kernel<T, true>(p, y, sw, d, k, rb, re);
+            else detail::output_delta_kernel<T, false>(p, y, sw, d, k, rb, re);
+        });
+
+        const T alpha_t = static_cast<T>(alpha), sw_sum_t = static_cast<T>(sw_sum);
+        const auto rows = static_cast<Eigen::Index>(n);
+        for (std::size_t l = layers; l-- > 0;) {
+            const auto fi = static_cast<Eigen::Index>(layout_.fan_in(l));
+            const auto fo = static_cast<Eigen::Index>(layout_.fan_out(l));
+            const T* a_prev = l == 0 ? batch.x : ws.activations(l - 1);
+            ConstMatrixMap delta(ws.deltas(l), rows, fo);
+            T* g = ws.grads() + layout_.coef_offset(l);
+            MatrixMap(g, fi, fo).noalias() = ConstMatrixMap(a_prev, rows, fi).transpose() * delta;
+            const T* w = coef(l);
+            parallel_chunks(layout_.coef_size(l), [=](std::size_t b, std::size_t e) {
+                detail::regularized_mean_kernel(g, w, alpha_t, sw_sum_t, b, e);
+            });
+            detail::column_mean_kernel(ws.deltas(l), ws.grads() + layout_.intercept_offset(l), n, layout_.fan_out(l),
+                                       sw_sum_t);
+            if (l > 0) {
+                MatrixMap(ws.deltas(l - 1), rows, fi).noalias() = delta * ConstMatrixMap(w, fi, fo).transpose();
+                multiply_by_derivative(hidden_, ws.activations(l - 1), ws.deltas(l - 1), n * layout_.fan_in(l));
+            }
+        }
+        return loss;
+    }
+
+private:
+    void require_workspace(const Workspace<T>& ws, std::size_t rows) const {
+        if (ws.layout() != layout_) throw std::invalid_argument("the workspace was made for another network");
+        ws.require_rows(rows);
+    }
+
+    Layout layout_;
+    Activation hidden_, output_;
+    Loss loss_;
+    std::vector<T> params_;
+};
+
+}  // namespace gradkit::nn

@@ -1,0 +1,97 @@
+// Everything a forward/backward pass writes, allocated once for a maximum batch size, so that training
+// allocates nothing per minibatch: each layer's activations and deltas, the gradient (in the network's
+// parameter layout) and room to gather the rows of a shuffled minibatch.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gradkit/nn/layout.hpp"
+
+namespace gradkit::nn {
+
+// A minibatch: `rows` consecutive rows of X (rows × n_features, row-major), of y (rows × n_outputs)
+// and of the sample weights (null: all 1). Either the caller's own rows (an unshuffled slice of X,
+// read in place) or rows gathered into a Workspace.
+template <typename T>
+struct Batch {
+    const T* x = nullptr;
+    const T* y = nullptr;
+    const T* sample_weight = nullptr;
+    std::size_t rows = 0;
+};
+
+template <typename T>
+class Workspace {
+public:
+    Workspace(const Layout& layout, std::size_t capacity) : layout_(layout), capacity_(capacity) {
+        if (capacity == 0) throw std::invalid_argument("a workspace needs room for at least one row");
+        const std::size_t layers = layout.n_weight_layers();
+        activations_.resize(layers);
+        deltas_.resize(layers);
+        for (std::size_t l = 0; l < layers; ++l) {
+            activations_[l].resize(rows_times(layout.fan_out(l)));
+            deltas_[l].resize(rows_times(layout.fan_out(l)));
+        }
+        grads_.resize(layout.size());
+        x_.resize(rows_times(layout.n_features()));
+        y_.resize(rows_times(layout.n_outputs()));
+        sw_.resize(capacity);
+    }
+
+    const Layout& layout() const { return layout_; }
+    // The most rows one pass may take.
+    std::size_t capacity() const { return capacity_; }
+
+    // Output of weight layer l after its activation (sklearn's activations[l + 1]): rows × fan_out(l).
+    T* activations(std::size_t l) { return activations_[l].data(); }
+    const T* activations(std::size_t l) const { return activations_[l].data(); }
+    // d loss / d (pre-activation) of weight layer l (sklearn's deltas[l]): rows × fan_out(l).
+    T* deltas(std::size_t l) { return deltas_[l].data(); }
+    const T* deltas(std::size_t l) const { return deltas_[l].data(); }
+    // The gradient of the last backward pass, laid out like the network's parameters.
+    T* grads() { return grads_.data(); }
+    const T* grads() const { return grads_.data(); }
+
+    // Copies rows index[0..rows) of X, y and sample_weight (which may be null) into the workspace, as
+    // sklearn's `_safe_indexing(X, batch_idx)` does, and returns them as a batch. Indices are not
+    // checked here: the caller's permutation of [0, n_samples) is.
+    Batch<T> gather(const T* X, const T* y, const T* sample_weight, const std::int64_t* index, std::size_t rows) {
+        require_rows(rows);
+        const std::size_t nf = layout_.n_features(), no = layout_.n_outputs();
+        for (std::size_t r = 0; r < rows; ++r) {
+            const std::size_t src = static_cast<std::size_t>(index[r]);
+            copy_row(X + src * nf, x_.data() + r * nf, nf);
+            copy_row(y + src * no, y_.data() + r * no, no);
+            if (sample_weight) sw_[r] = sample_weight[src];
+        }
+        return {x_.data(), y_.data(), sample_weight ? sw_.data() : nullptr, rows};
+    }
+
+    // Throws unless 1 <= rows <= capacity().
+    void require_rows(std::size_t rows) const {
+        if (rows == 0 || rows > capacity_)
+            throw std::invalid_argument("a batch of " + std::to_string(rows) + " rows does not fit a workspace for 1 to " +
+                                        std::to_string(capacity_) + " rows");
+    }
+
+private:
+    std::size_t rows_times(std::size_t cols) const {
+        if (cols != 0 && capacity_ > static_cast<std::size_t>(-1) / cols)
+            throw std::length_error("workspace: capacity times layer width overflows");
+        return capacity_ * cols;
+    }
+    static void copy_row(const T* __restrict from, T* __restrict to, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
+    }
+
+    Layout layout_;
+    std::size_t capacity_;
+    std::vector<std::vector<T>> activations_, deltas_;
+    std::vector<T> grads_, x_, y_, sw_;
+};
+
+}  // namespace gradkit::nn

@@ -1,0 +1,252 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "gradkit/nn/glorot_init.hpp"
+#include "gradkit/nn/mlp.hpp"
+
+using gradkit::nn::Activation;
+using gradkit::nn::Batch;
+using gradkit::nn::Layout;
+using gradkit::nn::LegacyRandomState;
+using gradkit::nn::MLP;
+using gradkit::nn::Workspace;
+
+namespace {
+
+// A network with deterministic weights, data and targets valid for its output activation.
+struct Problem {
+    MLP<double> net;
+    std::vector<double> X, y, sw;
+    std::size_t n;
+
+    Problem(std::vector<std::size_t> units, Activation hidden, Activation out, std::size_t rows, unsigned seed)
+        : net(units, hidden, out), n(rows) {
+        std::mt19937 gen(seed);
+        std::normal_distribution<double> normal(0.0, 1.0);
+        std::uniform_real_distribution<double> unif(0.2, 3.0);
+        for (std::size_t i = 0; i < net.n_params(); ++i) net.params()[i] = 0.5 * normal(gen);
+        const std::size_t nf = units.front(), k = units.back();
+        X.resize(rows * nf);
+        for (double& x : X) x = normal(gen);
+        y.assign(rows * k, 0.0);
+        for (std::size_t r = 0; r < rows; ++r) {
+            if (out == Activation::softmax) y[r * k + r % k] = 1.0;
+            for (std::size_t j = 0; out != Activation::softmax && j < k; ++j) {
+                const double u = normal(gen);
+                y[r * k + j] = out == Activation::logistic ? (u > 0 ? 1.0 : 0.0)
+                               : out == Activation::exp    ? std::floor(std::abs(3 * u))
+                                                           : u;
+            }
+        }
+        sw.resize(rows);
+        for (double& w : sw) w = unif(gen);
+    }
+    Batch<double> batch(bool weighted) const { return {X.data(), y.data(), weighted ? sw.data() : nullptr, n}; }
+};
+
+}  // namespace
+
+TEST(Layout, PacksCoefsThenInterceptsAsSklearnsPack) {
+    Layout layout({5, 4, 3, 2});
+    EXPECT_EQ(layout.n_weight_layers(), 3u);
+    EXPECT_EQ(layout.coef_offset(0), 0u);
+    EXPECT_EQ(layout.coef_offset(1), 20u);
+    EXPECT_EQ(layout.coef_offset(2), 32u);
+    EXPECT_EQ(layout.n_coefs(), 38u);
+    EXPECT_EQ(layout.intercept_offset(0), 38u);
+    EXPECT_EQ(layout.intercept_offset(1), 42u);
+    EXPECT_EQ(layout.intercept_offset(2), 45u);
+    EXPECT_EQ(layout.size(), 47u);
+    EXPECT_THROW(Layout({5}), std::invalid_argument);
+    EXPECT_THROW(Layout({5, 0, 2}), std::invalid_argument);
+    EXPECT_THROW(Layout({std::size_t(1) << 40, std::size_t(1) << 40}), std::length_error);
+}
+
+TEST(MLP, RefusesActivationsSklearnDoesNotPairSo) {
+    EXPECT_THROW(MLP<double>({3, 2, 2}, Activation::softmax, Activation::softmax), std::invalid_argument);
+    EXPECT_THROW(MLP<double>({3, 2, 2}, Activation::relu, Activation::relu), std::invalid_argument);
+    EXPECT_NO_THROW(MLP<double>({3, 2, 1}, Activation::tanh, Activation::exp));
+}
+
+TEST(MLP, ForwardOfALinearLayer) {
+    MLP<double> net({2, 1}, Activation::relu, Activation::identity);
+    const std::vector<double> W{1.0, 2.0}, b{0.5};
+    net.set_coef(0, W.data());
+    net.set_intercept(0, b.data());
+    Workspace<double> ws(net.layout(), 4);
+    const std::vector<double> X{1.0, 1.0, 3.0, -1.0};
+    const double* out = net.forward(X.data(), 2, ws);
+    EXPECT_EQ(out[0], 3.5);
+    EXPECT_EQ(out[1], 1.5);
+}
+
+TEST(MLP, ForwardFillsEveryLayersActivations) {
+    Problem pb({3, 4, 2}, Activation::relu, Activation::softmax, 5, 1);
+    Workspace<double> ws(pb.net.layout(), 5);
+    const double* out = pb.net.forward(pb.X.data(), 5, ws);
+    EXPECT_EQ(out, ws.activations(1));
+    for (std::size_t i = 0; i < 5 * 4; ++i) EXPECT_GE(ws.activations(0)[i], 0.0);
+    for (std::size_t r = 0; r < 5; ++r) EXPECT_NEAR(out[2 * r] + out[2 * r + 1], 1.0, 1e-15);
+}
+
+// The gradient is the derivative of the loss that backprop returns (central differences), for every
+// hidden activation and output, with sample weights and the L2 term -- except that, as in sklearn,
+// squared_error's data term is differentiated without its mean over the k outputs.
+TEST(MLP, GradientIsTheDerivativeOfTheLoss) {
+    for (Activation hidden : {Activation::identity, Activation::logistic, Activation::tanh, Activation::relu})
+        for (Activation out : {Activation::identity, Activation::logistic, Activation::softmax, Activation::exp})
+            for (bool weighted : {false, true}) {
+                const std::size_t k = out == Activation::logistic ? 2 : 3;
+                Problem pb({4, 5, 3, k}, hidden, out, 7, 11);
+                Workspace<double> ws(pb.net.layout(), 7);
+                const double alpha = 0.3, data_scale = out == Activation::identity ? double(k) : 1.0;
+                pb.net.backprop(pb.batch(weighted), alpha, ws);
+                const std::vector<double> grad(ws.grads(), ws.grads() + pb.net.n_params());
+                auto derivative = [&](std::size_t i, double a) {
+                    const double keep = pb.net.params()[i], h = 1e-6;
+                    pb.net.params()[i] = keep + h;
+                    const double up = pb.net.backprop(pb.batch(weighted), a, ws);
+                    pb.net.params()[i] = keep - h;
+                    const double down = pb.net.backprop(pb.batch(weighted), a, ws);
+                    pb.net.params()[i] = keep;
+                    return (up - down) / (2 * h);
+                };
+                for (std::size_t i = 0; i < pb.net.n_params(); ++i) {
+                    const double data = derivative(i, 0.0), penalty = derivative(i, alpha) - data;
+                    ASSERT_NEAR(grad[i], data_scale * data + penalty, 1e-6 * (1 + std::abs(grad[i])))
+                        << gradkit::nn::activation_name(hidden) << "/" << gradkit::nn::activation_name(out)
+                        << " weighted=" << weighted << " parameter " << i;
+                }
+            }
+}
+
+// Weights of 1 are no weights. Scaling all weights leaves the data term alone (sklearn divides by
+// their sum) but not the L2 term, which sklearn also divides by the weight sum.
+TEST(MLP, SampleWeightsAreNormalisedByTheirSum) {
+    Problem pb({3, 4, 2}, Activation::tanh, Activation::logistic, 6, 2);
+    Workspace<double> ws(pb.net.layout(), 6);
+    std::vector<double> ones(6, 1.0), twos(6, 2.0);
+    const double plain = pb.net.backprop(pb.batch(false), 0.1, ws);
+    const std::vector<double> g(ws.grads(), ws.grads() + pb.net.n_params());
+    EXPECT_EQ(pb.net.backprop({pb.X.data(), pb.y.data(), ones.data(), 6}, 0.1, ws), plain);
+    for (std::size_t i = 0; i < g.size(); ++i) EXPECT_EQ(ws.grads()[i], g[i]);
+
+    const double data = pb.net.backprop(pb.batch(false), 0.0, ws);
+    const std::vector<double> g0(ws.grads(), ws.grads() + pb.net.n_params());
+    EXPECT_NEAR(pb.net.backprop({pb.X.data(), pb.y.data(), twos.data(), 6}, 0.0, ws), data, 1e-15);
+    for (std::size_t i = 0; i < g0.size(); ++i) EXPECT_NEAR(ws.grads()[i], g0[i], 1e-15);
+    const double penalty = 0.5 * 0.1 * pb.net.coef_squared_norm();
+    EXPECT_NEAR(pb.net.backprop({pb.X.data(), pb.y.data(), twos.data(), 6}, 0.1, ws), data + penalty / 12, 1e-15);
+}
+
+// The same inputs at other addresses (other alignments) give the same bits: training is reproducible.
+TEST(MLP, ResultsDoNotDependOnWhereTheDataLies) {
+    for (std::size_t width : {3u, 4u, 40u})
+        for (std::size_t rows : {3u, 9u}) {
+            Problem pb({3, width, width, 2}, Activation::logistic, Activation::logistic, rows, 8);
+            std::vector<double> loss, grads;
+            for (std::size_t shift = 0; shift < 4; ++shift) {
+                std::vector<double> X(shift + pb.X.size()), y(shift + pb.y.size());
+                std::copy(pb.X.begin(), pb.X.end(), X.begin() + shift);
+                std::copy(pb.y.begin(), pb.y.end(), y.begin() + shift);
+                std::vector<MLP<double>> nets(shift + 1, pb.net);  // parameters at another address too
+                Workspace<double> ws(nets.back().layout(), rows + shift);
+                loss.push_back(nets.back().backprop({X.data() + shift, y.data() + shift, nullptr, rows}, 0.1, ws));
+                grads.insert(grads.end(), ws.grads(), ws.grads() + pb.net.n_params());
+            }
+            const std::size_t n = pb.net.n_params();
+            for (std::size_t s = 1; s < 4; ++s) {
+                EXPECT_EQ(loss[s], loss[0]) << "width " << width << " rows " << rows << " shift " << s;
+                for (std::size_t i = 0; i < n; ++i)
+                    ASSERT_EQ(grads[s * n + i], grads[i]) << "width " << width << " rows " << rows << " shift " << s;
+            }
+        }
+}
+
+TEST(Workspace, RefusesBatchesItCannotHoldAndOtherNetworks) {
+    Problem pb({3, 4, 2}, Activation::tanh, Activation::identity, 6, 3);
+    Workspace<double> ws(pb.net.layout(), 4);
+    EXPECT_EQ(ws.capacity(), 4u);
+    EXPECT_THROW(pb.net.forward(pb.X.data(), 5, ws), std::invalid_argument);
+    EXPECT_THROW(pb.net.forward(pb.X.data(), 0, ws), std::invalid_argument);
+    Workspace<double> other(Layout({3, 5, 2}), 8);
+    EXPECT_THROW(pb.net.forward(pb.X.data(), 2, other), std::invalid_argument);
+    EXPECT_THROW(Workspace<double>(pb.net.layout(), 0), std::invalid_argument);
+}
+
+// Training steps write into the workspace's buffers, which stay where they are.
+TEST(Workspace, BuffersStayPutAcrossBatchesOfAnySize) {
+    Problem pb({3, 4, 2}, Activation::relu, Activation::softmax, 6, 4);
+    Workspace<double> ws(pb.net.layout(), 6);
+    const double* a0 = ws.activations(0);
+    const double* d1 = ws.deltas(1);
+    const double* g = ws.grads();
+    for (std::size_t rows : {6u, 1u, 4u, 6u}) {
+        pb.net.backprop({pb.X.data(), pb.y.data(), nullptr, rows}, 0.0, ws);
+        EXPECT_EQ(ws.activations(0), a0);
+        EXPECT_EQ(ws.deltas(1), d1);
+        EXPECT_EQ(ws.grads(), g);
+    }
+}
+
+// A gathered batch (sklearn's X[batch_idx]) gives the numbers of the same rows laid out by hand.
+TEST(Workspace, GatheredRowsGiveTheNumbersOfTheSameRows) {
+    Problem pb({3, 4, 2}, Activation::logistic, Activation::logistic, 6, 5);
+    const std::vector<std::int64_t> idx{4, 0, 5};
+    std::vector<double> X, y, sw;
+    for (auto i : idx) {
+        X.insert(X.end(), pb.X.begin() + i * 3, pb.X.begin() + i * 3 + 3);
+        y.insert(y.end(), pb.y.begin() + i * 2, pb.y.begin() + i * 2 + 2);
+        sw.push_back(pb.sw[i]);
+    }
+    Workspace<double> ws(pb.net.layout(), 3), ws2(pb.net.layout(), 3);
+    const double expected = pb.net.backprop({X.data(), y.data(), sw.data(), 3}, 0.2, ws2);
+    const Batch<double> b = ws.gather(pb.X.data(), pb.y.data(), pb.sw.data(), idx.data(), 3);
+    EXPECT_EQ(pb.net.backprop(b, 0.2, ws), expected);
+    for (std::size_t i = 0; i < pb.net.n_params(); ++i) EXPECT_EQ(ws.grads()[i], ws2.grads()[i]);
+    EXPECT_EQ(ws.gather(pb.X.data(), pb.y.data(), nullptr, idx.data(), 3).sample_weight, nullptr);
+}
+
+TEST(MLP, PredictGoesThroughAWorkspaceAtATime) {
+    Problem pb({3, 4, 3}, Activation::tanh, Activation::softmax, 10, 6);
+    Workspace<double> small(pb.net.layout(), 3), big(pb.net.layout(), 10);
+    std::vector<double> out(10 * 3);
+    pb.net.predict(pb.X.data(), 10, out.data(), small);
+    const double* all = pb.net.forward(pb.X.data(), 10, big);
+    for (std::size_t i = 0; i < out.size(); ++i) EXPECT_EQ(out[i], all[i]);
+}
+
+TEST(MLP, Float32FollowsFloat64) {
+    Problem pb({4, 6, 3}, Activation::tanh, Activation::softmax, 9, 7);
+    MLP<float> net32({4, 6, 3}, Activation::tanh, Activation::softmax);
+    for (std::size_t i = 0; i < pb.net.n_params(); ++i) net32.params()[i] = static_cast<float>(pb.net.params()[i]);
+    std::vector<float> X(pb.X.begin(), pb.X.end()), y(pb.y.begin(), pb.y.end());
+    Workspace<double> ws(pb.net.layout(), 9);
+    Workspace<float> ws32(net32.layout(), 9);
+    const double loss = pb.net.backprop(pb.batch(false), 0.1, ws);
+    EXPECT_NEAR(net32.backprop({X.data(), y.data(), nullptr, 9}, 0.1, ws32), loss, 1e-5 * loss);
+    for (std::size_t i = 0; i < pb.net.n_params(); ++i) EXPECT_NEAR(ws32.grads()[i], ws.grads()[i], 1e-5);
+}
+
+TEST(GlorotInit, BoundsAreSklearns) {
+    EXPECT_DOUBLE_EQ(gradkit::nn::glorot_bound(4, 2, Activation::relu), 1.0);
+    EXPECT_DOUBLE_EQ(gradkit::nn::glorot_bound(4, 4, Activation::logistic), 0.5);
+}
+
+// np.random.RandomState(0).uniform(-sqrt(2), sqrt(2), 3): coefficients (2 x 1), then the intercept.
+TEST(GlorotInit, DrawsCoefsThenInterceptsFromNumPysRandomState) {
+    MLP<double> net({2, 1}, Activation::tanh, Activation::identity);
+    LegacyRandomState rs(0);
+    gradkit::nn::glorot_uniform_init(net, rs);
+    const double expected[] = {0.13806543856194997, 0.6086474408046969, 0.29065872031153117};
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(net.params()[i], expected[i]);
+
+    MLP<float> net32({2, 1}, Activation::tanh, Activation::identity);
+    LegacyRandomState rs32(0);
+    gradkit::nn::glorot_uniform_init(net32, rs32);  // drawn in double, then rounded (astype)
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(net32.params()[i], static_cast<float>(expected[i]));
+}

@@ -8,9 +8,9 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
+from ._rate_bounds import Bound
 from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 from .plateau import ReduceLROnPlateau
-from ._rate_bounds import Bound
 
 
 def _update_lr(scheduler: Any, epoch: int) -> None:

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 from ._rate_bounds import Bound, check_rate_bounds, single_group
+from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 
 _MOMENTUM_ERROR = "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
 _CYCLIC_MODES = {"triangular": 0, "triangular2": 1, "exp_range": 2}

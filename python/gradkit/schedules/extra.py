@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .lr_scheduler import LRScheduler
 from ._rate_bounds import Bound
+from .lr_scheduler import LRScheduler
 
 
 class InverseTimeLR(LRScheduler):

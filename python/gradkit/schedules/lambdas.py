@@ -11,8 +11,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 from ._rate_bounds import Bound
+from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 
 LrLambda = Callable[[int], float]
 

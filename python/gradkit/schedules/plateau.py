@@ -7,8 +7,8 @@ import warnings
 from typing import Any, SupportsFloat
 
 from .. import _core
-from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 from ._rate_bounds import Bound, check_rate_bounds
+from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 
 _STATE = ("best", "num_bad_epochs", "cooldown_counter", "last_epoch")
 

@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from .lr_scheduler import LRScheduler
 from ._rate_bounds import Bound
+from .lr_scheduler import LRScheduler
 
 
 class StepLR(LRScheduler):

@@ -1,20 +1,30 @@
-// gradkit._core.<Schedule>_{check,next_lr,closed_form,curve}: conversion only; the schedules are in
-// cpp/include/gradkit/schedules.
+// gradkit._core.<Schedule>_{check,next_lr,closed_form,curve}, and rate_bounds_check / clip_lrs for every
+// scheduler's min_lr / max_lr: conversion only; the schedules are in cpp/include/gradkit/schedules.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "gradkit/schedules/constant_lr.hpp"
 #include "gradkit/schedules/cosine_annealing_lr.hpp"
 #include "gradkit/schedules/exponential_lr.hpp"
+#include "gradkit/schedules/inv_scaling_lr.hpp"
+#include "gradkit/schedules/inverse_time_lr.hpp"
 #include "gradkit/schedules/linear_lr.hpp"
 #include "gradkit/schedules/multi_step_lr.hpp"
+#include "gradkit/schedules/piecewise_constant_lr.hpp"
 #include "gradkit/schedules/polynomial_lr.hpp"
+#include "gradkit/schedules/rate_bounds.hpp"
+#include "gradkit/schedules/restart_lr.hpp"
 #include "gradkit/schedules/schedule.hpp"
 #include "gradkit/schedules/step_lr.hpp"
+#include "gradkit/schedules/warmup_cosine_lr.hpp"
+#include "rate_bounds.hpp"
 
 namespace gradkit::bindings {
 
@@ -65,18 +75,41 @@ void register_schedule(py::module_& m) {
         py::arg("args"), py::arg("last_epoch"), py::arg("base_lr"));
     m.def(
         (name + "_curve").c_str(),
-        [](const py::dict& d, std::int64_t steps, double base_lr) {
+        [](const py::dict& d, std::int64_t steps, double base_lr, std::optional<double> min_lr,
+           std::optional<double> max_lr) {
             if (steps < 0) throw py::value_error("steps must be non-negative, got " + std::to_string(steps));
             const typename S::Args a = args_from_dict<S>(d);
+            const schedules::RateBounds bounds = rate_bounds(min_lr, max_lr);
             py::array_t<double> out(static_cast<py::ssize_t>(steps));
             double* data = out.mutable_data();
             {
                 py::gil_scoped_release release;
-                schedules::curve<S>(a, steps, base_lr, data);
+                schedules::curve<S>(a, steps, base_lr, data, bounds);
             }
             return out;
         },
-        py::arg("args"), py::arg("steps"), py::arg("base_lr"));
+        py::arg("args"), py::arg("steps"), py::arg("base_lr"), py::arg("min_lr") = py::none(),
+        py::arg("max_lr") = py::none());
+}
+
+// Every scheduler's min_lr / max_lr, one pair per param group (None: no bound).
+void register_rate_bounds(py::module_& m) {
+    m.def(
+        "rate_bounds_check",
+        [](std::optional<double> min_lr, std::optional<double> max_lr) { rate_bounds(min_lr, max_lr); },
+        py::arg("min_lr"), py::arg("max_lr"));
+    m.def(
+        "clip_lrs",
+        [](std::vector<double> lrs, const std::vector<std::optional<double>>& min_lrs,
+           const std::vector<std::optional<double>>& max_lrs) {
+            if (min_lrs.size() != lrs.size() || max_lrs.size() != lrs.size())
+                throw py::value_error("clip_lrs: " + std::to_string(lrs.size()) + " lrs but " +
+                                      std::to_string(min_lrs.size()) + " min_lrs and " +
+                                      std::to_string(max_lrs.size()) + " max_lrs");
+            for (std::size_t i = 0; i < lrs.size(); ++i) lrs[i] = rate_bounds(min_lrs[i], max_lrs[i]).clip(lrs[i]);
+            return lrs;
+        },
+        py::arg("lrs"), py::arg("min_lrs"), py::arg("max_lrs"));
 }
 
 }  // namespace
@@ -97,6 +130,13 @@ void register_schedules(py::module_& m) {
     register_schedule<schedules::ExponentialLR>(m);
     register_schedule<schedules::PolynomialLR>(m);
     register_schedule<schedules::CosineAnnealingLR>(m);
+    // gradkit's own closed-form schedules (torch lacks them).
+    register_schedule<schedules::InverseTimeLR>(m);
+    register_schedule<schedules::InvScalingLR>(m);
+    register_schedule<schedules::RestartLR>(m);
+    register_schedule<schedules::PiecewiseConstantLR>(m);
+    register_schedule<schedules::WarmupCosineLR>(m);
+    register_rate_bounds(m);
 }
 
 }  // namespace gradkit::bindings

@@ -5,12 +5,14 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "gradkit/schedules/cosine_annealing_warm_restarts.hpp"
 #include "gradkit/schedules/cyclic_lr.hpp"
 #include "gradkit/schedules/one_cycle_lr.hpp"
+#include "rate_bounds.hpp"
 
 namespace gradkit::bindings {
 
@@ -79,11 +81,15 @@ void register_cyclic_schedules(py::module_& m) {
         py::arg("args"), py::arg("T_cur"), py::arg("T_i"), py::arg("base_lr"));
     m.def(
         "CosineAnnealingWarmRestarts_curve",
-        [](const py::dict& d, std::int64_t steps, double base_lr) {
+        [](const py::dict& d, std::int64_t steps, double base_lr, std::optional<double> min_lr,
+           std::optional<double> max_lr) {
             const W::Args a = args_of<W>(d);
-            return make_curve(steps, [&](double* out) { schedules::curve_warm_restarts(a, steps, base_lr, out); });
+            const schedules::RateBounds bounds = rate_bounds(min_lr, max_lr);
+            return make_curve(steps,
+                              [&](double* out) { schedules::curve_warm_restarts(a, steps, base_lr, out, bounds); });
         },
-        py::arg("args"), py::arg("steps"), py::arg("base_lr"));
+        py::arg("args"), py::arg("steps"), py::arg("base_lr"), py::arg("min_lr") = py::none(),
+        py::arg("max_lr") = py::none());
 
     using C = schedules::CyclicLR;
     m.def("CyclicLR_check", [](const py::dict& d) { C::validate(args_of<C>(d)); }, py::arg("args"));
@@ -109,11 +115,13 @@ void register_cyclic_schedules(py::module_& m) {
           py::arg("scale_factor"), py::arg("scale"));
     m.def(
         "CyclicLR_curve",
-        [](const py::dict& d, std::int64_t steps, double base_lr, double max_lr) {
+        [](const py::dict& d, std::int64_t steps, double base_lr, double max_lr, std::optional<double> min_lr) {
             const C::Args a = args_of<C>(d);
-            return make_curve(steps, [&](double* out) { schedules::curve_cyclic(a, steps, base_lr, max_lr, out); });
+            const schedules::RateBounds bounds = rate_bounds(min_lr, std::nullopt);
+            return make_curve(steps,
+                              [&](double* out) { schedules::curve_cyclic(a, steps, base_lr, max_lr, out, bounds); });
         },
-        py::arg("args"), py::arg("steps"), py::arg("base_lr"), py::arg("max_lr"));
+        py::arg("args"), py::arg("steps"), py::arg("base_lr"), py::arg("max_lr"), py::arg("min_lr") = py::none());
 
     using O = schedules::OneCycleLR;
     m.def("OneCycleLR_check", [](const py::dict& d) { O::validate(args_of<O>(d)); }, py::arg("args"));
@@ -131,13 +139,16 @@ void register_cyclic_schedules(py::module_& m) {
         py::arg("args"), py::arg("step_num"), py::arg("base_momentum"), py::arg("max_momentum"));
     m.def(
         "OneCycleLR_curve",
-        [](const py::dict& d, std::int64_t steps, double max_lr, double div_factor, double final_div_factor) {
+        [](const py::dict& d, std::int64_t steps, double max_lr, double div_factor, double final_div_factor,
+           std::optional<double> min_lr) {
             const O::Args a = args_of<O>(d);
+            const schedules::RateBounds bounds = rate_bounds(min_lr, std::nullopt);
             return make_curve(steps, [&](double* out) {
-                schedules::curve_one_cycle(a, steps, max_lr, div_factor, final_div_factor, out);
+                schedules::curve_one_cycle(a, steps, max_lr, div_factor, final_div_factor, out, bounds);
             });
         },
-        py::arg("args"), py::arg("steps"), py::arg("max_lr"), py::arg("div_factor"), py::arg("final_div_factor"));
+        py::arg("args"), py::arg("steps"), py::arg("max_lr"), py::arg("div_factor"), py::arg("final_div_factor"),
+        py::arg("min_lr") = py::none());
 }
 
 }  // namespace gradkit::bindings

@@ -1,7 +1,10 @@
 """Learning-rate schedules with torch.optim.lr_scheduler's names, arguments and values.
 
 Each scheduler sets the ``"lr"`` of its optimizer's param groups, as torch's do; ``lr_curve``
-gives a schedule's whole curve as an array, without an optimizer.
+gives a schedule's whole curve as an array, without an optimizer. gradkit.schedules.extra adds
+closed-form schedules torch lacks (InverseTimeLR, InvScalingLR, RestartLR, PiecewiseConstantLR,
+WarmupCosineLR), and every scheduler takes optional ``min_lr`` / ``max_lr`` bounds on the lr it
+sets (see LRScheduler).
 
 Examples
 --------
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 from .composite import ChainedScheduler, SequentialLR
 from .cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
+from .extra import InverseTimeLR, InvScalingLR, PiecewiseConstantLR, RestartLR, WarmupCosineLR
 from .lambdas import LambdaLR, MultiplicativeLR
 from .lr_scheduler import LRScheduler, lr_curve
 from .plateau import ReduceLROnPlateau
@@ -42,15 +46,20 @@ __all__ = [
     "CosineAnnealingWarmRestarts",
     "CyclicLR",
     "ExponentialLR",
+    "InvScalingLR",
+    "InverseTimeLR",
     "LRScheduler",
     "LambdaLR",
     "LinearLR",
     "MultiStepLR",
     "MultiplicativeLR",
     "OneCycleLR",
+    "PiecewiseConstantLR",
     "PolynomialLR",
     "ReduceLROnPlateau",
+    "RestartLR",
     "SequentialLR",
     "StepLR",
+    "WarmupCosineLR",
     "lr_curve",
 ]

@@ -8,6 +8,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
+from ._rate_bounds import Bound
 from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 from .plateau import ReduceLROnPlateau
 
@@ -47,7 +48,11 @@ def _check_schedulers(owner: str, optimizer: Any, schedulers: Sequence[Any]) -> 
 
 
 class _Composite(LRScheduler):
-    """torch's state_dict and load_state_dict for schedulers of schedulers."""
+    """torch's state_dict and load_state_dict for schedulers of schedulers.
+
+    A composite's own ``min_lr`` / ``max_lr`` clip the lr its sub-schedulers leave (each
+    sub-scheduler's own bounds apply to its own steps first).
+    """
 
     _schedulers: Sequence[Any]
 
@@ -86,6 +91,9 @@ class SequentialLR(_Composite):
         The steps at which the next scheduler takes over; one fewer than ``schedulers``.
     last_epoch : int, default -1
         The index of the last step; -1 starts afresh.
+    min_lr, max_lr : float or list of float, optional
+        Bounds on the final lr (gradkit's, not torch's), applied after the scheduler in charge
+        stepped, and to the lr the constructor leaves; ``None``: no bound.
 
     Examples
     --------
@@ -106,7 +114,14 @@ class SequentialLR(_Composite):
     """
 
     def __init__(
-        self, optimizer: Any, schedulers: list[Any], milestones: list[int], last_epoch: int = -1
+        self,
+        optimizer: Any,
+        schedulers: list[Any],
+        milestones: list[int],
+        last_epoch: int = -1,
+        *,
+        min_lr: Bound = None,
+        max_lr: Bound = None,
     ) -> None:
         name = self.__class__.__name__
         if len(schedulers) < 1:
@@ -118,6 +133,7 @@ class SequentialLR(_Composite):
                 "than the number of milestone points, but got number of schedulers "
                 f"{len(schedulers)} and the number of milestones to be equal to {len(milestones)}"
             )
+        self._set_rate_bounds(optimizer, min_lr, max_lr)
         self._schedulers = schedulers
         self._milestones = milestones
         self.last_epoch = last_epoch + 1
@@ -127,7 +143,7 @@ class SequentialLR(_Composite):
         self.recursive_undo()
         index = bisect_right(self._milestones, 0)
         self._schedulers[index]._initial_step()
-        self._last_lr = schedulers[index].get_last_lr()
+        self._last_lr = self._bounded_last_lr(schedulers[index])
 
     def recursive_undo(self, sched: Any = None) -> None:
         """Take back one step of every (nested) sub-scheduler: the one its constructor took."""
@@ -147,7 +163,13 @@ class SequentialLR(_Composite):
             _update_lr(scheduler, 0)
         else:
             scheduler.step()
-        self._last_lr = scheduler.get_last_lr()
+        self._last_lr = self._bounded_last_lr(scheduler)
+
+    def _bounded_last_lr(self, scheduler: Any) -> list[float]:
+        # Without bounds torch's: the last lrs of the scheduler in charge.
+        if self._clip_group_lrs():
+            return [group["lr"] for group in self.optimizer.param_groups]
+        return scheduler.get_last_lr()
 
 
 class ChainedScheduler(_Composite):
@@ -162,6 +184,9 @@ class ChainedScheduler(_Composite):
         Constructed on the same optimizer.
     optimizer : gradkit.optim.Optimizer, optional
         Their optimizer; by default the first scheduler's.
+    min_lr, max_lr : float or list of float, optional
+        Bounds on the final lr (gradkit's, not torch's), applied after every scheduler stepped,
+        and to the lr at construction; ``None``: no bound.
 
     Examples
     --------
@@ -180,18 +205,28 @@ class ChainedScheduler(_Composite):
     [0.1, 0.05, 0.25, 0.125]
     """
 
-    def __init__(self, schedulers: Sequence[Any], optimizer: Any = None) -> None:
+    def __init__(
+        self,
+        schedulers: Sequence[Any],
+        optimizer: Any = None,
+        *,
+        min_lr: Bound = None,
+        max_lr: Bound = None,
+    ) -> None:
         name = self.__class__.__name__
         if len(schedulers) < 1:
             raise ValueError(f"{name} expects at least one scheduler to be chained, but got no scheduler.")
         optimizer = optimizer or schedulers[0].optimizer
         _check_schedulers(name, optimizer, schedulers)
+        self._set_rate_bounds(optimizer, min_lr, max_lr)
         self._schedulers = schedulers
         self.optimizer = optimizer
+        self._clip_group_lrs()
         self._last_lr = [group["lr"] for group in self._schedulers[-1].optimizer.param_groups]
 
     def step(self) -> None:  # type: ignore[override]
         """Step every scheduler, in order."""
         for scheduler in self._schedulers:
             scheduler.step()
+        self._clip_group_lrs()
         self._last_lr = [group["lr"] for group in self._schedulers[-1].optimizer.param_groups]

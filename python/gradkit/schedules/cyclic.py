@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import _core
+from ._rate_bounds import Bound, check_rate_bounds, single_group
 from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 
 _MOMENTUM_ERROR = "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
@@ -89,6 +90,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         The minimum learning rate.
     last_epoch : int, default -1
         The index of the last step; -1 starts afresh.
+    min_lr, max_lr : float or list of float, optional
+        Bounds on the lr each step sets (gradkit's, not torch's); ``None``: no bound.
 
     Examples
     --------
@@ -110,7 +113,15 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     _arg_names = ("T_0", "T_mult", "eta_min")
 
     def __init__(
-        self, optimizer: Any, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1
+        self,
+        optimizer: Any,
+        T_0: int,
+        T_mult: int = 1,
+        eta_min: float = 0.0,
+        last_epoch: int = -1,
+        *,
+        min_lr: Bound = None,
+        max_lr: Bound = None,
     ) -> None:
         if T_0 <= 0 or not isinstance(T_0, int):
             raise ValueError(f"Expected positive integer T_0, but got {T_0}")
@@ -123,7 +134,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.T_mult = T_mult
         self.eta_min = eta_min
         self.T_cur: float = last_epoch
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, min_lr=min_lr, max_lr=max_lr)
 
     def step(self, epoch: float | None = None) -> None:
         """Advance ``T_cur`` by one (restarting when it reaches ``T_i``), or set it from ``epoch``.
@@ -149,10 +160,12 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             is_int = isinstance(epoch, int) and not (epoch >= self.T_0 and self.T_mult != 1)
             self.T_cur = int(t_cur) if is_int else t_cur
         self.last_epoch = math.floor(epoch)
-        values = [
-            _core.CosineAnnealingWarmRestarts_lr(args, self.T_cur, self.T_i, base_lr)
-            for base_lr in self.base_lrs
-        ]
+        values = self._clip(
+            [
+                _core.CosineAnnealingWarmRestarts_lr(args, self.T_cur, self.T_i, base_lr)
+                for base_lr in self.base_lrs
+            ]
+        )
         for group, lr in zip(self.optimizer.param_groups, values, strict=True):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
@@ -161,7 +174,10 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     def _lr_curve(cls, steps: int, lr: float, kwargs: dict[str, Any]) -> np.ndarray:
         _refuse_optimizer_args(kwargs)
         sched = cls(_OneGroup(lr), **kwargs)  # torch's checks
-        return _core.CosineAnnealingWarmRestarts_curve(sched._core_args(), steps, lr)
+        min_lr, max_lr = single_group(sched.min_lr, sched.max_lr)
+        return _core.CosineAnnealingWarmRestarts_curve(
+            sched._core_args(), steps, lr, min_lr=min_lr, max_lr=max_lr
+        )
 
 
 class CyclicLR(LRScheduler):
@@ -198,6 +214,9 @@ class CyclicLR(LRScheduler):
         The momentum's bounds (it is ``max_momentum`` where the lr is ``base_lr``).
     last_epoch : int, default -1
         The index of the last batch; -1 starts afresh.
+    min_lr : float or list of float, optional
+        A lower bound on the lr each step sets (gradkit's, not torch's); ``None``: no bound. There
+        is no separate upper bound: torch's ``max_lr`` already bounds the cycle from above.
 
     Examples
     --------
@@ -219,6 +238,9 @@ class CyclicLR(LRScheduler):
     [0.9, 0.85, 0.8, 0.85, 0.9, 0.85]
     """
 
+    # torch's max_lr argument is the cycle's peak: gradkit adds only a lower bound.
+    _bound_names = ("min_lr",)
+
     def __init__(
         self,
         optimizer: Any,
@@ -234,8 +256,11 @@ class CyclicLR(LRScheduler):
         base_momentum: float | list[float] = 0.8,
         max_momentum: float | list[float] = 0.9,
         last_epoch: int = -1,
+        *,
+        min_lr: Bound = None,
     ) -> None:
         _check_optimizer(optimizer)
+        check_rate_bounds(len(optimizer.param_groups), min_lr, None)
         # torch's checks, in its order, all before anything changes.
         base_lrs = _format_param("base_lr", optimizer, base_lr)
         max_lrs = _format_param("max_lr", optimizer, max_lr)
@@ -274,7 +299,7 @@ class CyclicLR(LRScheduler):
                     _set_momentum(group, self.use_beta1, m_momentum)
                     group["max_momentum"] = m_momentum
                     group["base_momentum"] = b_momentum
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, min_lr=min_lr)
         self.base_lrs = base_lrs
 
     def _init_scale_fn(self) -> None:
@@ -308,10 +333,12 @@ class CyclicLR(LRScheduler):
         cycle, scale_factor = _core.CyclicLR_position(self._core_args(), self.last_epoch)
         x = cycle if self.scale_mode == "cycle" else self.last_epoch
         groups = self.optimizer.param_groups
-        lrs = [
-            _core.CyclicLR_lr(base_lr, max_lr, scale_factor, self.scale_fn(x))
-            for base_lr, max_lr in zip(self.base_lrs, self.max_lrs, strict=True)
-        ]
+        lrs = self._clip(
+            [
+                _core.CyclicLR_lr(base_lr, max_lr, scale_factor, self.scale_fn(x))
+                for base_lr, max_lr in zip(self.base_lrs, self.max_lrs, strict=True)
+            ]
+        )
         if self.cycle_momentum:
             momentums = [
                 _core.CyclicLR_momentum(base_m, max_m, scale_factor, self.scale_fn(x))
@@ -350,7 +377,10 @@ class CyclicLR(LRScheduler):
         sched = cls(_OneGroup(lr), **kwargs)  # torch's checks
         if sched._scale_fn_custom is not None:
             return _curve_by_stepping(sched, steps)
-        return _core.CyclicLR_curve(sched._core_args(), steps, sched.base_lrs[0], sched.max_lrs[0])
+        min_lr = single_group(sched.min_lr, None)[0]
+        return _core.CyclicLR_curve(
+            sched._core_args(), steps, sched.base_lrs[0], sched.max_lrs[0], min_lr=min_lr
+        )
 
 
 class OneCycleLR(LRScheduler):
@@ -387,6 +417,11 @@ class OneCycleLR(LRScheduler):
         Come back down to ``initial_lr`` symmetrically before annealing to ``min_lr``.
     last_epoch : int, default -1
         The index of the last batch; -1 starts afresh.
+    min_lr : float or list of float, optional
+        A lower bound on the lr each step sets (gradkit's, not torch's); ``None``: no bound. There
+        is no separate upper bound: torch's ``max_lr`` already bounds the cycle from above. Not to
+        be confused with the groups' ``"min_lr"`` entry, torch's end-of-cycle lr
+        (``initial_lr / final_div_factor``), which this scheduler still sets.
 
     Examples
     --------
@@ -405,6 +440,9 @@ class OneCycleLR(LRScheduler):
     [0.04, 1.0, 0.666668, 0.333336, 4e-06]
     """
 
+    # torch's max_lr argument is the cycle's peak: gradkit adds only a lower bound.
+    _bound_names = ("min_lr",)
+
     def __init__(
         self,
         optimizer: Any,
@@ -421,8 +459,11 @@ class OneCycleLR(LRScheduler):
         final_div_factor: float = 1e4,
         three_phase: bool = False,
         last_epoch: int = -1,
+        *,
+        min_lr: Bound = None,
     ) -> None:
         _check_optimizer(optimizer)
+        check_rate_bounds(len(optimizer.param_groups), min_lr, None)
         # torch's checks, in its order, all before anything changes.
         if total_steps is not None:
             if total_steps <= 0 or not isinstance(total_steps, int):
@@ -468,7 +509,7 @@ class OneCycleLR(LRScheduler):
                     _set_momentum(group, self.use_beta1, m_momentum)
                     group["max_momentum"] = m_momentum
                     group["base_momentum"] = b_momentum
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, min_lr=min_lr)
 
     def _core_args(self) -> dict[str, Any]:
         return {
@@ -505,7 +546,7 @@ class OneCycleLR(LRScheduler):
                     args, step_num, group["base_momentum"], group["max_momentum"]
                 )
                 _set_momentum(group, self.use_beta1, momentum)
-        for group, lr in zip(groups, lrs, strict=True):
+        for group, lr in zip(groups, self._clip(lrs), strict=True):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in groups]
 
@@ -520,4 +561,5 @@ class OneCycleLR(LRScheduler):
             opt.param_groups[0]["max_lr"],
             kwargs.get("div_factor", 25.0),
             kwargs.get("final_div_factor", 1e4),
+            min_lr=single_group(sched.min_lr, None)[0],
         )

@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from ._rate_bounds import Bound
 from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 
 LrLambda = Callable[[int], float]
@@ -58,7 +59,7 @@ class _LambdaScheduler(LRScheduler):
             self.last_epoch += 1
         else:
             self.last_epoch = epoch
-        values = self._values()
+        values = self._clip(self._values())
         for group, lr in zip(self.optimizer.param_groups, values, strict=True):
             group["lr"] = lr
         self._last_lr: list[float] = [group["lr"] for group in self.optimizer.param_groups]
@@ -99,6 +100,8 @@ class LambdaLR(_LambdaScheduler):
         ``f(epoch) -> factor``; a list gives one function per param group.
     last_epoch : int, default -1
         The index of the last step; -1 starts afresh.
+    min_lr, max_lr : float or list of float, optional
+        Bounds on the lr each step sets (gradkit's, not torch's); ``None``: no bound.
 
     Examples
     --------
@@ -121,10 +124,13 @@ class LambdaLR(_LambdaScheduler):
         optimizer: Any,
         lr_lambda: LrLambda | list[LrLambda] | tuple[LrLambda, ...],
         last_epoch: int = -1,
+        *,
+        min_lr: Bound = None,
+        max_lr: Bound = None,
     ) -> None:
         self.optimizer = optimizer
         self.lr_lambdas = _lr_lambdas(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, min_lr=min_lr, max_lr=max_lr)
 
     def _values(self) -> list[Any]:
         return [
@@ -135,7 +141,8 @@ class LambdaLR(_LambdaScheduler):
 class MultiplicativeLR(_LambdaScheduler):
     """Multiply each group's learning rate by a function of the epoch at every step.
 
-    ``lr_t = lr_{t-1} * lr_lambda(t)``; the constructor's step leaves the lr alone.
+    ``lr_t = lr_{t-1} * lr_lambda(t)``; the constructor's step leaves the lr alone (but for
+    ``min_lr`` / ``max_lr``, which clip it too; later steps multiply the clipped lr).
     torch.optim.lr_scheduler.MultiplicativeLR's arguments, defaults and values.
 
     Parameters
@@ -146,6 +153,8 @@ class MultiplicativeLR(_LambdaScheduler):
         ``f(epoch) -> factor``; a list gives one function per param group.
     last_epoch : int, default -1
         The index of the last step; -1 starts afresh.
+    min_lr, max_lr : float or list of float, optional
+        Bounds on the lr each step sets (gradkit's, not torch's); ``None``: no bound.
 
     Examples
     --------
@@ -168,13 +177,16 @@ class MultiplicativeLR(_LambdaScheduler):
         optimizer: Any,
         lr_lambda: LrLambda | list[LrLambda] | tuple[LrLambda, ...],
         last_epoch: int = -1,
+        *,
+        min_lr: Bound = None,
+        max_lr: Bound = None,
     ) -> None:
         self.optimizer = optimizer
         self.lr_lambdas = _lr_lambdas(optimizer, lr_lambda)
         for fn in self.lr_lambdas:
             if not callable(fn):
                 raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, min_lr=min_lr, max_lr=max_lr)
 
     def _values(self) -> list[Any]:
         groups = self.optimizer.param_groups

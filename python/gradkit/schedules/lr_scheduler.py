@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .. import _core
+from ._rate_bounds import Bound, check_rate_bounds, clip_lrs, single_group
 
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being "
@@ -34,15 +35,27 @@ class LRScheduler:
     last_epoch : int, default -1
         The index of the last step taken. ``-1`` starts afresh and records each group's ``lr`` as
         its ``"initial_lr"``; another value resumes and needs ``"initial_lr"`` in every group.
+    min_lr, max_lr : float or list of float, optional
+        gradkit's bounds on the lr each step sets (torch has none): ``None`` is no bound (torch's
+        numbers), a number bounds every group, a list gives one per group. The clipped lr is what
+        the group keeps, so recursive forms continue from it. Stored as attributes of these names
+        (so in ``state_dict``).
     """
 
     _is_initial: bool = False
 
-    def __init__(self, optimizer: Any, last_epoch: int = -1) -> None:
+    # The bounds a class offers: CyclicLR and OneCycleLR only min_lr (torch's max_lr is their peak),
+    # ReduceLROnPlateau only max_lr (torch's min_lr is its own lower bound).
+    _bound_names: ClassVar[tuple[str, ...]] = ("min_lr", "max_lr")
+
+    def __init__(
+        self, optimizer: Any, last_epoch: int = -1, *, min_lr: Bound = None, max_lr: Bound = None
+    ) -> None:
         # Validate before touching the optimizer.
         self._validate()
         if not hasattr(optimizer, "param_groups"):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        self._set_rate_bounds(optimizer, min_lr, max_lr)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -61,6 +74,34 @@ class LRScheduler:
         self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._initial_step()
+
+    def _set_rate_bounds(self, optimizer: Any, min_lr: Bound, max_lr: Bound) -> None:
+        check_rate_bounds(len(optimizer.param_groups), min_lr, max_lr)
+        if "min_lr" in self._bound_names:
+            self.min_lr = min_lr
+        if "max_lr" in self._bound_names:
+            self.max_lr = max_lr
+
+    def _rate_bounds(self) -> tuple[Bound, Bound]:
+        return (
+            getattr(self, "min_lr", None) if "min_lr" in self._bound_names else None,
+            getattr(self, "max_lr", None) if "max_lr" in self._bound_names else None,
+        )
+
+    def _clip(self, lrs: list[Any]) -> list[Any]:
+        """The lrs a step computed, clipped into ``min_lr`` / ``max_lr`` by the core."""
+        return clip_lrs(lrs, *self._rate_bounds())
+
+    def _clip_group_lrs(self) -> bool:
+        """Clip the groups' lrs in place (for schedulers that let others set them); False if unbounded."""
+        min_lr, max_lr = self._rate_bounds()
+        if min_lr is None and max_lr is None:
+            return False
+        groups = self.optimizer.param_groups
+        for group, lr in zip(groups, clip_lrs([group["lr"] for group in groups], min_lr, max_lr)):
+            if lr != group["lr"]:
+                group["lr"] = lr
+        return True
 
     # The arguments of the schedule, by torch's names, as the core reads them.
     _arg_names: ClassVar[tuple[str, ...]] = ()
@@ -118,6 +159,7 @@ class LRScheduler:
             self.last_epoch = epoch
             closed_form = getattr(_core, f"{name}_closed_form")
             values = [closed_form(args, epoch, base_lr) for base_lr in self.base_lrs]
+        values = self._clip(values)
         for group, lr in zip(groups, values):
             group["lr"] = lr
         self._last_lr: list[float] = [group["lr"] for group in groups]
@@ -148,7 +190,8 @@ def lr_curve(scheduler_class: type[LRScheduler], steps: int, lr: float = 0.1, **
     lr : float, default 0.1
         The optimizer's learning rate the schedule starts from.
     **kwargs
-        The scheduler's arguments (except ``optimizer`` and ``last_epoch``), with its defaults.
+        The scheduler's arguments (except ``optimizer`` and ``last_epoch``), with its defaults;
+        ``min_lr`` / ``max_lr`` bound the curve as they bound the scheduler.
 
     Returns
     -------
@@ -159,6 +202,8 @@ def lr_curve(scheduler_class: type[LRScheduler], steps: int, lr: float = 0.1, **
     >>> from gradkit.schedules import StepLR, lr_curve
     >>> lr_curve(StepLR, 6, lr=1.0, step_size=2, gamma=0.5)
     array([1.  , 1.  , 0.5 , 0.5 , 0.25, 0.25])
+    >>> lr_curve(StepLR, 6, lr=1.0, step_size=2, gamma=0.5, min_lr=0.4)
+    array([1. , 1. , 0.5, 0.5, 0.4, 0.4])
     """
     if not (isinstance(scheduler_class, type) and issubclass(scheduler_class, LRScheduler)):
         raise TypeError(f"scheduler_class must be a gradkit scheduler class, got {scheduler_class!r}")
@@ -172,5 +217,6 @@ def lr_curve(scheduler_class: type[LRScheduler], steps: int, lr: float = 0.1, **
     bound = signature.bind(None, None, **kwargs)  # self, optimizer
     bound.apply_defaults()
     args = {name: bound.arguments[name] for name in scheduler_class._arg_names}
+    min_lr, max_lr = single_group(bound.arguments.get("min_lr"), bound.arguments.get("max_lr"))
     curve = getattr(_core, f"{scheduler_class.__name__}_curve")
-    return curve(scheduler_class._to_core(args), int(steps), float(lr))
+    return curve(scheduler_class._to_core(args), int(steps), float(lr), min_lr=min_lr, max_lr=max_lr)

@@ -7,6 +7,7 @@ import warnings
 from typing import Any, SupportsFloat
 
 from .. import _core
+from ._rate_bounds import Bound, check_rate_bounds
 from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 
 _STATE = ("best", "num_bad_epochs", "cooldown_counter", "last_epoch")
@@ -42,6 +43,10 @@ class ReduceLROnPlateau(LRScheduler):
         Lower bound on the lr, for all groups or one per group.
     eps : float, default 1e-8
         A reduction that changes the lr by no more than this is skipped.
+    max_lr : float or list of float, optional
+        An upper bound on the lr (gradkit's, not torch's), for all groups or one per group: every
+        ``step`` (and the constructor) lowers a group's lr above it to it. ``min_lr`` is torch's
+        lower bound, applied when reducing; with ``max_lr`` given, ``min_lr <= max_lr`` is required.
 
     Examples
     --------
@@ -59,6 +64,9 @@ class ReduceLROnPlateau(LRScheduler):
     [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025]
     """
 
+    # torch's min_lr is the lower bound already (applied when reducing): gradkit adds max_lr.
+    _bound_names = ("max_lr",)
+
     def __init__(
         self,
         optimizer: Any,
@@ -70,6 +78,8 @@ class ReduceLROnPlateau(LRScheduler):
         cooldown: int = 0,
         min_lr: list[float] | float = 0,
         eps: float = 1e-8,
+        *,
+        max_lr: Bound = None,
     ) -> None:
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
@@ -86,10 +96,14 @@ class ReduceLROnPlateau(LRScheduler):
         else:
             self.default_min_lr = min_lr
             self.min_lrs = [min_lr] * len(groups)
+        if max_lr is not None:  # without it, torch's checks only
+            check_rate_bounds(len(groups), min_lr, max_lr)
+        self.max_lr = max_lr
         self.patience = patience
         self.cooldown = cooldown
         self.eps = eps
         self.last_epoch = 0
+        self._clip_group_lrs()
         self._last_lr: list[float] = [group["lr"] for group in groups]
         self._init_is_better(mode=mode, threshold=threshold, threshold_mode=threshold_mode)
         self._reset()
@@ -149,6 +163,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.__dict__.update(state)
         if reduce:
             self._reduce_lr(args)
+        self._clip_group_lrs()
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
     def _reduce_lr(self, args: dict[str, Any]) -> None:

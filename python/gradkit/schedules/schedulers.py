@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from ._rate_bounds import Bound
 from .lr_scheduler import LRScheduler
 
 
@@ -26,6 +27,8 @@ class StepLR(LRScheduler):
         Multiplicative factor of the decay.
     last_epoch : int, default -1
         The index of the last step; -1 starts afresh.
+    min_lr, max_lr : float or list of float, optional
+        Bounds on the lr each step sets (gradkit's, not torch's); ``None``: no bound.
 
     Examples
     --------
@@ -46,10 +49,19 @@ class StepLR(LRScheduler):
 
     _arg_names = ("step_size", "gamma")
 
-    def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Any,
+        step_size: int,
+        gamma: float = 0.1,
+        last_epoch: int = -1,
+        *,
+        min_lr: Bound = None,
+        max_lr: Bound = None,
+    ) -> None:
         self.step_size = step_size
         self.gamma = gamma
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, min_lr=min_lr, max_lr=max_lr)
 
 
 class MultiStepLR(LRScheduler):
@@ -68,6 +80,8 @@ class MultiStepLR(LRScheduler):
         Multiplicative factor of the decay.
     last_epoch : int, default -1
         The index of the last step; -1 starts afresh.
+    min_lr, max_lr : float or list of float, optional
+        Bounds on the lr each step sets (gradkit's, not torch's); ``None``: no bound.
 
     Examples
     --------
@@ -94,11 +108,18 @@ class MultiStepLR(LRScheduler):
         return {**args, "milestones": sorted(Counter(args["milestones"]).elements())}
 
     def __init__(
-        self, optimizer: Any, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1
+        self,
+        optimizer: Any,
+        milestones: Iterable[int],
+        gamma: float = 0.1,
+        last_epoch: int = -1,
+        *,
+        min_lr: Bound = None,
+        max_lr: Bound = None,
     ) -> None:
         self.milestones = Counter(milestones)
         self.gamma = gamma
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, min_lr=min_lr, max_lr=max_lr)
 
 
 class ConstantLR(LRScheduler):
@@ -117,6 +138,8 @@ class ConstantLR(LRScheduler):
         The step at which the factor is undone (with ``total_iters=0`` it never is, as in torch).
     last_epoch : int, default -1
         The index of the last step; -1 starts afresh.
+    min_lr, max_lr : float or list of float, optional
+        Bounds on the lr each step sets (gradkit's, not torch's); ``None``: no bound.
 
     Examples
     --------
@@ -138,11 +161,18 @@ class ConstantLR(LRScheduler):
     _arg_names = ("factor", "total_iters")
 
     def __init__(
-        self, optimizer: Any, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1
+        self,
+        optimizer: Any,
+        factor: float = 1.0 / 3,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+        *,
+        min_lr: Bound = None,
+        max_lr: Bound = None,
     ) -> None:
         self.factor = factor
         self.total_iters = total_iters
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, min_lr=min_lr, max_lr=max_lr)
 
 
 class LinearLR(LRScheduler):
@@ -167,6 +197,8 @@ class LinearLR(LRScheduler):
         The number of steps over which the factor changes.
     last_epoch : int, default -1
         The index of the last step; -1 starts afresh.
+    min_lr, max_lr : float or list of float, optional
+        Bounds on the lr each step sets (gradkit's, not torch's); ``None``: no bound.
 
     Examples
     --------
@@ -194,11 +226,14 @@ class LinearLR(LRScheduler):
         end_factor: float = 1.0,
         total_iters: int = 5,
         last_epoch: int = -1,
+        *,
+        min_lr: Bound = None,
+        max_lr: Bound = None,
     ) -> None:
         self.start_factor = start_factor
         self.end_factor = end_factor
         self.total_iters = total_iters
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, min_lr=min_lr, max_lr=max_lr)
 
 
 class ExponentialLR(LRScheduler):
@@ -215,6 +250,8 @@ class ExponentialLR(LRScheduler):
         Multiplicative factor of the decay.
     last_epoch : int, default -1
         The index of the last step; -1 starts afresh.
+    min_lr, max_lr : float or list of float, optional
+        Bounds on the lr each step sets (gradkit's, not torch's); ``None``: no bound.
 
     Examples
     --------
@@ -235,9 +272,17 @@ class ExponentialLR(LRScheduler):
 
     _arg_names = ("gamma",)
 
-    def __init__(self, optimizer: Any, gamma: float, last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Any,
+        gamma: float,
+        last_epoch: int = -1,
+        *,
+        min_lr: Bound = None,
+        max_lr: Bound = None,
+    ) -> None:
         self.gamma = gamma
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, min_lr=min_lr, max_lr=max_lr)
 
 
 class PolynomialLR(LRScheduler):
@@ -259,6 +304,8 @@ class PolynomialLR(LRScheduler):
         The power of the polynomial.
     last_epoch : int, default -1
         The index of the last step; -1 starts afresh.
+    min_lr, max_lr : float or list of float, optional
+        Bounds on the lr each step sets (gradkit's, not torch's); ``None``: no bound.
 
     Examples
     --------
@@ -280,11 +327,18 @@ class PolynomialLR(LRScheduler):
     _arg_names = ("total_iters", "power")
 
     def __init__(
-        self, optimizer: Any, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1
+        self,
+        optimizer: Any,
+        total_iters: int = 5,
+        power: float = 1.0,
+        last_epoch: int = -1,
+        *,
+        min_lr: Bound = None,
+        max_lr: Bound = None,
     ) -> None:
         self.total_iters = total_iters
         self.power = power
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, min_lr=min_lr, max_lr=max_lr)
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -308,6 +362,8 @@ class CosineAnnealingLR(LRScheduler):
         The learning rate at ``T_max``.
     last_epoch : int, default -1
         The index of the last step; -1 starts afresh.
+    min_lr, max_lr : float or list of float, optional
+        Bounds on the lr each step sets (gradkit's, not torch's); ``None``: no bound.
 
     Examples
     --------
@@ -328,7 +384,16 @@ class CosineAnnealingLR(LRScheduler):
 
     _arg_names = ("T_max", "eta_min")
 
-    def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Any,
+        T_max: int,
+        eta_min: float = 0.0,
+        last_epoch: int = -1,
+        *,
+        min_lr: Bound = None,
+        max_lr: Bound = None,
+    ) -> None:
         self.T_max = T_max
         self.eta_min = eta_min
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, min_lr=min_lr, max_lr=max_lr)

@@ -86,15 +86,16 @@ struct CosineAnnealingWarmRestarts {
     }
 };
 
-// The lr after 0, 1, ..., steps-1 calls of step() on a fresh scheduler.
+// The lr after 0, 1, ..., steps-1 calls of step() on a fresh scheduler, clipped into bounds.
 inline void curve_warm_restarts(const CosineAnnealingWarmRestarts::Args& a, std::int64_t steps, double base_lr,
-                                double* out) {
+                                double* out, const RateBounds& bounds = {}) {
     using S = CosineAnnealingWarmRestarts;
     S::validate(a);
+    bounds.validate();
     S::State s = S::at_epoch(a, 0.0);
     for (std::int64_t k = 0; k < steps; ++k) {
         if (k > 0) s = S::advance(a, s);
-        out[k] = S::lr(a, s, base_lr);
+        out[k] = bounds.clip(S::lr(a, s, base_lr));
     }
 }
 

@@ -95,12 +95,15 @@ struct CyclicLR {
     }
 };
 
-// The lr after 0, 1, ..., steps-1 calls of step() with a built-in mode.
-inline void curve_cyclic(const CyclicLR::Args& a, std::int64_t steps, double base_lr, double max_lr, double* out) {
+// The lr after 0, 1, ..., steps-1 calls of step() with a built-in mode, clipped into bounds (the
+// Python class offers only min_lr: torch's max_lr argument is the cycle's peak).
+inline void curve_cyclic(const CyclicLR::Args& a, std::int64_t steps, double base_lr, double max_lr, double* out,
+                         const RateBounds& bounds = {}) {
     CyclicLR::validate(a);
+    bounds.validate();
     for (std::int64_t k = 0; k < steps; ++k) {
         const auto p = CyclicLR::position(a, k);
-        out[k] = CyclicLR::lr(base_lr, max_lr, p.scale_factor, CyclicLR::builtin_scale_at(a, p, k));
+        out[k] = bounds.clip(CyclicLR::lr(base_lr, max_lr, p.scale_factor, CyclicLR::builtin_scale_at(a, p, k)));
     }
 }
 

@@ -97,13 +97,15 @@ struct OneCycleLR {
     }
 };
 
-// The lr after 0, 1, ..., steps-1 calls of step(); throws where torch would (steps > total_steps + 1).
+// The lr after 0, 1, ..., steps-1 calls of step(), clipped into bounds (the Python class offers only
+// a lower bound: torch's max_lr is the cycle's peak); throws where torch would (steps > total_steps + 1).
 inline void curve_one_cycle(const OneCycleLR::Args& a, std::int64_t steps, double max_lr, double div_factor,
-                            double final_div_factor, double* out) {
+                            double final_div_factor, double* out, const RateBounds& bounds = {}) {
     OneCycleLR::validate(a);
+    bounds.validate();
     const double initial = max_lr / div_factor;
     const double min_lr = initial / final_div_factor;
-    for (std::int64_t k = 0; k < steps; ++k) out[k] = OneCycleLR::lr(a, k, initial, max_lr, min_lr);
+    for (std::int64_t k = 0; k < steps; ++k) out[k] = bounds.clip(OneCycleLR::lr(a, k, initial, max_lr, min_lr));
 }
 
 }  // namespace gradkit::schedules

@@ -13,13 +13,24 @@
 //                                              takes), which some schedules treat specially.
 //   S::closed_form(args, last_epoch, base_lr)  torch's _get_closed_form_lr() for one group
 //
+// Schedules torch lacks (inverse_time_lr.hpp, inv_scaling_lr.hpp, restart_lr.hpp,
+// piecewise_constant_lr.hpp, warmup_cosine_lr.hpp) have the same members under gradkit's names; with
+// no torch recursion to reproduce, their next_lr is their closed_form.
+//
 // All are pure functions of their arguments and never allocate, so the trainer can call them per step.
 // Where Python would raise ZeroDivisionError (e.g. step_size=0, which torch does not check), they throw
 // zero_division with Python's message.
+//
+// Every scheduler may also be given RateBounds (gradkit's min_lr / max_lr, which torch lacks): the lr a
+// step sets is clipped into them before it is stored, so a recursive form continues from the clipped
+// value. The default bounds are infinite and leave torch's numbers bit for bit.
 #pragma once
 
 #include <cstdint>
 #include <stdexcept>
+#include <string>
+
+#include "gradkit/schedules/rate_bounds.hpp"
 
 namespace gradkit::schedules {
 
@@ -49,14 +60,22 @@ inline double rounded(double product) {
     return v;
 }
 
+// The schedules gradkit adds are defined from step 0 on; step(epoch) could ask for an earlier one.
+inline void require_nonnegative_step(std::int64_t last_epoch) {
+    if (last_epoch < 0) throw std::invalid_argument("the step must be non-negative, got " + std::to_string(last_epoch));
+}
+
 // torch's lr after 0, 1, ..., steps-1 calls of step() on a fresh scheduler whose optimizer's lr is
-// base_lr and is changed by nothing else: out[0] is the lr the constructor's initial step sets.
+// base_lr and is changed by nothing else: out[0] is the lr the constructor's initial step sets. With
+// bounds, each value is clipped before the next step reads it, as the Python schedulers do.
 template <class S>
-void curve(const typename S::Args& args, std::int64_t steps, double base_lr, double* out) {
+void curve(const typename S::Args& args, std::int64_t steps, double base_lr, double* out,
+           const RateBounds& bounds = {}) {
     S::validate(args);
+    bounds.validate();
     double lr = base_lr;
     for (std::int64_t k = 0; k < steps; ++k) {
-        lr = S::next_lr(args, k, base_lr, lr, k == 0);
+        lr = bounds.clip(S::next_lr(args, k, base_lr, lr, k == 0));
         out[k] = lr;
     }
 }

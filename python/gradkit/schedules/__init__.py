@@ -23,6 +23,7 @@ from __future__ import annotations
 from .composite import ChainedScheduler, SequentialLR
 from .cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from .lambdas import LambdaLR, MultiplicativeLR
+from .loss_driven import AdaptiveLR, BoldDriverLR
 from .lr_scheduler import LRScheduler, lr_curve
 from .plateau import ReduceLROnPlateau
 from .schedulers import (
@@ -36,6 +37,8 @@ from .schedulers import (
 )
 
 __all__ = [
+    "AdaptiveLR",
+    "BoldDriverLR",
     "ChainedScheduler",
     "ConstantLR",
     "CosineAnnealingLR",

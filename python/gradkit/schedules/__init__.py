@@ -27,6 +27,7 @@ from .composite import ChainedScheduler, SequentialLR
 from .cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from .extra import InverseTimeLR, InvScalingLR, PiecewiseConstantLR, RestartLR, WarmupCosineLR
 from .lambdas import LambdaLR, MultiplicativeLR
+from .loss_driven import AdaptiveLR, BoldDriverLR
 from .lr_scheduler import LRScheduler, lr_curve
 from .plateau import ReduceLROnPlateau
 from .schedulers import (
@@ -40,6 +41,8 @@ from .schedulers import (
 )
 
 __all__ = [
+    "AdaptiveLR",
+    "BoldDriverLR",
     "ChainedScheduler",
     "ConstantLR",
     "CosineAnnealingLR",

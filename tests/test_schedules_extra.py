@@ -339,7 +339,10 @@ def _make(name: str, opt: SGD, **bounds: Any) -> Any:
     raise AssertionError(name)
 
 
-ALL = sorted(n for n in gs.__all__ if n not in ("LRScheduler", "lr_curve"))
+# The loss-driven rules (AdaptiveLR, BoldDriverLR) bound only the lrs they change, from the first
+# step(loss) on; tests/test_schedules_loss_driven.py covers their bounds. RandomLR sets no lr.
+NOT_HERE = ("LRScheduler", "lr_curve", "AdaptiveLR", "BoldDriverLR", "RandomLR")
+ALL = sorted(n for n in gs.__all__ if n not in NOT_HERE)
 ONLY_MIN = {"CyclicLR", "OneCycleLR"}  # torch's max_lr argument is their peak
 ONLY_MAX = {"ReduceLROnPlateau"}  # torch's min_lr is its lower bound
 BOUND_STEPS = 120

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._rate_bounds import Bound
+from .loss_driven import _LossDrivenLR
 from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 from .plateau import ReduceLROnPlateau
 
@@ -37,6 +38,12 @@ def _check_schedulers(owner: str, optimizer: Any, schedulers: Sequence[Any]) -> 
             raise ValueError(
                 f"{owner} does not support `ReduceLROnPlateau` scheduler as it "
                 "requires additional kwargs to be specified when calling `step`, "
+                f"but got one at index {index} in the given schedulers sequence."
+            )
+        if isinstance(scheduler, _LossDrivenLR):
+            raise ValueError(
+                f"{owner} does not support `{type(scheduler).__name__}` as it needs the loss in "
+                "`step(loss)`, "
                 f"but got one at index {index} in the given schedulers sequence."
             )
         if optimizer != scheduler.optimizer:

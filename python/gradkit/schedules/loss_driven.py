@@ -10,42 +10,26 @@ a loss sequence leads to.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from numbers import Real
+from collections.abc import Iterable
 from typing import Any, ClassVar, SupportsFloat
 
 import numpy as np
 
 from .. import _core
+from ._rate_bounds import Bound, check_rate_bounds, per_group
+from .cyclic import _OneGroup
 from .lr_scheduler import LRScheduler
 
-Bound = float | Sequence[float] | None
 
-
-class _OneGroup:
-    """A stand-in optimizer with one param group, for lr_history."""
-
-    def __init__(self, lr: float) -> None:
-        self.param_groups: list[dict[str, Any]] = [{"lr": lr}]
-
-
-def _check_bound(name: str, value: Bound, n_groups: int) -> None:
-    values = list(value) if isinstance(value, (list, tuple)) else [value]
-    if isinstance(value, (list, tuple)) and len(values) != n_groups:
-        raise ValueError(f"{name} has {len(values)} values but the optimizer has {n_groups} param groups")
-    for v in values:
-        if v is None and not isinstance(value, (list, tuple)):
-            continue
-        if isinstance(v, bool) or not isinstance(v, Real) or not (math.isfinite(v) and v >= 0):
-            raise ValueError(
-                f"{name} must be None, a finite number >= 0 or a list of them (one per group), got {v!r}"
-            )
-
-
-def _per_group(value: Bound, n_groups: int, unbounded: float) -> list[float]:
-    if isinstance(value, (list, tuple)):
-        return [float(v) for v in value]
-    return [unbounded if value is None else float(value)] * n_groups
+def _bounds_per_group(min_lr: Bound, max_lr: Bound, n_groups: int) -> tuple[list[float], list[float]]:
+    """The checked bounds, one pair per group, with an infinite bound where there is none."""
+    check_rate_bounds(n_groups, min_lr, max_lr)
+    lows = per_group("min_lr", min_lr, n_groups)
+    highs = per_group("max_lr", max_lr, n_groups)
+    return (
+        [-math.inf if low is None else low for low in lows],
+        [math.inf if high is None else high for high in highs],
+    )
 
 
 def _loss_value(owner: str, loss: object) -> float:
@@ -73,11 +57,7 @@ class _LossDrivenLR(LRScheduler):
         if not hasattr(optimizer, "param_groups"):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         groups = optimizer.param_groups
-        _check_bound("min_lr", min_lr, len(groups))
-        _check_bound("max_lr", max_lr, len(groups))
-        for low, high in zip(_per_group(min_lr, len(groups), 0.0), _per_group(max_lr, len(groups), math.inf)):
-            if low > high:
-                raise ValueError(f"min_lr ({low!r}) must not be above max_lr ({high!r})")
+        _bounds_per_group(min_lr, max_lr, len(groups))
         self.optimizer = optimizer
         self.min_lr = min_lr
         self.max_lr = max_lr
@@ -99,11 +79,7 @@ class _LossDrivenLR(LRScheduler):
         name = type(self).__name__
         value = _loss_value(name, loss)
         groups = self.optimizer.param_groups
-        if isinstance(self.min_lr, (list, tuple)) or isinstance(self.max_lr, (list, tuple)):
-            _check_bound("min_lr", self.min_lr, len(groups))
-            _check_bound("max_lr", self.max_lr, len(groups))
-        min_lrs = _per_group(self.min_lr, len(groups), -math.inf)
-        max_lrs = _per_group(self.max_lr, len(groups), math.inf)
+        min_lrs, max_lrs = _bounds_per_group(self.min_lr, self.max_lr, len(groups))
         old = [float(group["lr"]) for group in groups]
         # Every value is computed before any group or attribute changes.
         state, new = getattr(_core, f"{name}_step")(

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "gradkit/optim/check.hpp"
+#include "gradkit/schedules/rate_bounds.hpp"
 
 namespace gradkit::schedules {
 
@@ -60,7 +61,7 @@ struct AdaptiveLR {
     // sklearn's division, then the bounds.
     static double reduced_lr(const Args& a, double lr, double min_lr, double max_lr) {
         const double divided = lr / (1.0 / a.factor);
-        return std::max(std::min(divided, max_lr), min_lr);
+        return RateBounds{min_lr, max_lr}.clip(divided);
     }
 
     Args args;

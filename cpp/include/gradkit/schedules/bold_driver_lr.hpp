@@ -19,6 +19,7 @@
 #include <string>
 
 #include "gradkit/optim/check.hpp"
+#include "gradkit/schedules/rate_bounds.hpp"
 
 namespace gradkit::schedules {
 
@@ -48,7 +49,7 @@ struct BoldDriverLR {
     }
 
     static double scaled_lr(double lr, double factor, double min_lr, double max_lr) {
-        return std::max(std::min(lr * factor, max_lr), min_lr);
+        return RateBounds{min_lr, max_lr}.clip(lr * factor);
     }
 
     Args args;

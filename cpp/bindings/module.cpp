@@ -10,6 +10,7 @@ void register_threads(py::module_& m);
 void register_schedules(py::module_& m);
 void register_plateau(py::module_& m);
 void register_cyclic_schedules(py::module_& m);
+void register_random_lr(py::module_& m);
 }  // namespace gradkit::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -20,4 +21,5 @@ PYBIND11_MODULE(_core, m) {
     gradkit::bindings::register_schedules(m);
     gradkit::bindings::register_plateau(m);
     gradkit::bindings::register_cyclic_schedules(m);
+    gradkit::bindings::register_random_lr(m);
 }

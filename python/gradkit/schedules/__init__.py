@@ -25,6 +25,7 @@ from .cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from .lambdas import LambdaLR, MultiplicativeLR
 from .lr_scheduler import LRScheduler, lr_curve
 from .plateau import ReduceLROnPlateau
+from .random_lr import RandomLR
 from .schedulers import (
     ConstantLR,
     CosineAnnealingLR,
@@ -49,6 +50,7 @@ __all__ = [
     "MultiplicativeLR",
     "OneCycleLR",
     "PolynomialLR",
+    "RandomLR",
     "ReduceLROnPlateau",
     "SequentialLR",
     "StepLR",

@@ -4,7 +4,9 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "gradkit/optim/array_ref.hpp"
@@ -71,6 +73,35 @@ const T* grad_ptr(py::handle obj, const py::array& param, std::size_t index) {
     if (!same_shape || (g->flags & needed) != needed)
         throw py::value_error(where("grads", index) + ": expected " + need() + ", got " + describe(obj));
     return static_cast<const T*>(static_cast<void*>(g->data));
+}
+
+// Per-element lr multipliers are read where they lie, at every step: like the parameter in dtype and shape,
+// C-contiguous and aligned (read-only is fine), and not sharing memory with it (the step writes the parameter).
+// Returns an empty view for None (that parameter steps with the group's lr).
+template <typename T>
+optim::ArrayRef<const T> lr_scale_ref(py::handle obj, const py::array& param, std::size_t index) {
+    if (obj.is_none()) return {};
+    auto need = [&] {
+        return std::string("None or a C-contiguous ") + describe(param) + " like params[" + std::to_string(index) + "]";
+    };
+    if (!py::isinstance<py::array>(obj))
+        throw py::type_error(where("lr_scale", index) + ": expected " + need() + ", got " + describe(obj));
+    auto arr = py::reinterpret_borrow<py::array>(obj);
+    if (!arr.dtype().equal(py::dtype::of<T>()))
+        throw py::type_error(where("lr_scale", index) + ": expected " + need() + ", got " + describe(obj));
+    const bool same_shape =
+        arr.ndim() == param.ndim() && std::equal(param.shape(), param.shape() + param.ndim(), arr.shape());
+    constexpr int needed = py::array::c_style | py::detail::npy_api::NPY_ARRAY_ALIGNED_;
+    if (!same_shape || (arr.flags() & needed) != needed)
+        throw py::value_error(where("lr_scale", index) + ": expected " + need() + ", got " + describe(obj));
+    return {static_cast<const T*>(arr.data()), static_cast<std::size_t>(arr.size())};
+}
+
+// Whether two C-contiguous buffers share any byte.
+template <typename T, typename U>
+bool overlap(const T* a, std::size_t na, const U* b, std::size_t nb) {
+    const auto a0 = reinterpret_cast<std::uintptr_t>(a), b0 = reinterpret_cast<std::uintptr_t>(b);
+    return na != 0 && nb != 0 && a0 < b0 + nb * sizeof(U) && b0 < a0 + na * sizeof(T);
 }
 
 }  // namespace gradkit::bindings

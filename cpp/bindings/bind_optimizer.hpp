@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "arrays.hpp"
+#include "gradkit/optim/lr_scale.hpp"
 #include "gradkit/optim/param_group.hpp"
 
 namespace gradkit::bindings {
@@ -208,6 +209,39 @@ public:
         group_.states() = std::move(converted);
     }
 
+    // Per-element lr multipliers for this group's parameters: scales[start : start + size], each None or an
+    // array read where it lies (lr_scale_ref). All are checked before the group changes.
+    std::vector<optim::ArrayRef<const T>> convert_lr_scale(const py::list& scales, std::size_t start) const {
+        if (start + arrays_.size() > scales.size())
+            throw py::value_error("expected " + std::to_string(start + arrays_.size()) + " or more lr_scale arrays, got " +
+                                  std::to_string(scales.size()));
+        std::vector<optim::ArrayRef<const T>> refs(arrays_.size());
+        for (std::size_t i = 0; i < arrays_.size(); ++i) {
+            const std::size_t index = start + i;
+            refs[i] = lr_scale_ref<T>(scales[index], arrays_[i], index);
+            for (std::size_t j = 0; j < arrays_.size(); ++j) {
+                const optim::ArrayRef<T> p = group_.params()[j];
+                if (overlap(refs[i].data, refs[i].size, p.data, p.size))
+                    throw py::value_error(where("lr_scale", index) + " shares memory with params[" +
+                                          std::to_string(start + j) + "], which every step changes; pass a copy");
+            }
+            optim::require_valid_lr_scale(refs[i].data, refs[i].size, where("lr_scale", index));
+        }
+        return refs;
+    }
+    void check_lr_scale(const py::list& scales, std::size_t start) const { convert_lr_scale(scales, start); }
+    void set_lr_scale(const py::list& scales, std::size_t start) {
+        auto refs = convert_lr_scale(scales, start);
+        std::vector<py::object> keep(arrays_.size());
+        for (std::size_t i = 0; i < arrays_.size(); ++i) keep[i] = scales[start + i];
+        group_.set_lr_scales(std::move(refs));
+        scale_arrays_ = std::move(keep);  // the group reads them at every step: keep them alive
+    }
+    void clear_lr_scale() {
+        group_.clear_lr_scales();
+        scale_arrays_.clear();
+    }
+
     std::size_t size() const { return arrays_.size(); }
     Group& core() { return group_; }
 
@@ -215,6 +249,7 @@ private:
     Group group_;
     std::vector<py::array> arrays_;
     std::vector<const T*> ptrs_;
+    std::vector<py::object> scale_arrays_;
 };
 
 template <class Algo, typename T>
@@ -230,6 +265,9 @@ void bind_group(py::module_& m, const std::string& name) {
         .def("get_state", &G::get_state)
         .def("check_state", &G::check_state)
         .def("set_state", &G::set_state)
+        .def("check_lr_scale", &G::check_lr_scale, py::arg("scales"), py::arg("start"))
+        .def("set_lr_scale", &G::set_lr_scale, py::arg("scales"), py::arg("start"))
+        .def("clear_lr_scale", &G::clear_lr_scale)
         .def_property_readonly("size", &G::size);
 }
 

@@ -12,6 +12,7 @@ void register_plateau(py::module_& m);
 void register_cyclic_schedules(py::module_& m);
 void register_nn(py::module_& m);
 void register_loss_driven(py::module_& m);
+void register_random_lr(py::module_& m);
 }  // namespace gradkit::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -24,4 +25,5 @@ PYBIND11_MODULE(_core, m) {
     gradkit::bindings::register_cyclic_schedules(m);
     gradkit::bindings::register_nn(m);
     gradkit::bindings::register_loss_driven(m);
+    gradkit::bindings::register_random_lr(m);
 }

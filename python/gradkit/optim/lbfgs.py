@@ -89,6 +89,17 @@ class LBFGS(Optimizer):
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         super().add_param_group(param_group)
 
+    def _check_lr_scale(self, scales: Any) -> list[Any]:
+        raise ValueError(
+            "LBFGS doesn't support per-element learning rates (set_lr_scale, RandomLR): it is a "
+            "full-batch quasi-Newton solver whose step length comes from its line search, not from lr"
+        )
+
+    def set_lr_scale(self, scales: Any) -> None:
+        """Refused (``ValueError``) unless ``None``: LBFGS has no per-element learning rates."""
+        if scales is not None:
+            self._check_lr_scale(scales)
+
     def step(self, closure: Closure) -> float:  # type: ignore[override]
         """Run up to ``max_iter`` L-BFGS iterations, updating the parameters in place.
 

@@ -11,6 +11,7 @@ from .. import _core
 
 Params = Iterable[np.ndarray] | Iterable[dict[str, Any]]
 Grads = Sequence[np.ndarray | None]
+LrScale = Sequence[np.ndarray | None]
 Closure = Callable[[], "tuple[float, Grads]"]
 
 
@@ -53,6 +54,8 @@ class Optimizer:
         self.param_groups: list[dict[str, Any]] = []
         self._cores: list[Any] = []
         self._n_params = 0
+        # The multiplier arrays the core reads at every step (it holds raw pointers): kept alive here.
+        self._lr_scale: list[np.ndarray | None] | None = None
         groups = list(params)
         if len(groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -88,6 +91,8 @@ class Optimizer:
         self.param_groups.append(group)
         self._cores.append(core)
         self._n_params += len(params)
+        if self._lr_scale is not None:  # the new parameters step with their group's lr
+            self._lr_scale.extend([None] * len(params))
 
     def step(self, grads: Grads | Closure) -> float | None:
         """Update every parameter in place from its gradient.
@@ -127,6 +132,74 @@ class Optimizer:
             core.step(grads, start)
             start += core.size
         return loss
+
+    def set_lr_scale(self, scales: LrScale | None) -> None:
+        """Give every parameter element its own learning-rate multiplier, or (``None``) remove them all.
+
+        Element ``i`` of a parameter then steps with ``lr * scale[i]``: each coefficient of the update
+        that the learning rate enters is multiplied by ``scale[i]`` (with AdamW's decoupled decay,
+        ``1 - lr * scale[i] * weight_decay``). Two families read it their own way: Rprop's ``lr``
+        is only its initial step size, so Rprop applies ``step_size[i] * scale[i]`` (the bounds
+        ``step_sizes`` hold for the unscaled step size); ASGD multiplies its decayed rate ``eta``
+        (which itself follows the group's ``lr``). LBFGS refuses multipliers.
+
+        The arrays are read where they lie, at every :meth:`step`, and are not copied: changing
+        them in place (as :class:`gradkit.schedules.RandomLR` does) changes the rates. The optimizer
+        keeps a reference to them. Their values are checked now (finite, ``>= 0``), not at every
+        step. They are not part of :meth:`state_dict`. Parameters of a group added later step
+        with their group's ``lr``. Calling this again replaces all multipliers.
+
+        Parameters
+        ----------
+        scales : list of (ndarray or None), or None
+            One entry per parameter, in param-group order (as the gradients of :meth:`step`):
+            an array with the parameter's dtype and shape (C-contiguous, not sharing memory with
+            any parameter of its group), or ``None`` for a parameter that steps with its group's
+            ``lr``. ``None`` instead of a list removes every multiplier. Every entry is checked
+            before anything changes; errors name ``lr_scale[i]``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gradkit.optim import SGD
+        >>> w = np.zeros(3)
+        >>> opt = SGD([w], lr=0.1)
+        >>> opt.set_lr_scale([np.array([1.0, 0.5, 0.0])])
+        >>> opt.step([np.ones(3)])
+        >>> w
+        array([-0.1 , -0.05,  0.  ])
+        >>> opt.set_lr_scale(None)              # every element steps with lr again
+        """
+        if scales is None:
+            for core in self._cores:
+                core.clear_lr_scale()
+            self._lr_scale = None
+            return
+        checked = self._check_lr_scale(scales)
+        start = 0
+        for core in self._cores:
+            core.set_lr_scale(checked, start)
+            start += core.size
+        self._lr_scale = checked
+
+    def _check_lr_scale(self, scales: LrScale) -> list[np.ndarray | None]:
+        """Check multipliers for :meth:`set_lr_scale` without installing them; returns them as a list."""
+        if isinstance(scales, np.ndarray) or not isinstance(scales, Iterable):
+            raise TypeError(
+                "lr_scale: expected a list with one array (or None) per parameter, "
+                f"got {type(scales).__name__}"
+            )
+        checked = list(scales)
+        if len(checked) != self._n_params:
+            raise ValueError(
+                f"lr_scale: expected {self._n_params} entries, one per parameter in param-group order, "
+                f"got {len(checked)}"
+            )
+        start = 0
+        for core in self._cores:
+            core.check_lr_scale(checked, start)
+            start += core.size
+        return checked
 
     def state_dict(self) -> dict[str, Any]:
         """A snapshot: ``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``.

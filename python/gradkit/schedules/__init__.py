@@ -30,6 +30,7 @@ from .lambdas import LambdaLR, MultiplicativeLR
 from .loss_driven import AdaptiveLR, BoldDriverLR
 from .lr_scheduler import LRScheduler, lr_curve
 from .plateau import ReduceLROnPlateau
+from .random_lr import RandomLR
 from .schedulers import (
     ConstantLR,
     CosineAnnealingLR,
@@ -59,6 +60,7 @@ __all__ = [
     "OneCycleLR",
     "PiecewiseConstantLR",
     "PolynomialLR",
+    "RandomLR",
     "ReduceLROnPlateau",
     "RestartLR",
     "SequentialLR",

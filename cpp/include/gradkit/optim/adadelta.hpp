@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gradkit/optim/check.hpp"
+#include "gradkit/optim/lr_scale.hpp"
 #include "gradkit/parallel.hpp"
 
 namespace gradkit::optim {
@@ -56,28 +57,50 @@ struct Adadelta {
         s.acc_delta.assign(n, T(0));
     }
 
+    // Per-step constants, cast to the array's type.
     template <typename T>
-    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n) {
+    struct Coefficients {
+        T lr;
+        T rho, one_minus_rho;
+        T eps;
+        T wd;
+        T sign;  // -1 when maximizing
+    };
+
+    // One fused pass over [b, e). A free function with __restrict pointers, so that it vectorises;
+    // scale holds per-element lr multipliers when Scaled (see lr_scale.hpp).
+    template <typename T, bool Scaled>
+    static void kernel(const Coefficients<T>& c, T* __restrict p, const T* __restrict g, T* __restrict sq,
+                       T* __restrict acc, const T* __restrict scale, std::size_t b, std::size_t e) {
+        const Coefficients<T> k = c;
+        for (std::size_t i = b; i < e; ++i) {
+            const T gi = k.sign * g[i] + k.wd * p[i];
+            const T si = sq[i] * k.rho + k.one_minus_rho * gi * gi;
+            // torch: delta = sqrt(acc_delta + eps) / sqrt(square_avg + eps) * grad
+            const T delta = std::sqrt(acc[i] + k.eps) / std::sqrt(si + k.eps) * gi;
+            sq[i] = si;
+            acc[i] = acc[i] * k.rho + k.one_minus_rho * delta * delta;
+            p[i] -= scaled<Scaled>(k.lr, scale, i) * delta;
+        }
+    }
+
+    // scale: per-element lr multipliers, or null for none.
+    template <typename T>
+    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n, const T* scale = nullptr) {
         s.step += 1;
-        const T lr = static_cast<T>(h.lr);
-        const T rho = static_cast<T>(h.rho);
-        const T one_minus_rho = static_cast<T>(1 - h.rho);
-        const T eps = static_cast<T>(h.eps);
-        const T wd = static_cast<T>(h.weight_decay);
-        const T sign = h.maximize ? T(-1) : T(1);
+        Coefficients<T> c;
+        c.lr = static_cast<T>(h.lr);
+        c.rho = static_cast<T>(h.rho);
+        c.one_minus_rho = static_cast<T>(1 - h.rho);
+        c.eps = static_cast<T>(h.eps);
+        c.wd = static_cast<T>(h.weight_decay);
+        c.sign = h.maximize ? T(-1) : T(1);
         T* sq = s.square_avg.data();
         T* acc = s.acc_delta.data();
-        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
-            for (std::size_t i = b; i < e; ++i) {
-                const T gi = sign * g[i] + wd * p[i];
-                const T si = sq[i] * rho + one_minus_rho * gi * gi;
-                // torch: delta = sqrt(acc_delta + eps) / sqrt(square_avg + eps) * grad
-                const T delta = std::sqrt(acc[i] + eps) / std::sqrt(si + eps) * gi;
-                sq[i] = si;
-                acc[i] = acc[i] * rho + one_minus_rho * delta * delta;
-                p[i] -= lr * delta;
-            }
-        });
+        if (scale)
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, true>(c, p, g, sq, acc, scale, b, e); });
+        else
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, false>(c, p, g, sq, acc, scale, b, e); });
     }
 };
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gradkit/optim/check.hpp"
+#include "gradkit/optim/lr_scale.hpp"
 #include "gradkit/parallel.hpp"
 
 namespace gradkit::optim {
@@ -59,24 +60,45 @@ struct Adagrad {
         s.sum.assign(n, static_cast<T>(h.initial_accumulator_value));
     }
 
+    // Per-step constants, cast to the array's type.
     template <typename T>
-    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n) {
+    struct Coefficients {
+        T clr;   // lr / (1 + (step - 1) * lr_decay)
+        T eps;
+        T wd;
+        T sign;  // -1 when maximizing
+    };
+
+    // One fused pass over [b, e). A free function with __restrict pointers, so that it vectorises;
+    // scale holds per-element lr multipliers when Scaled (see lr_scale.hpp).
+    template <typename T, bool Scaled>
+    static void kernel(const Coefficients<T>& c, T* __restrict p, const T* __restrict g, T* __restrict sum,
+                       const T* __restrict scale, std::size_t b, std::size_t e) {
+        const Coefficients<T> k = c;
+        for (std::size_t i = b; i < e; ++i) {
+            const T gi = k.sign * g[i] + k.wd * p[i];
+            const T si = sum[i] + gi * gi;
+            sum[i] = si;
+            p[i] -= scaled<Scaled>(k.clr, scale, i) * gi / (std::sqrt(si) + k.eps);
+        }
+    }
+
+    // scale: per-element lr multipliers, or null for none.
+    template <typename T>
+    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n, const T* scale = nullptr) {
         s.step += 1;
+        Coefficients<T> c;
         // torch: clr = lr / (1 + (step - 1) * lr_decay), in Python floats.
-        const T clr = static_cast<T>(h.lr / (1 + (s.step - 1) * h.lr_decay));
-        const T eps = static_cast<T>(h.eps);
-        const T wd = static_cast<T>(h.weight_decay);
-        const T sign = h.maximize ? T(-1) : T(1);
+        c.clr = static_cast<T>(h.lr / (1 + (s.step - 1) * h.lr_decay));
+        c.eps = static_cast<T>(h.eps);
+        c.wd = static_cast<T>(h.weight_decay);
+        c.sign = h.maximize ? T(-1) : T(1);
         if (s.sum.size() != n) s.sum.assign(n, static_cast<T>(h.initial_accumulator_value));
         T* sum = s.sum.data();
-        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
-            for (std::size_t i = b; i < e; ++i) {
-                const T gi = sign * g[i] + wd * p[i];
-                const T si = sum[i] + gi * gi;
-                sum[i] = si;
-                p[i] -= clr * gi / (std::sqrt(si) + eps);
-            }
-        });
+        if (scale)
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, true>(c, p, g, sum, scale, b, e); });
+        else
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, false>(c, p, g, sum, scale, b, e); });
     }
 };
 

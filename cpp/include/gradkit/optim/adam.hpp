@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gradkit/optim/check.hpp"
+#include "gradkit/optim/lr_scale.hpp"
 #include "gradkit/parallel.hpp"
 
 namespace gradkit::optim {
@@ -68,6 +69,7 @@ struct Adam {
     template <typename T>
     struct Coefficients {
         T decay;         // decoupled decay: p *= 1 - lr*wd (1 otherwise)
+        T decay_rate;    // 1 - decay, for per-element rates
         T wd;            // coupled decay: g += wd*p (0 otherwise)
         T sign;          // -1 when maximizing
         T one_minus_b1;  // m lerps toward g by 1 - beta1
@@ -79,13 +81,14 @@ struct Adam {
         T eps;
     };
 
-    // One fused pass over [b, e). A free function with __restrict pointers, so that it vectorises.
-    template <typename T, bool Amsgrad>
+    // One fused pass over [b, e). A free function with __restrict pointers, so that it vectorises;
+    // scale holds per-element lr multipliers when Scaled (see lr_scale.hpp).
+    template <typename T, bool Amsgrad, bool Scaled>
     static void kernel(const Coefficients<T>& c, T* __restrict p, const T* __restrict g, T* __restrict m,
-                       T* __restrict v, T* __restrict vmax, std::size_t b, std::size_t e) {
+                       T* __restrict v, T* __restrict vmax, const T* __restrict scale, std::size_t b, std::size_t e) {
         const Coefficients<T> k = c;
         for (std::size_t i = b; i < e; ++i) {
-            const T pi = p[i] * k.decay;
+            const T pi = p[i] * scaled_decay<Scaled>(k.decay, k.decay_rate, scale, i);
             const T gi = k.sign * g[i] + k.wd * pi;
             const T mi = m[i] + k.one_minus_b1 * (gi - m[i]);
             const T vi = v[i] * k.b2 + k.one_minus_b2 * gi * gi;
@@ -96,17 +99,26 @@ struct Adam {
                 denom_v = vmax[i] < vi ? vi : vmax[i];
                 vmax[i] = denom_v;
             }
-            p[i] = pi - k.step_size * mi / (std::sqrt(denom_v) * k.inv_bc2_sqrt + k.eps);
+            p[i] = pi - scaled<Scaled>(k.step_size, scale, i) * mi / (std::sqrt(denom_v) * k.inv_bc2_sqrt + k.eps);
         }
     }
 
+    template <typename T, bool Amsgrad, bool Scaled>
+    static void run(const Coefficients<T>& c, T* p, const T* g, T* m, T* v, T* vmax, const T* scale, std::size_t n) {
+        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
+            kernel<T, Amsgrad, Scaled>(c, p, g, m, v, vmax, scale, b, e);
+        });
+    }
+
+    // scale: per-element lr multipliers, or null for none.
     template <typename T>
-    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n) {
+    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n, const T* scale = nullptr) {
         s.step += 1;
         const double beta1 = h.betas[0], beta2 = h.betas[1];
         const bool decoupled = h.decoupled_weight_decay;
         Coefficients<T> c;
         c.decay = static_cast<T>(decoupled ? 1 - h.lr * h.weight_decay : 1.0);
+        c.decay_rate = T(1) - c.decay;
         c.wd = decoupled ? T(0) : static_cast<T>(h.weight_decay);
         c.sign = h.maximize ? T(-1) : T(1);
         c.one_minus_b1 = static_cast<T>(1 - beta1);
@@ -119,10 +131,14 @@ struct Adam {
         T* m = s.exp_avg.data();
         T* v = s.exp_avg_sq.data();
         T* vmax = s.max_exp_avg_sq.data();
-        if (h.amsgrad)
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, true>(c, p, g, m, v, vmax, b, e); });
+        if (h.amsgrad && scale)
+            run<T, true, true>(c, p, g, m, v, vmax, scale, n);
+        else if (h.amsgrad)
+            run<T, true, false>(c, p, g, m, v, vmax, scale, n);
+        else if (scale)
+            run<T, false, true>(c, p, g, m, v, vmax, scale, n);
         else
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, false>(c, p, g, m, v, vmax, b, e); });
+            run<T, false, false>(c, p, g, m, v, vmax, scale, n);
     }
 };
 

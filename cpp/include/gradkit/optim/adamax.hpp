@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gradkit/optim/check.hpp"
+#include "gradkit/optim/lr_scale.hpp"
 #include "gradkit/optim/pointwise.hpp"
 #include "gradkit/parallel.hpp"
 
@@ -69,10 +70,11 @@ struct Adamax {
         T clr;   // lr / (1 - beta1^t)
     };
 
-    // One fused pass over [b, e). A free function with __restrict pointers, so that it vectorises.
-    template <typename T>
+    // One fused pass over [b, e). A free function with __restrict pointers, so that it vectorises;
+    // scale holds per-element lr multipliers when Scaled (see lr_scale.hpp).
+    template <typename T, bool Scaled>
     static void kernel(const Coefficients<T>& c, T* __restrict p, const T* __restrict g, T* __restrict m,
-                       T* __restrict u, std::size_t b, std::size_t e) {
+                       T* __restrict u, const T* __restrict scale, std::size_t b, std::size_t e) {
         const Coefficients<T> k = c;
         for (std::size_t i = b; i < e; ++i) {
             const T gi = k.sign * g[i] + k.wd * p[i];
@@ -81,12 +83,13 @@ struct Adamax {
             const T ui = maximum(u[i] * k.b2, std::abs(gi) + k.eps);
             m[i] = mi;
             u[i] = ui;
-            p[i] -= k.clr * mi / ui;
+            p[i] -= scaled<Scaled>(k.clr, scale, i) * mi / ui;
         }
     }
 
+    // scale: per-element lr multipliers, or null for none.
     template <typename T>
-    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n) {
+    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n, const T* scale = nullptr) {
         s.step += 1;
         const double beta1 = h.betas[0];
         Coefficients<T> c;
@@ -99,7 +102,10 @@ struct Adamax {
         c.sign = h.maximize ? T(-1) : T(1);
         T* m = s.exp_avg.data();
         T* u = s.exp_inf.data();
-        parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T>(c, p, g, m, u, b, e); });
+        if (scale)
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, true>(c, p, g, m, u, scale, b, e); });
+        else
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, false>(c, p, g, m, u, scale, b, e); });
     }
 };
 

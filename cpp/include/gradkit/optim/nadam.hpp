@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gradkit/optim/check.hpp"
+#include "gradkit/optim/lr_scale.hpp"
 #include "gradkit/optim/pointwise.hpp"
 #include "gradkit/parallel.hpp"
 
@@ -68,26 +69,28 @@ struct NAdam {
     // Per-step constants, computed once in double and cast to the array's type.
     template <typename T>
     struct Coefficients {
-        T sign;       // -1 when maximizing
-        T wd;         // coupled decay: g += wd*p
-        T decay;      // decoupled decay: p *= 1 - lr*wd
-        T w1;         // exp_avg.lerp_(grad, 1 - beta1)
-        T b2, w2;     // beta2, 1 - beta2
-        T bc2;        // 1 - beta2^t
+        T sign;        // -1 when maximizing
+        T wd;          // coupled decay: g += wd*p
+        T decay;       // decoupled decay: p *= 1 - lr*wd
+        T decay_rate;  // 1 - decay, for per-element rates
+        T w1;          // exp_avg.lerp_(grad, 1 - beta1)
+        T b2, w2;      // beta2, 1 - beta2
+        T bc2;         // 1 - beta2^t
         T eps;
-        T grad_coef;  // -lr (1 - mu_t) / (1 - mu_1...mu_t)
-        T avg_coef;   // -lr mu_{t+1} / (1 - mu_1...mu_{t+1})
+        T grad_coef;   // -lr (1 - mu_t) / (1 - mu_1...mu_t)
+        T avg_coef;    // -lr mu_{t+1} / (1 - mu_1...mu_{t+1})
     };
 
     // One fused pass over [b, e). A free function with __restrict pointers, so that it vectorises;
-    // the weight decay mode (coupled, decoupled or none) is chosen once per step.
-    template <typename T, bool Coupled, bool Decoupled>
+    // the weight decay mode (coupled, decoupled or none) is chosen once per step. scale holds per-element
+    // lr multipliers when Scaled (see lr_scale.hpp).
+    template <typename T, bool Coupled, bool Decoupled, bool Scaled>
     static void kernel(const Coefficients<T>& c, T* __restrict p, const T* __restrict g, T* __restrict m,
-                       T* __restrict v, std::size_t b, std::size_t e) {
+                       T* __restrict v, const T* __restrict scale, std::size_t b, std::size_t e) {
         const Coefficients<T> k = c;
         for (std::size_t i = b; i < e; ++i) {
             T pi = p[i];
-            if constexpr (Decoupled) pi = p[i] * k.decay;
+            if constexpr (Decoupled) pi = p[i] * scaled_decay<Scaled>(k.decay, k.decay_rate, scale, i);
             T gi = k.sign * g[i];
             // torch adds weight_decay * p only when weight_decay != 0 (0 * inf would be NaN).
             if constexpr (Coupled) gi = fmadd(k.wd, pi, gi);
@@ -97,12 +100,15 @@ struct NAdam {
             m[i] = mi;
             v[i] = vi;
             // Two addcdiv_ calls in torch: the gradient's share, then the momentum's.
-            p[i] = plus(plus(pi, k.grad_coef * gi / denom), k.avg_coef * mi / denom);
+            const T grad_coef = scaled<Scaled>(k.grad_coef, scale, i);
+            const T avg_coef = scaled<Scaled>(k.avg_coef, scale, i);
+            p[i] = plus(plus(pi, grad_coef * gi / denom), avg_coef * mi / denom);
         }
     }
 
+    // scale: per-element lr multipliers, or null for none.
     template <typename T>
-    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n) {
+    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n, const T* scale = nullptr) {
         s.step += 1;
         const double step = s.step, beta1 = h.betas[0], beta2 = h.betas[1];
         const double bias_correction2 = 1 - std::pow(beta2, step);
@@ -121,6 +127,7 @@ struct NAdam {
         const bool coupled = h.weight_decay != 0 && !h.decoupled_weight_decay;
         c.wd = static_cast<T>(h.weight_decay);
         c.decay = static_cast<T>(decoupled ? plus(1.0, -(h.lr * h.weight_decay)) : 1.0);
+        c.decay_rate = T(1) - c.decay;
         c.w1 = static_cast<T>(1 - beta1);
         c.b2 = static_cast<T>(beta2);
         c.w2 = static_cast<T>(1 - beta2);
@@ -128,12 +135,28 @@ struct NAdam {
         c.eps = static_cast<T>(h.eps);
         T* m = s.exp_avg.data();
         T* v = s.exp_avg_sq.data();
-        if (coupled)
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, true, false>(c, p, g, m, v, b, e); });
-        else if (decoupled)
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, false, true>(c, p, g, m, v, b, e); });
+        if (scale)
+            dispatch<T, true>(c, coupled, decoupled, p, g, m, v, scale, n);
         else
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, false, false>(c, p, g, m, v, b, e); });
+            dispatch<T, false>(c, coupled, decoupled, p, g, m, v, scale, n);
+    }
+
+    template <typename T, bool Scaled>
+    static void dispatch(const Coefficients<T>& c, bool coupled, bool decoupled, T* p, const T* g, T* m, T* v,
+                         const T* scale, std::size_t n) {
+        if (coupled)
+            run<T, true, false, Scaled>(c, p, g, m, v, scale, n);
+        else if (decoupled)
+            run<T, false, true, Scaled>(c, p, g, m, v, scale, n);
+        else
+            run<T, false, false, Scaled>(c, p, g, m, v, scale, n);
+    }
+
+    template <typename T, bool Coupled, bool Decoupled, bool Scaled>
+    static void run(const Coefficients<T>& c, T* p, const T* g, T* m, T* v, const T* scale, std::size_t n) {
+        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
+            kernel<T, Coupled, Decoupled, Scaled>(c, p, g, m, v, scale, b, e);
+        });
     }
 };
 

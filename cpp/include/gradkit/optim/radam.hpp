@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gradkit/optim/check.hpp"
+#include "gradkit/optim/lr_scale.hpp"
 #include "gradkit/optim/pointwise.hpp"
 #include "gradkit/parallel.hpp"
 
@@ -69,34 +70,35 @@ struct RAdam {
     // Per-step constants, computed once in double and cast to the array's type.
     template <typename T>
     struct Coefficients {
-        T sign;      // -1 when maximizing
-        T wd;        // coupled decay: g += wd*p
-        T decay;     // decoupled decay: p *= 1 - lr*wd
-        T w1;        // exp_avg.lerp_(grad, 1 - beta1)
-        T b2, w2;    // beta2, 1 - beta2
-        T bc1;       // 1 - beta1^t
+        T sign;        // -1 when maximizing
+        T wd;          // coupled decay: g += wd*p
+        T decay;       // decoupled decay: p *= 1 - lr*wd
+        T decay_rate;  // 1 - decay, for per-element rates
+        T w1;          // exp_avg.lerp_(grad, 1 - beta1)
+        T b2, w2;      // beta2, 1 - beta2
+        T bc1;         // 1 - beta1^t
         T lr, eps;
-        T bc2_sqrt;  // sqrt(1 - beta2^t)
-        T rect;      // the rectification term, when rectified
+        T bc2_sqrt;    // sqrt(1 - beta2^t)
+        T rect;        // the rectification term, when rectified
     };
 
     // One fused pass over [b, e). A free function with __restrict pointers, so that it vectorises;
     // the weight decay mode (coupled, decoupled or none) and whether this step rectifies are chosen once per
-    // step.
-    template <typename T, bool Coupled, bool Decoupled, bool Rectified>
+    // step. scale holds per-element lr multipliers when Scaled (see lr_scale.hpp).
+    template <typename T, bool Coupled, bool Decoupled, bool Rectified, bool Scaled>
     static void kernel(const Coefficients<T>& c, T* __restrict p, const T* __restrict g, T* __restrict m,
-                       T* __restrict v, std::size_t b, std::size_t e) {
+                       T* __restrict v, const T* __restrict scale, std::size_t b, std::size_t e) {
         const Coefficients<T> k = c;
         for (std::size_t i = b; i < e; ++i) {
             T pi = p[i];
-            if constexpr (Decoupled) pi = p[i] * k.decay;
+            if constexpr (Decoupled) pi = p[i] * scaled_decay<Scaled>(k.decay, k.decay_rate, scale, i);
             T gi = k.sign * g[i];
             if constexpr (Coupled) gi = fmadd(k.wd, pi, gi);
             const T mi = lerp(m[i], gi, k.w1);
             const T vi = fmadd(k.w2 * gi, gi, v[i] * k.b2);
             m[i] = mi;
             v[i] = vi;
-            const T moved = mi / k.bc1 * k.lr;
+            const T moved = mi / k.bc1 * scaled<Scaled>(k.lr, scale, i);
             // torch evaluates sqrt(bc2) / (sqrt(v) + eps) as reciprocal(sqrt(v) + eps) * sqrt(bc2),
             // and param.add_(x, alpha=-1) as one multiply-add.
             T x = moved;
@@ -105,15 +107,36 @@ struct RAdam {
         }
     }
 
-    template <typename T, bool Coupled, bool Decoupled, bool Rectified>
-    static void run(const Coefficients<T>& c, T* p, const T* g, T* m, T* v, std::size_t n) {
+    template <typename T, bool Coupled, bool Decoupled, bool Rectified, bool Scaled>
+    static void run(const Coefficients<T>& c, T* p, const T* g, T* m, T* v, const T* scale, std::size_t n) {
         parallel_chunks(n, [=](std::size_t b, std::size_t e) {
-            kernel<T, Coupled, Decoupled, Rectified>(c, p, g, m, v, b, e);
+            kernel<T, Coupled, Decoupled, Rectified, Scaled>(c, p, g, m, v, scale, b, e);
         });
     }
 
+    template <typename T, bool Scaled>
+    static void dispatch(const Coefficients<T>& c, bool coupled, bool decoupled, bool rectified, T* p, const T* g, T* m,
+                         T* v, const T* scale, std::size_t n) {
+        if (rectified) {
+            if (coupled)
+                run<T, true, false, true, Scaled>(c, p, g, m, v, scale, n);
+            else if (decoupled)
+                run<T, false, true, true, Scaled>(c, p, g, m, v, scale, n);
+            else
+                run<T, false, false, true, Scaled>(c, p, g, m, v, scale, n);
+        } else {
+            if (coupled)
+                run<T, true, false, false, Scaled>(c, p, g, m, v, scale, n);
+            else if (decoupled)
+                run<T, false, true, false, Scaled>(c, p, g, m, v, scale, n);
+            else
+                run<T, false, false, false, Scaled>(c, p, g, m, v, scale, n);
+        }
+    }
+
+    // scale: per-element lr multipliers, or null for none.
     template <typename T>
-    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n) {
+    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n, const T* scale = nullptr) {
         s.step += 1;
         const double step = s.step, beta1 = h.betas[0], beta2 = h.betas[1];
         const double bias_correction1 = 1 - std::pow(beta1, step);
@@ -130,6 +153,7 @@ struct RAdam {
         const bool coupled = h.weight_decay != 0 && !h.decoupled_weight_decay;
         c.wd = static_cast<T>(h.weight_decay);
         c.decay = static_cast<T>(decoupled ? plus(1.0, -(h.lr * h.weight_decay)) : 1.0);
+        c.decay_rate = T(1) - c.decay;
         c.w1 = static_cast<T>(1 - beta1);
         c.b2 = static_cast<T>(beta2);
         c.w2 = static_cast<T>(1 - beta2);
@@ -140,21 +164,10 @@ struct RAdam {
         c.rect = static_cast<T>(rect);
         T* m = s.exp_avg.data();
         T* v = s.exp_avg_sq.data();
-        if (rectified) {
-            if (coupled)
-                run<T, true, false, true>(c, p, g, m, v, n);
-            else if (decoupled)
-                run<T, false, true, true>(c, p, g, m, v, n);
-            else
-                run<T, false, false, true>(c, p, g, m, v, n);
-        } else {
-            if (coupled)
-                run<T, true, false, false>(c, p, g, m, v, n);
-            else if (decoupled)
-                run<T, false, true, false>(c, p, g, m, v, n);
-            else
-                run<T, false, false, false>(c, p, g, m, v, n);
-        }
+        if (scale)
+            dispatch<T, true>(c, coupled, decoupled, rectified, p, g, m, v, scale, n);
+        else
+            dispatch<T, false>(c, coupled, decoupled, rectified, p, g, m, v, scale, n);
     }
 };
 

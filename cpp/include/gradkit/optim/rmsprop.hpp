@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gradkit/optim/check.hpp"
+#include "gradkit/optim/lr_scale.hpp"
 #include "gradkit/optim/pointwise.hpp"
 #include "gradkit/parallel.hpp"
 
@@ -79,10 +80,11 @@ struct RMSprop {
     };
 
     // One fused pass over [b, e). A free function with __restrict pointers, so that it vectorises;
-    // centered and momentum are chosen once per step (ga and buf are null when unused).
-    template <typename T, bool Centered, bool Momentum>
+    // centered and momentum are chosen once per step (ga and buf are null when unused). scale holds
+    // per-element lr multipliers when Scaled (see lr_scale.hpp).
+    template <typename T, bool Centered, bool Momentum, bool Scaled>
     static void kernel(const Coefficients<T>& c, T* __restrict p, const T* __restrict g, T* __restrict sq,
-                       T* __restrict buf, T* __restrict ga, std::size_t b, std::size_t e) {
+                       T* __restrict buf, T* __restrict ga, const T* __restrict scale, std::size_t b, std::size_t e) {
         const Coefficients<T> k = c;
         for (std::size_t i = b; i < e; ++i) {
             const T gi = k.sign * g[i] + k.wd * p[i];
@@ -99,22 +101,36 @@ struct RMSprop {
             if constexpr (Momentum) {
                 const T bi = buf[i] * k.mu + gi / avg;
                 buf[i] = bi;
-                p[i] -= k.lr * bi;
+                p[i] -= scaled<Scaled>(k.lr, scale, i) * bi;
             } else {
-                p[i] -= k.lr * gi / avg;
+                p[i] -= scaled<Scaled>(k.lr, scale, i) * gi / avg;
             }
         }
     }
 
-    template <typename T, bool Centered, bool Momentum>
-    static void run(const Coefficients<T>& c, T* p, const T* g, T* sq, T* buf, T* ga, std::size_t n) {
+    template <typename T, bool Centered, bool Momentum, bool Scaled>
+    static void run(const Coefficients<T>& c, T* p, const T* g, T* sq, T* buf, T* ga, const T* scale, std::size_t n) {
         parallel_chunks(n, [=](std::size_t b, std::size_t e) {
-            kernel<T, Centered, Momentum>(c, p, g, sq, buf, ga, b, e);
+            kernel<T, Centered, Momentum, Scaled>(c, p, g, sq, buf, ga, scale, b, e);
         });
     }
 
+    template <typename T, bool Scaled>
+    static void dispatch(const Coefficients<T>& c, bool centered, bool use_momentum, T* p, const T* g, T* sq, T* buf,
+                         T* ga, const T* scale, std::size_t n) {
+        if (centered && use_momentum)
+            run<T, true, true, Scaled>(c, p, g, sq, buf, ga, scale, n);
+        else if (centered)
+            run<T, true, false, Scaled>(c, p, g, sq, buf, ga, scale, n);
+        else if (use_momentum)
+            run<T, false, true, Scaled>(c, p, g, sq, buf, ga, scale, n);
+        else
+            run<T, false, false, Scaled>(c, p, g, sq, buf, ga, scale, n);
+    }
+
+    // scale: per-element lr multipliers, or null for none.
     template <typename T>
-    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n) {
+    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n, const T* scale = nullptr) {
         s.step += 1;
         Coefficients<T> c;
         c.lr = static_cast<T>(h.lr);
@@ -132,14 +148,10 @@ struct RMSprop {
         T* sq = s.square_avg.data();
         T* buf = use_momentum ? s.momentum_buffer.data() : nullptr;
         T* ga = centered ? s.grad_avg.data() : nullptr;
-        if (centered && use_momentum)
-            run<T, true, true>(c, p, g, sq, buf, ga, n);
-        else if (centered)
-            run<T, true, false>(c, p, g, sq, buf, ga, n);
-        else if (use_momentum)
-            run<T, false, true>(c, p, g, sq, buf, ga, n);
+        if (scale)
+            dispatch<T, true>(c, centered, use_momentum, p, g, sq, buf, ga, scale, n);
         else
-            run<T, false, false>(c, p, g, sq, buf, ga, n);
+            dispatch<T, false>(c, centered, use_momentum, p, g, sq, buf, ga, scale, n);
     }
 };
 

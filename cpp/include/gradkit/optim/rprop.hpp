@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gradkit/optim/check.hpp"
+#include "gradkit/optim/lr_scale.hpp"
 #include "gradkit/optim/pointwise.hpp"
 #include "gradkit/parallel.hpp"
 
@@ -77,9 +78,10 @@ struct Rprop {
 
     // One fused pass over [b, e). A free function with __restrict pointers, and with selects for branches
     // and no floating-point arithmetic under a condition (GCC would not if-convert it), so that it vectorises.
-    template <typename T>
+    // scale holds per-element multipliers of the applied step when Scaled (see lr_scale.hpp).
+    template <typename T, bool Scaled>
     static void kernel(const Coefficients<T>& c, T* __restrict p, const T* __restrict g, T* __restrict prev,
-                       T* __restrict size, std::size_t b, std::size_t e) {
+                       T* __restrict size, const T* __restrict scale, std::size_t b, std::size_t e) {
         const Coefficients<T> k = c;
         for (std::size_t i = b; i < e; ++i) {
             const T gi = k.sign * g[i];
@@ -93,13 +95,15 @@ struct Rprop {
             // param.addcmul_(sign(gk), step_size, value=-1). sgn(gk) is sgn(gi), or 0 where flipped: masked as
             // an int, since GCC would move a conversion or comparison under the condition of a select.
             const T sk = static_cast<T>(isgn(gi) & -static_cast<int>(!flipped));
-            p[i] = fmadd(-sk, si, p[i]);
+            p[i] = fmadd(-sk, scaled<Scaled>(si, scale, i), p[i]);
             prev[i] = gk;
         }
     }
 
+    // scale: per-element multipliers of the step applied, step_size[i] * scale[i], or null for none. Rprop's
+    // lr is only the initial step size; the step sizes kept (and their bounds) stay unscaled.
     template <typename T>
-    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n) {
+    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n, const T* scale = nullptr) {
         s.step += 1;
         Coefficients<T> c;
         c.sign = h.maximize ? T(-1) : T(1);
@@ -112,7 +116,10 @@ struct Rprop {
         c.hi = static_cast<T>(h.step_sizes[1]);
         T* prev = s.prev.data();
         T* size = s.step_size.data();
-        parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T>(c, p, g, prev, size, b, e); });
+        if (scale)
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, true>(c, p, g, prev, size, scale, b, e); });
+        else
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, false>(c, p, g, prev, size, scale, b, e); });
     }
 };
 

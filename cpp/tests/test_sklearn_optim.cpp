@@ -104,3 +104,45 @@ TEST(SklearnSGD, LargeArraysSplitAcrossThreadsGiveTheSameNumbers) {
     for (int k = 0; k < 3; ++k) SklearnSGD::update(h, s, p.data(), g.data(), n);
     for (std::size_t i = 1000; i < n; ++i) ASSERT_EQ(p[i], p[i % 1000]);
 }
+
+// Per-element rates: a multiplier c on an element steps it as lr * c would; multipliers of 1 change
+// nothing.
+template <class Rule>
+void expect_scale_acts_as_lr(typename Rule::Hyper h, bool exact) {
+    const std::vector<double> start{0.3, -1.2, 2.0};
+    const std::vector<double> g{0.5, -0.25, 1.5};
+    const std::vector<double> c{1.0, 0.5, 2.0};
+    std::vector<double> scaled_p = start;
+    typename Rule::template State<double> s;
+    Rule::init(h, s, scaled_p.data(), 3);
+    for (int k = 0; k < 4; ++k) Rule::update(h, s, scaled_p.data(), g.data(), 3, c.data());
+    for (std::size_t i = 0; i < 3; ++i) {
+        typename Rule::Hyper hi = h;
+        hi.lr = h.lr * c[i];
+        std::vector<double> one{start[i]};
+        typename Rule::template State<double> si;
+        Rule::init(hi, si, one.data(), 1);
+        for (int k = 0; k < 4; ++k) Rule::update(hi, si, one.data(), &g[i], 1);
+        if (exact)
+            EXPECT_EQ(scaled_p[i], one[0]) << "element " << i;
+        else
+            EXPECT_NEAR(scaled_p[i], one[0], 1e-15 * std::abs(one[0]) + 1e-17) << "element " << i;
+    }
+}
+
+TEST(SklearnSGD, PerElementRatesActAsTheirLearningRates) {
+    SklearnSGD::Hyper h;
+    h.lr = 0.1;
+    h.momentum = 0.9;
+    h.nesterov = true;
+    expect_scale_acts_as_lr<SklearnSGD>(h, true);
+    h.nesterov = false;
+    expect_scale_acts_as_lr<SklearnSGD>(h, true);
+}
+
+TEST(SklearnAdam, PerElementRatesActAsTheirLearningRates) {
+    SklearnAdam::Hyper h;
+    h.lr = 0.01;
+    // lr_t * c vs (lr * c) * sqrt(..)/(..): the products are associated differently.
+    expect_scale_acts_as_lr<SklearnAdam>(h, false);
+}

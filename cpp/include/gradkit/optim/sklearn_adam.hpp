@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "gradkit/optim/check.hpp"
+#include "gradkit/optim/lr_scale.hpp"
 #include "gradkit/optim/pointwise.hpp"
 #include "gradkit/parallel.hpp"
 
@@ -69,22 +70,26 @@ struct SklearnAdam {
     // which makes `-lr_t * m / (sqrt(v) + epsilon)` a float64 array even for float32 parameters, and
     // `param += update` adds in float64 before rounding to float32. Each operation is rounded as
     // NumPy rounds it (plus() keeps GCC from fusing a multiply-add).
-    template <typename T>
+    // scale holds per-element lr multipliers when Scaled (see lr_scale.hpp).
+    template <typename T, bool Scaled>
     static void kernel(T b1, T one_minus_b1, T b2, T one_minus_b2, double neg_lr_t, T eps, T* __restrict p,
-                       const T* __restrict g, T* __restrict m, T* __restrict v, std::size_t b, std::size_t e) {
+                       const T* __restrict g, T* __restrict m, T* __restrict v, const T* __restrict scale,
+                       std::size_t b, std::size_t e) {
         for (std::size_t i = b; i < e; ++i) {
             const T gi = g[i];
             const T mi = plus(b1 * m[i], one_minus_b1 * gi);
             const T vi = plus(b2 * v[i], one_minus_b2 * (gi * gi));
             m[i] = mi;
             v[i] = vi;
-            const double step = (neg_lr_t * static_cast<double>(mi)) / static_cast<double>(std::sqrt(vi) + eps);
+            const double rate = Scaled ? neg_lr_t * static_cast<double>(scale[i]) : neg_lr_t;
+            const double step = (rate * static_cast<double>(mi)) / static_cast<double>(std::sqrt(vi) + eps);
             p[i] = static_cast<T>(static_cast<double>(p[i]) + step);
         }
     }
 
+    // scale: per-element lr multipliers, or null for none.
     template <typename T>
-    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n) {
+    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n, const T* scale = nullptr) {
         s.t += 1;
         // learning_rate_init * np.sqrt(1 - beta_2**t) / (1 - beta_1**t), in that order.
         const double lr_t = h.lr * std::sqrt(1 - std::pow(h.beta_2, s.t)) / (1 - std::pow(h.beta_1, s.t));
@@ -94,9 +99,14 @@ struct SklearnAdam {
         const double neg_lr_t = -lr_t;
         T* m = s.m.data();
         T* v = s.v.data();
-        parallel_chunks(n, [=](std::size_t b, std::size_t e) {
-            kernel<T>(b1, one_minus_b1, b2, one_minus_b2, neg_lr_t, eps, p, g, m, v, b, e);
-        });
+        if (scale)
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) {
+                kernel<T, true>(b1, one_minus_b1, b2, one_minus_b2, neg_lr_t, eps, p, g, m, v, scale, b, e);
+            });
+        else
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) {
+                kernel<T, false>(b1, one_minus_b1, b2, one_minus_b2, neg_lr_t, eps, p, g, m, v, scale, b, e);
+            });
     }
 };
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "gradkit/optim/check.hpp"
+#include "gradkit/optim/lr_scale.hpp"
 #include "gradkit/optim/pointwise.hpp"
 #include "gradkit/parallel.hpp"
 
@@ -59,25 +60,39 @@ struct SklearnSGD {
     // One fused pass over [b, e). Each product is rounded before it is added, as NumPy evaluates
     // `momentum * velocity - learning_rate * grad` (plus() keeps GCC from fusing a multiply-add).
     // float32 arrays compute in float32: sklearn's Python-float rates are cast to the array's type.
-    template <typename T, bool Nesterov>
-    static void kernel(T mu, T lr, T* __restrict p, const T* __restrict g, T* __restrict v, std::size_t b,
-                       std::size_t e) {
+    // scale holds per-element lr multipliers when Scaled (see lr_scale.hpp).
+    template <typename T, bool Nesterov, bool Scaled>
+    static void kernel(T mu, T lr, T* __restrict p, const T* __restrict g, T* __restrict v,
+                       const T* __restrict scale, std::size_t b, std::size_t e) {
         for (std::size_t i = b; i < e; ++i) {
-            const T lr_g = lr * g[i];
+            const T lr_g = scaled<Scaled>(lr, scale, i) * g[i];
             const T vi = plus(mu * v[i], -lr_g);
             v[i] = vi;
             p[i] += Nesterov ? plus(mu * vi, -lr_g) : vi;
         }
     }
 
+    template <typename T, bool Scaled>
+    static void run(bool nesterov, T mu, T lr, T* p, const T* g, T* v, const T* scale, std::size_t n) {
+        if (nesterov)
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) {
+                kernel<T, true, Scaled>(mu, lr, p, g, v, scale, b, e);
+            });
+        else
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) {
+                kernel<T, false, Scaled>(mu, lr, p, g, v, scale, b, e);
+            });
+    }
+
+    // scale: per-element lr multipliers, or null for none.
     template <typename T>
-    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n) {
+    static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n, const T* scale = nullptr) {
         const T mu = static_cast<T>(h.momentum), lr = static_cast<T>(h.lr);
         T* v = s.velocity.data();
-        if (h.nesterov)
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, true>(mu, lr, p, g, v, b, e); });
+        if (scale)
+            run<T, true>(h.nesterov, mu, lr, p, g, v, scale, n);
         else
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, false>(mu, lr, p, g, v, b, e); });
+            run<T, false>(h.nesterov, mu, lr, p, g, v, scale, n);
     }
 };
 

@@ -582,3 +582,34 @@ def test_a_list_bound_follows_the_number_of_groups() -> None:
     with pytest.raises(ValueError, match="min_lr has 2 values but the optimizer has 3 param groups"):
         sched.step()
     assert _lrs(opt) == [0.1, 0.2, 0.3]
+
+
+# --- lr_curve for every scheduler class --------------------------------------------------------------
+
+
+def test_lr_curve_of_the_lambda_schedules_is_their_stepped_lr() -> None:
+    def decay(t: int) -> float:
+        return 0.9**t
+
+    curve = gs.lr_curve(gs.LambdaLR, 5, lr=0.5, lr_lambda=decay)
+    np.testing.assert_allclose(curve, [0.5 * 0.9**t for t in range(5)], rtol=1e-15)
+    curve = gs.lr_curve(gs.MultiplicativeLR, 4, lr=1.0, lr_lambda=lambda t: 0.5, min_lr=0.3)
+    np.testing.assert_array_equal(curve, [1.0, 0.5, 0.3, 0.3])
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs", "reason"),
+    [
+        (gs.ReduceLROnPlateau, {}, "follows a metric"),
+        (gs.SequentialLR, {"schedulers": [], "milestones": []}, "scheduler instances"),
+        (gs.ChainedScheduler, {"schedulers": []}, "scheduler instances"),
+        (gs.AdaptiveLR, {}, "follows the loss"),
+        (gs.BoldDriverLR, {}, "follows the loss"),
+        (gs.RandomLR, {"low": 0.5, "high": 1.5}, "RandomLR"),
+    ],
+)
+def test_lr_curve_refuses_schedules_without_a_step_driven_curve_and_says_why(
+    cls: type, kwargs: dict, reason: str
+) -> None:
+    with pytest.raises(TypeError, match=reason):
+        gs.lr_curve(cls, 5, **kwargs)

@@ -63,6 +63,13 @@ class _Composite(LRScheduler):
 
     _schedulers: Sequence[Any]
 
+    @classmethod
+    def _lr_curve(cls, steps: int, lr: float, kwargs: dict[str, Any]) -> Any:
+        raise TypeError(
+            f"lr_curve cannot give {cls.__name__}'s curve: it is built from scheduler instances, which "
+            "need an optimizer; step it on one and record get_last_lr()"
+        )
+
     def state_dict(self) -> dict[str, Any]:
         """Every attribute except the optimizer, with each sub-scheduler's ``state_dict``, as torch."""
         state = {

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import _core
 from ._rate_bounds import Bound, check_rate_bounds, single_group
-from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
+from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler, _curve_by_stepping, _OneGroup
 
 _MOMENTUM_ERROR = "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
 _CYCLIC_MODES = {"triangular": 0, "triangular2": 1, "exp_range": 2}
@@ -47,26 +47,9 @@ def _set_momentum(group: dict[str, Any], use_beta1: bool, momentum: float) -> No
         group["momentum"] = momentum
 
 
-class _OneGroup:
-    """A stand-in optimizer with one param group, for lr_curve."""
-
-    def __init__(self, lr: float) -> None:
-        self.defaults: dict[str, Any] = {"lr": lr, "momentum": 0.0}
-        self.param_groups: list[dict[str, Any]] = [dict(self.defaults)]
-
-
 def _refuse_optimizer_args(kwargs: dict[str, Any]) -> None:
     if "last_epoch" in kwargs or "optimizer" in kwargs:
         raise TypeError("lr_curve takes the schedule's own arguments, not optimizer or last_epoch")
-
-
-def _curve_by_stepping(scheduler: LRScheduler, steps: int) -> np.ndarray:
-    out = np.empty(steps)
-    for k in range(steps):
-        if k > 0:
-            scheduler.step()
-        out[k] = scheduler.get_last_lr()[0]
-    return out
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):

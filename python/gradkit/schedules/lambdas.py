@@ -11,8 +11,10 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ._rate_bounds import Bound
-from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
+from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler, _curve_by_stepping, _OneGroup
 
 LrLambda = Callable[[int], float]
 
@@ -63,6 +65,11 @@ class _LambdaScheduler(LRScheduler):
         for group, lr in zip(self.optimizer.param_groups, values, strict=True):
             group["lr"] = lr
         self._last_lr: list[float] = [group["lr"] for group in self.optimizer.param_groups]
+
+    @classmethod
+    def _lr_curve(cls, steps: int, lr: float, kwargs: dict[str, Any]) -> np.ndarray:
+        # The functions are Python callables: the curve is the scheduler stepped on a one-group stand-in.
+        return _curve_by_stepping(cls(_OneGroup(lr), **kwargs), steps)
 
     def state_dict(self) -> dict[str, Any]:
         """Every attribute except the optimizer, as torch's ``state_dict``.

@@ -17,8 +17,7 @@ import numpy as np
 
 from .. import _core
 from ._rate_bounds import Bound, check_rate_bounds, per_group
-from .cyclic import _OneGroup
-from .lr_scheduler import LRScheduler
+from .lr_scheduler import LRScheduler, _OneGroup
 
 
 def _bounds_per_group(min_lr: Bound, max_lr: Bound, n_groups: int) -> tuple[list[float], list[float]]:

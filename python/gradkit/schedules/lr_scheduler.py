@@ -177,6 +177,24 @@ class LRScheduler:
         self.__dict__.update(state_dict)
 
 
+class _OneGroup:
+    """A stand-in optimizer with one param group, for curves computed by stepping a scheduler."""
+
+    def __init__(self, lr: float) -> None:
+        self.defaults: dict[str, Any] = {"lr": lr, "momentum": 0.0}
+        self.param_groups: list[dict[str, Any]] = [dict(self.defaults)]
+
+
+def _curve_by_stepping(scheduler: LRScheduler, steps: int) -> np.ndarray:
+    """The lr of a one-group scheduler after 0, 1, ..., steps-1 calls of ``step()``."""
+    out = np.empty(steps)
+    for k in range(steps):
+        if k > 0:
+            scheduler.step()
+        out[k] = scheduler.get_last_lr()[0]
+    return out
+
+
 def lr_curve(scheduler_class: type[LRScheduler], steps: int, lr: float = 0.1, **kwargs: Any) -> np.ndarray:
     """The whole learning-rate curve of a schedule, without an optimizer (e.g. for plotting).
 

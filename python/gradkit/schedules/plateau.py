@@ -67,6 +67,13 @@ class ReduceLROnPlateau(LRScheduler):
     # torch's min_lr is the lower bound already (applied when reducing): gradkit adds max_lr.
     _bound_names = ("max_lr",)
 
+    @classmethod
+    def _lr_curve(cls, steps: int, lr: float, kwargs: dict[str, Any]) -> Any:
+        raise TypeError(
+            "lr_curve cannot give ReduceLROnPlateau's curve: it follows a metric, not the step count; "
+            "drive it with step(metric)"
+        )
+
     def __init__(
         self,
         optimizer: Any,

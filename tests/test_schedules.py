@@ -192,6 +192,28 @@ def test_bad_arguments_raise_torchs_message_and_leave_the_optimizer_alone(cls, k
 @pytest.mark.parametrize(
     ("cls", "kwargs", "message"),
     [
+        (gs.StepLR, {"step_size": 2, "gamma": -0.1}, "gamma must be a non-negative number, got -0.1"),
+        (gs.ExponentialLR, {"gamma": -0.5}, "gamma must be a non-negative number, got -0.5"),
+        (gs.ExponentialLR, {"gamma": float("nan")}, "gamma must be a non-negative number, got nan"),
+        (gs.MultiStepLR, {"milestones": [2], "gamma": -1.0}, "gamma must be a non-negative number, got -1.0"),
+        (gs.MultiStepLR, {"milestones": []}, "milestones must not be empty"),
+    ],
+)
+def test_arguments_torch_lets_through_to_a_later_failure_are_refused_at_once(cls, kwargs, message) -> None:
+    # torch accepts these; a negative rate would then be refused by the optimizer's next step, and an
+    # empty milestone list is a constant rate by mistake. gradkit says which argument is wrong.
+    opt = SGD([np.zeros(1)], lr=0.1)
+    with pytest.raises(ValueError) as info:
+        cls(opt, **kwargs)
+    assert str(info.value) == message
+    assert opt.param_groups[0]["lr"] == 0.1 and "initial_lr" not in opt.param_groups[0]
+    with pytest.raises(ValueError, match=message[:10]):
+        gs.lr_curve(cls, 3, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs", "message"),
+    [
         (gs.StepLR, {"step_size": 0}, "integer modulo by zero"),
         (gs.CosineAnnealingLR, {"T_max": 0}, "integer modulo by zero"),
     ],

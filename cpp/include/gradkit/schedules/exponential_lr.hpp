@@ -18,7 +18,7 @@ struct ExponentialLR {
         void visit(V&& v) { v("gamma", gamma); }
     };
 
-    static void validate(const Args&) {}  // torch checks nothing
+    static void validate(const Args& a) { require_decay_factor(a.gamma); }  // torch checks nothing
 
     // The constructor's step leaves lr alone (also when resuming with last_epoch >= 0).
     static double next_lr(const Args& a, std::int64_t, double, double lr, bool initial = false) {

@@ -24,7 +24,11 @@ struct MultiStepLR {
         }
     };
 
-    static void validate(const Args&) {}  // torch checks nothing (not even the order)
+    // torch checks nothing (not even the order); an empty list would silently be a constant rate.
+    static void validate(const Args& a) {
+        if (a.milestones.empty()) optim::invalid("milestones must not be empty");
+        require_decay_factor(a.gamma);
+    }
 
     static double next_lr(const Args& a, std::int64_t last_epoch, double, double lr, bool = false) {
         int n = 0;

@@ -27,7 +27,7 @@ struct RestartLR {
 
     static void validate(const Args& a) {
         if (a.period < 1) optim::invalid("period must be a positive integer, got " + std::to_string(a.period));
-        if (!(a.gamma >= 0)) optim::invalid("gamma must be a non-negative number, got " + optim::repr(a.gamma));
+        require_decay_factor(a.gamma);
     }
 
     // A pure function of t: no torch recursion to reproduce, so the step computes the closed form.

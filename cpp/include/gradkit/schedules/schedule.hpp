@@ -30,6 +30,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "gradkit/optim/check.hpp"
 #include "gradkit/schedules/rate_bounds.hpp"
 
 namespace gradkit::schedules {
@@ -50,6 +51,13 @@ inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 inline double py_div(double a, double b, const char* message = "float division by zero") {
     if (b == 0.0) throw zero_division(message);
     return a / b;
+}
+
+// A decay factor (StepLR, MultiStepLR, ExponentialLR, RestartLR's gamma). torch does not check it, but
+// a negative or NaN one makes negative or NaN rates, which every optimizer refuses at its next step:
+// refusing it at construction names the argument that is wrong.
+inline void require_decay_factor(double gamma) {
+    if (!(gamma >= 0)) optim::invalid("gamma must be a non-negative number, got " + optim::repr(gamma));
 }
 
 // A product rounded to double before anything is added to it, as Python computes. Without this GCC may

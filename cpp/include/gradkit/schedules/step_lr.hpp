@@ -23,7 +23,7 @@ struct StepLR {
     };
 
     // torch checks nothing: step_size=0 fails at the first step() with ZeroDivisionError.
-    static void validate(const Args&) {}
+    static void validate(const Args& a) { require_decay_factor(a.gamma); }
 
     static double next_lr(const Args& a, std::int64_t last_epoch, double, double lr, bool = false) {
         if (last_epoch == 0) return lr;

@@ -11,6 +11,7 @@ void register_schedules(py::module_& m);
 void register_plateau(py::module_& m);
 void register_cyclic_schedules(py::module_& m);
 void register_nn(py::module_& m);
+void register_train(py::module_& m);
 }  // namespace gradkit::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -22,4 +23,5 @@ PYBIND11_MODULE(_core, m) {
     gradkit::bindings::register_plateau(m);
     gradkit::bindings::register_cyclic_schedules(m);
     gradkit::bindings::register_nn(m);
+    gradkit::bindings::register_train(m);
 }

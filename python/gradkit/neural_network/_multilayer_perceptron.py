@@ -177,7 +177,10 @@ class _BaseMLP(BaseEstimator):
                 f"coefs_ and intercepts_ must hold {len(coefs)} arrays each, as the network has "
                 f"{len(coefs)} layers of weights; got {len(self.coefs_)} and {len(self.intercepts_)}"
             )
-        for name, given, views in (("coefs_", self.coefs_, coefs), ("intercepts_", self.intercepts_, intercepts)):
+        for name, given, views in (
+            ("coefs_", self.coefs_, coefs),
+            ("intercepts_", self.intercepts_, intercepts),
+        ):
             for i, (new, view) in enumerate(zip(given, views)):
                 new = np.asarray(new)
                 if new.shape != view.shape:
@@ -430,27 +433,22 @@ class _BaseMLP(BaseEstimator):
     def _epoch_hook(self, report: dict) -> bool:
         """Called by the core once per epoch (with the GIL): scikit-learn's verbose output."""
         if self.verbose:
-            print("Iteration %d, loss = %.8f" % (report["epoch"], report["loss"]))
+            print(f"Iteration {report['epoch']}, loss = {report['loss']:.8f}")
             if report["validation_score"] is not None:
-                print("Validation score: %f" % report["validation_score"])
+                print(f"Validation score: {report['validation_score']:f}")
             stalled = report["stalled"]
             if stalled is not None:
-                if self.early_stopping:
-                    msg = "Validation score did not improve more than tol=%f for %d consecutive epochs." % (
-                        self.tol,
-                        self.n_iter_no_change,
-                    )
-                else:
-                    msg = "Training loss did not improve more than tol=%f for %d consecutive epochs." % (
-                        self.tol,
-                        self.n_iter_no_change,
-                    )
+                what = "Validation score" if self.early_stopping else "Training loss"
+                msg = (
+                    f"{what} did not improve more than tol={self.tol:f} for "
+                    f"{int(self.n_iter_no_change)} consecutive epochs."
+                )
                 if stalled == "rate_reduced":
-                    print(msg + " Setting learning rate to %f" % report["next_lr"])
+                    print(f"{msg} Setting learning rate to {report['next_lr']:f}")
                 elif stalled == "stop_rate_too_small":
-                    print(msg + " Learning rate too small. Stopping.")
+                    print(f"{msg} Learning rate too small. Stopping.")
                 else:
-                    print(msg + " Stopping.")
+                    print(f"{msg} Stopping.")
         return False
 
     def _fit_lbfgs(self, X, Y, sample_weight):
@@ -470,7 +468,8 @@ class _BaseMLP(BaseEstimator):
         if not converged:
             warnings.warn(
                 f"lbfgs failed to converge after {n_iter} iteration(s) and {n_evals} loss evaluations. "
-                f"Increase max_iter (now {self.max_iter}) or max_fun (now {self.max_fun}), or scale the data.",
+                f"Increase max_iter (now {self.max_iter}) or max_fun (now {self.max_fun}), "
+                "or scale the data.",
                 ConvergenceWarning,
                 stacklevel=3,
             )
@@ -479,7 +478,9 @@ class _BaseMLP(BaseEstimator):
     def _forward(self, X, check_input: bool = True) -> np.ndarray:
         """The network's output for X (scikit-learn's _forward_pass_fast)."""
         if check_input:
-            X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False)
+            X = validate_data(
+                self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
+            )
         self._sync_weights()
         return self._trainer.predict(_core_array(X, self._dtype))
 
@@ -490,12 +491,10 @@ class _BaseMLP(BaseEstimator):
             )
         return True
 
-    def _sklearn_tags_update(self, tags):
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-    def __sklearn_tags__(self):
-        return self._sklearn_tags_update(super().__sklearn_tags__())
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
@@ -673,7 +672,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                     )
             elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
                 raise ValueError(
-                    f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. 'y' has {classes}."
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. "
+                    f"'y' has {classes}."
                 )
         y = self._label_binarizer.transform(y).astype(bool)
         return X, y
@@ -783,8 +783,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         y_prob = self.predict_proba(X)
         return np.log(y_prob, out=y_prob)
 
-    def _sklearn_tags_update(self, tags):
-        tags = super()._sklearn_tags_update(tags)
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
 

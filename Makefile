@@ -73,6 +73,7 @@ fixtures: $(VENV)/.installed
 	$(PY) tests/fixtures/make_schedule_fixtures.py
 	$(PY) -m pip install --quiet scikit-learn==1.9.1
 	$(PY) tests/fixtures/make_mlp_fixtures.py
+	$(PY) tests/fixtures/make_estimator_fixtures.py
 
 clean:
 	rm -rf $(BUILD) $(VENV)

@@ -447,3 +447,32 @@ def test_threads_give_the_same_accuracy():
     finally:
         gradkit.set_num_threads(before)
     assert scores[0] == pytest.approx(scores[1], abs=0.02)
+
+
+# ---------------------------------------------------------------- the core's trainer
+
+
+def test_the_trainer_takes_any_gradkit_optimizer_as_its_step_rule():
+    from gradkit import _core
+
+    assert {"SklearnSGD", "SklearnAdam", "SGD", "Adam", "RMSprop"} <= set(
+        _core.MLPTrainer_float64.step_rules()
+    )
+    X, y = blobs(n=90)
+    Y = np.eye(3)[y]
+    trainer = _core.MLPTrainer_float64([5, 8, 3], "relu", "softmax")
+    trainer.glorot_init(_core.LegacyRandomState(0))
+    trainer.set_step_rule("Adam", {"lr": 0.01, "weight_decay": 1e-4})
+    trainer.set_rate_policy("constant")
+    progress, reason = trainer.fit_stochastic(
+        X, Y, None, None, None, None, _core.LegacyRandomState(1), {}, None,
+        batch_size=30, shuffle=True, max_iter=30, alpha=0.0, tol=0.0, n_iter_no_change=np.inf,
+        incremental=False, score="accuracy",
+    )  # fmt: skip
+    assert reason == "max_iter"
+    assert progress["loss_curve"][-1] < 0.3 * progress["loss_curve"][0]
+    assert trainer.rule_state()["name"] == "Adam"
+    with pytest.raises(ValueError, match="unknown step rule 'Lion'"):
+        trainer.set_step_rule("Lion", {})
+    with pytest.raises(TypeError, match="X: expected a C-contiguous float64 array"):
+        trainer.predict(X.astype(np.float32))

@@ -19,6 +19,16 @@
 #include "gradkit/nn/glorot_init.hpp"
 #include "gradkit/nn/legacy_random_state.hpp"
 #include "gradkit/nn/mlp.hpp"
+#include "gradkit/optim/adadelta.hpp"
+#include "gradkit/optim/adagrad.hpp"
+#include "gradkit/optim/adam.hpp"
+#include "gradkit/optim/adamax.hpp"
+#include "gradkit/optim/asgd.hpp"
+#include "gradkit/optim/nadam.hpp"
+#include "gradkit/optim/radam.hpp"
+#include "gradkit/optim/rmsprop.hpp"
+#include "gradkit/optim/rprop.hpp"
+#include "gradkit/optim/sgd.hpp"
 #include "gradkit/optim/sklearn_adam.hpp"
 #include "gradkit/optim/sklearn_sgd.hpp"
 #include "gradkit/train/epoch_loop.hpp"
@@ -108,6 +118,35 @@ py::dict report_to_dict(const train::EpochReport& r) {
     return d;
 }
 
+// The step rules a trainer can use, by the algorithm's name, each with its hyperparameters as a dict
+// (the keys of its param group): scikit-learn's rules and every torch-style ParamGroup optimizer.
+template <typename T>
+using RuleFactory = std::unique_ptr<train::StepRule<T>> (*)(const py::dict&, T*, std::size_t);
+
+template <class Algo, typename T>
+std::unique_ptr<train::StepRule<T>> make_rule(const py::dict& hyper, T* params, std::size_t n) {
+    return train::make_step_rule<Algo, T>(hyper_from_dict<Algo>(hyper), params, n);
+}
+
+template <typename T>
+const std::vector<std::pair<std::string, RuleFactory<T>>>& step_rules() {
+    static const std::vector<std::pair<std::string, RuleFactory<T>>> rules = {
+        {optim::SklearnSGD::name, &make_rule<optim::SklearnSGD, T>},
+        {optim::SklearnAdam::name, &make_rule<optim::SklearnAdam, T>},
+        {optim::SGD::name, &make_rule<optim::SGD, T>},
+        {optim::Adam::name, &make_rule<optim::Adam, T>},
+        {optim::Adagrad::name, &make_rule<optim::Adagrad, T>},
+        {optim::RMSprop::name, &make_rule<optim::RMSprop, T>},
+        {optim::Adadelta::name, &make_rule<optim::Adadelta, T>},
+        {optim::Adamax::name, &make_rule<optim::Adamax, T>},
+        {optim::NAdam::name, &make_rule<optim::NAdam, T>},
+        {optim::RAdam::name, &make_rule<optim::RAdam, T>},
+        {optim::Rprop::name, &make_rule<optim::Rprop, T>},
+        {optim::ASGD::name, &make_rule<optim::ASGD, T>},
+    };
+    return rules;
+}
+
 template <typename T>
 class Trainer {
 public:
@@ -122,9 +161,15 @@ public:
     }
 
     void set_step_rule(const std::string& name, const py::dict& hyper) {
-        if (name == optim::SklearnSGD::name) rule_ = make<optim::SklearnSGD>(hyper);
-        else if (name == optim::SklearnAdam::name) rule_ = make<optim::SklearnAdam>(hyper);
-        else throw py::value_error("unknown step rule '" + name + "'; expected SklearnSGD or SklearnAdam");
+        std::string names;
+        for (const auto& [known, factory] : step_rules<T>()) {
+            if (known == name) {
+                rule_ = factory(hyper, net_.params(), net_.n_params());
+                return;
+            }
+            names += (names.empty() ? "" : ", ") + known;
+        }
+        throw py::value_error("unknown step rule '" + name + "'; expected one of " + names);
     }
     void clear_step_rule() { rule_.reset(); }
 
@@ -277,11 +322,6 @@ public:
     py::object last_progress() const { return progress_out_; }
 
 private:
-    template <class Algo>
-    std::unique_ptr<train::StepRule<T>> make(const py::dict& hyper) {
-        return train::make_step_rule<Algo, T>(hyper_from_dict<Algo>(hyper), net_.params(), net_.n_params());
-    }
-
     nn::MLP<T> net_;
     std::unique_ptr<train::StepRule<T>> rule_;
     std::unique_ptr<train::RatePolicy> rate_;
@@ -324,7 +364,17 @@ void bind_trainer(py::module_& m, const char* name) {
         .def(
             "glorot_init", [](Tr& t, LegacyRandomState& rs) { nn::glorot_uniform_init(t.net(), rs); }, py::arg("random_state"),
             "sklearn's initial weights drawn from random_state (weights then biases, layer by layer).")
-        .def("set_step_rule", &Tr::set_step_rule, py::arg("name"), py::arg("hyper"))
+        .def("set_step_rule", &Tr::set_step_rule, py::arg("name"), py::arg("hyper"),
+             "Uses the optimizer `name` (SklearnSGD, SklearnAdam or a gradkit.optim name) with the given "
+             "hyperparameters over all weights, from a fresh state.")
+        .def_static(
+            "step_rules",
+            [] {
+                std::vector<std::string> names;
+                for (const auto& entry : step_rules<T>()) names.push_back(entry.first);
+                return names;
+            },
+            "The names set_step_rule accepts.")
         .def("clear_step_rule", &Tr::clear_step_rule)
         .def_property_readonly("has_step_rule", &Tr::has_step_rule)
         .def("set_rate_policy", &Tr::set_rate_policy, py::arg("name"), py::arg("learning_rate_init") = 0.0,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gradkit/nn/glorot_init.hpp"
+#include "gradkit/optim/adam.hpp"
 #include "gradkit/optim/sklearn_adam.hpp"
 #include "gradkit/optim/sklearn_sgd.hpp"
 #include "gradkit/train/epoch_loop.hpp"
@@ -203,12 +204,16 @@ TEST(EpochLoop, AdaptiveRateDividesWhenTheLossStalls) {
         return false;
     });
     ASSERT_EQ(reports.size(), 12u);
-    // stalls after epochs 3, 6, 9, 12 (count > 2), each dividing the rate by 5
-    EXPECT_TRUE(reports[2].stalled);
-    EXPECT_EQ(reports[2].action, train::PlateauAction::rate_reduced);
-    EXPECT_DOUBLE_EQ(reports[2].next_lr, 0.002);
-    EXPECT_FALSE(reports[3].stalled);
-    EXPECT_DOUBLE_EQ(rule->lr(), 0.01 / 625);
+    // The first epoch improves on best_loss = inf; each later one counts, and a count above 2 is a
+    // stall: epochs 4, 7 and 10, each dividing the rate by 5 and restarting the count.
+    EXPECT_FALSE(reports[2].stalled);
+    EXPECT_TRUE(reports[3].stalled);
+    EXPECT_EQ(reports[3].action, train::PlateauAction::rate_reduced);
+    EXPECT_DOUBLE_EQ(reports[3].lr, 0.01);
+    EXPECT_DOUBLE_EQ(reports[3].next_lr, 0.002);
+    EXPECT_FALSE(reports[4].stalled);
+    EXPECT_TRUE(reports[9].stalled);
+    EXPECT_DOUBLE_EQ(rule->lr(), 0.01 / 125);
 }
 
 TEST(EpochLoop, ConstantRateStopsWhenStalledAndHookCanStop) {
@@ -224,12 +229,12 @@ TEST(EpochLoop, ConstantRateStopsWhenStalledAndHookCanStop) {
     LegacyRandomState rs(0);
     train::EpochLoop<double> loop(net, *rule, rate);
     EXPECT_EQ(loop.fit(d.rows(), nullptr, nullptr, &rs, opt, pr), train::StopReason::stalled);
-    EXPECT_EQ(pr.n_iter, 2);
+    EXPECT_EQ(pr.n_iter, 3);  // epoch 1 improves on inf; epochs 2 and 3 do not: 2 > n_iter_no_change
     opt.tol = 0;
     EXPECT_EQ(loop.fit(d.rows(), nullptr, nullptr, &rs, opt, pr, [](const train::EpochReport& r) { return r.epoch == 4; }),
               train::StopReason::hook);
     EXPECT_EQ(pr.n_iter, 4);
-    EXPECT_EQ(pr.t, 6 * 30);
+    EXPECT_EQ(pr.t, 7 * 30);
     opt.incremental = true;
     EXPECT_EQ(loop.fit(d.rows(), nullptr, nullptr, &rs, opt, pr), train::StopReason::incremental);
     EXPECT_EQ(pr.n_iter, 1);
@@ -314,4 +319,22 @@ TEST(Lbfgs, FullBatchReducesTheLossWithinItsLimits) {
     const auto s = train::fit_lbfgs(short_run, all, opt);
     EXPECT_EQ(s.n_iter, 3);
     EXPECT_FALSE(s.converged);
+}
+
+TEST(EpochLoop, AnyGradkitOptimizerPlugsIn) {
+    Data d(60);
+    MLP<double> net = network();
+    gradkit::optim::Adam::Hyper h;
+    h.lr = 0.02;
+    auto rule = train::make_step_rule<gradkit::optim::Adam>(h, net.params(), net.n_params());
+    EXPECT_STREQ(rule->name(), "Adam");
+    train::ConstantRate rate;
+    train::LoopOptions opt;
+    opt.batch_size = 20;
+    opt.max_iter = 20;
+    train::Progress pr;
+    LegacyRandomState rs(0);
+    train::EpochLoop<double>(net, *rule, rate).fit(d.rows(), nullptr, nullptr, &rs, opt, pr);
+    EXPECT_LT(pr.loss_curve.back(), 0.5 * pr.loss_curve.front());
+    EXPECT_TRUE(rule->state().started);
 }

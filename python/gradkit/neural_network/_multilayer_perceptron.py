@@ -360,16 +360,17 @@ class _BaseMLP(BaseEstimator):
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_train))
 
+        # What earlier fits left (a warm start after solver='lbfgs' has none of it yet).
+        best_loss = getattr(self, "best_loss_", None)
+        best_score = getattr(self, "best_validation_score_", None)
         progress = {
             "t": int(self.t_),
             "loss": float(getattr(self, "loss_", np.nan)),
-            "loss_curve": list(self.loss_curve_),
-            "best_loss": np.inf if self.best_loss_ is None else float(self.best_loss_),
-            "validation_scores": list(self.validation_scores_ or []),
-            "best_validation_score": (
-                -np.inf if self.best_validation_score_ is None else float(self.best_validation_score_)
-            ),
-            "no_improvement_count": int(self._no_improvement_count),
+            "loss_curve": list(getattr(self, "loss_curve_", [])),
+            "best_loss": np.inf if best_loss is None else float(best_loss),
+            "validation_scores": list(getattr(self, "validation_scores_", None) or []),
+            "best_validation_score": -np.inf if best_score is None else float(best_score),
+            "no_improvement_count": int(getattr(self, "_no_improvement_count", 0)),
         }
         shared = _SharedRandomState(random_state)
         try:

@@ -228,6 +228,14 @@ def test_random_state_instance_advances_as_sklearns_draws():
     assert rs.randint(1 << 30) == ref.randint(1 << 30)
 
 
+def test_a_random_state_over_another_bit_generator_is_reproducible():
+    X, y = blobs()
+    kw = dict(hidden_layer_sizes=(5,), max_iter=4)
+    a = quiet_fit(MLPClassifier(random_state=np.random.RandomState(np.random.PCG64(0)), **kw), X, y)
+    b = quiet_fit(MLPClassifier(random_state=np.random.RandomState(np.random.PCG64(0)), **kw), X, y)
+    np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
+
+
 def test_same_seed_same_model_and_global_generator_is_used_for_none():
     X, y = blobs()
     kw = dict(hidden_layer_sizes=(5,), max_iter=4)

@@ -91,14 +91,13 @@ class _SharedRandomState:
         self._mirrored = False
 
     def core(self) -> _core.LegacyRandomState:
-        try:
-            _, key, pos, _, _ = self._rs.get_state(legacy=True)
-        except ValueError:
+        state = self._rs.get_state(legacy=False)
+        if state["bit_generator"] != "MT19937":
             self._core = _core.LegacyRandomState(int(self._rs.randint(0, 2**32, dtype=np.uint64)))
             self._mirrored = False
             return self._core
         self._core = _core.LegacyRandomState(0)
-        self._core.set_state(np.asarray(key, dtype=np.uint32), int(pos))
+        self._core.set_state(np.asarray(state["state"]["key"], dtype=np.uint32), int(state["state"]["pos"]))
         self._mirrored = True
         return self._core
 
@@ -106,8 +105,9 @@ class _SharedRandomState:
         if self._core is None or not self._mirrored:
             return
         key, pos = self._core.get_state()
-        name, _, _, has_gauss, cached_gaussian = self._rs.get_state(legacy=True)
-        self._rs.set_state((name, key, pos, has_gauss, cached_gaussian))
+        state = self._rs.get_state(legacy=False)
+        state["state"] = {"key": key, "pos": pos}
+        self._rs.set_state(state)
         self._core = None
 
 
@@ -356,7 +356,7 @@ class _BaseMLP(BaseEstimator):
             if self.batch_size > n_train:
                 warnings.warn(
                     "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped",
-                    stacklevel=3,
+                    stacklevel=5,
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_train))
 
@@ -394,7 +394,7 @@ class _BaseMLP(BaseEstimator):
                 score="accuracy" if is_classifier(self) else "r2",
             )
         except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.", stacklevel=3)
+            warnings.warn("Training interrupted by user.", stacklevel=5)
             progress, reason = trainer.last_progress, "interrupted"
         except _core.TrainingDiverged as error:
             self._store_progress(trainer.last_progress)
@@ -412,7 +412,7 @@ class _BaseMLP(BaseEstimator):
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                 "optimization hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=5,
             )
 
     def _store_progress(self, progress: dict) -> None:
@@ -472,7 +472,7 @@ class _BaseMLP(BaseEstimator):
                 f"Increase max_iter (now {self.max_iter}) or max_fun (now {self.max_fun}), "
                 "or scale the data.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=5,
             )
 
     # ------------------------------------------------------------------ prediction

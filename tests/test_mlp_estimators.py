@@ -6,6 +6,7 @@ import inspect
 import pickle
 import subprocess
 import sys
+import threading
 import warnings
 
 import numpy as np
@@ -404,16 +405,50 @@ def test_multilabel_and_binary_outputs():
 # ---------------------------------------------------------------- divergence and interruption
 
 
-def test_divergence_raises_naming_the_epoch_and_keeps_finite_weights():
+def test_divergence_raises_naming_the_epoch_and_keeps_the_last_finite_weights(monkeypatch):
     X, y = regression()
     X = X * 1e3
     reg = MLPRegressor(
         hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=10.0, max_iter=50, random_state=0
     )
-    with pytest.raises(ValueError, match=r"[Tt]raining diverged in epoch \d+.*smaller learning_rate_init"):
+    after_epoch = []
+    monkeypatch.setattr(
+        reg, "_epoch_hook", lambda report: after_epoch.append(reg._trainer.params.copy()) or False
+    )
+    with pytest.raises(
+        ValueError, match=r"Training diverged in epoch (\d+).*smaller learning_rate_init"
+    ) as info:
         reg.fit(X, y)
+    epoch = int(info.value.args[0].split("epoch ")[1].split(":")[0])
+    assert epoch == len(after_epoch) + 1
     assert all(np.isfinite(c).all() for c in reg.coefs_ + reg.intercepts_)
-    assert len(reg.loss_curve_) == reg.n_iter_
+    if after_epoch:
+        np.testing.assert_array_equal(reg._trainer.params, after_epoch[-1])
+    assert len(reg.loss_curve_) == reg.n_iter_ == epoch - 1
+
+
+def test_the_epoch_loop_runs_without_the_gil(monkeypatch):
+    """Another Python thread runs while an epoch trains (the GIL is taken only between epochs)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 20))
+    y = (X[:, 0] > 0).astype(int)
+    clf = MLPClassifier(hidden_layer_sizes=(64,), max_iter=2, random_state=0)
+    counts, stop = [0], threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            counts[0] += 1
+
+    at_epoch = []
+    monkeypatch.setattr(clf, "_epoch_hook", lambda report: at_epoch.append(counts[0]) or False)
+    thread = threading.Thread(target=spin)
+    thread.start()
+    try:
+        quiet_fit(clf, X, y)
+    finally:
+        stop.set()
+        thread.join()
+    assert at_epoch[1] - at_epoch[0] > 1000, at_epoch
 
 
 def test_keyboard_interrupt_in_an_epoch_stops_training_with_a_warning(monkeypatch):

@@ -74,6 +74,7 @@ fixtures: $(VENV)/.installed
 	$(PY) -m pip install --quiet scikit-learn==1.9.1
 	$(PY) tests/fixtures/make_mlp_fixtures.py
 	$(PY) tests/fixtures/make_adaptive_fixtures.py
+	$(PY) tests/fixtures/make_estimator_fixtures.py
 
 clean:
 	rm -rf $(BUILD) $(VENV)

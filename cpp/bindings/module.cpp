@@ -13,6 +13,7 @@ void register_cyclic_schedules(py::module_& m);
 void register_nn(py::module_& m);
 void register_loss_driven(py::module_& m);
 void register_random_lr(py::module_& m);
+void register_train(py::module_& m);
 }  // namespace gradkit::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -26,4 +27,5 @@ PYBIND11_MODULE(_core, m) {
     gradkit::bindings::register_nn(m);
     gradkit::bindings::register_loss_driven(m);
     gradkit::bindings::register_random_lr(m);
+    gradkit::bindings::register_train(m);
 }

@@ -9,6 +9,10 @@ Examples
 >>> opt.step([np.ones(3)])
 >>> w
 array([-0.1, -0.1, -0.1])
+
+``gradkit.MLPClassifier`` and ``gradkit.MLPRegressor`` (scikit-learn's estimators, trained by the
+core) are loaded on first use, so that ``import gradkit`` does not import scikit-learn; they need it
+installed (``pip install gradkit[sklearn]``).
 """
 
 from __future__ import annotations
@@ -18,3 +22,24 @@ from ._core import get_num_threads, set_num_threads
 from ._version import __version__
 
 __all__ = ["__version__", "get_num_threads", "optim", "schedules", "set_num_threads"]
+
+_ESTIMATORS = ("MLPClassifier", "MLPRegressor")
+
+
+def __getattr__(name: str):
+    """Loads the scikit-learn estimators on first access (PEP 562)."""
+    if name in _ESTIMATORS:
+        try:
+            import sklearn  # noqa: F401
+        except ImportError as error:
+            raise ImportError(
+                f"gradkit.{name} needs scikit-learn, which is not installed: pip install gradkit[sklearn]"
+            ) from error
+        from . import neural_network
+
+        return getattr(neural_network, name)
+    raise AttributeError(f"module 'gradkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_ESTIMATORS])

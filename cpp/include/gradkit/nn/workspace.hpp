@@ -27,7 +27,9 @@ struct Batch {
 template <typename T>
 class Workspace {
 public:
-    Workspace(const Layout& layout, std::size_t capacity) : layout_(layout), capacity_(capacity) {
+    // gather=false leaves out the room to gather rows (for passes over rows that lie consecutively,
+    // such as a full batch or predict, where that room would double X's memory).
+    Workspace(const Layout& layout, std::size_t capacity, bool gather = true) : layout_(layout), capacity_(capacity) {
         if (capacity == 0) throw std::invalid_argument("a workspace needs room for at least one row");
         const std::size_t layers = layout.n_weight_layers();
         activations_.resize(layers);
@@ -37,9 +39,11 @@ public:
             deltas_[l].resize(rows_times(layout.fan_out(l)));
         }
         grads_.resize(layout.size());
-        x_.resize(rows_times(layout.n_features()));
-        y_.resize(rows_times(layout.n_outputs()));
-        sw_.resize(capacity);
+        if (gather) {
+            x_.resize(rows_times(layout.n_features()));
+            y_.resize(rows_times(layout.n_outputs()));
+            sw_.resize(capacity);
+        }
     }
 
     const Layout& layout() const { return layout_; }
@@ -61,6 +65,7 @@ public:
     // checked here: the caller's permutation of [0, n_samples) is.
     Batch<T> gather(const T* X, const T* y, const T* sample_weight, const std::int64_t* index, std::size_t rows) {
         require_rows(rows);
+        if (sw_.size() < rows) throw std::logic_error("this workspace was made without room to gather rows");
         const std::size_t nf = layout_.n_features(), no = layout_.n_outputs();
         for (std::size_t r = 0; r < rows; ++r) {
             const std::size_t src = static_cast<std::size_t>(index[r]);

@@ -1,0 +1,234 @@
+// The minibatch epoch loop of scikit-learn's MLP (`_fit_stochastic`), step for step:
+//   per epoch: one shuffle of the sample order (NumPy's legacy RandomState), minibatches of
+//   batch_size consecutive positions of that order, for each: backprop, then one optimizer step over
+//   the whole flat parameter buffer; the epoch's loss is sum(batch loss × batch rows) / n;
+//   then n_iter_ += 1, t_ += n, loss_curve_, the no-improvement count (on the training loss, or on the
+//   validation score with early stopping, keeping a copy of the best weights), the rate policy's
+//   epoch end (sklearn's iteration_ends), and past n_iter_no_change stalled epochs the policy's
+//   plateau action (stop, or divide the rate as 'adaptive' does). With early stopping the best
+//   weights are put back at the end.
+//
+// Beyond sklearn: a hook sees every epoch's results and may stop training (the Python binding calls
+// into Python through it, once per epoch), and divergence stops training with DivergedError, the
+// weights put back to those at the end of the previous epoch (a copy per epoch costs one pass over
+// the parameters, small beside an epoch's products).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gradkit/nn/legacy_random_state.hpp"
+#include "gradkit/nn/mlp.hpp"
+#include "gradkit/optim/check.hpp"
+#include "gradkit/train/dataset.hpp"
+#include "gradkit/train/progress.hpp"
+#include "gradkit/train/rate_policy.hpp"
+#include "gradkit/train/step_rule.hpp"
+#include "gradkit/train/validation_score.hpp"
+
+namespace gradkit::train {
+
+struct LoopOptions {
+    std::size_t batch_size = 200;  // already clipped to [1, n] by the caller, as sklearn clips it
+    bool shuffle = true;
+    std::int64_t max_iter = 200;
+    double alpha = 1e-4;
+    double tol = 1e-4;
+    double n_iter_no_change = 10;  // may be +inf (never stall)
+    bool incremental = false;      // partial_fit: one epoch
+    Score score = Score::accuracy;  // what early stopping watches
+};
+
+// One epoch's results, for the hook.
+struct EpochReport {
+    std::int64_t epoch = 0;  // sklearn's n_iter_ after this epoch
+    double loss = 0.0;
+    bool has_validation_score = false;
+    double validation_score = std::numeric_limits<double>::quiet_NaN();
+    double lr = 0.0;       // the rate the epoch's steps used (at its start)
+    double next_lr = 0.0;  // the rate for the next epoch
+    bool stalled = false;  // more than n_iter_no_change epochs without improvement
+    PlateauAction action = PlateauAction::stop;  // what the policy did about it, if stalled
+};
+
+// Returns true to stop training after this epoch.
+using EpochHook = std::function<bool(const EpochReport&)>;
+
+enum class StopReason { max_iter, stalled, rate_too_small, hook, incremental };
+
+inline const char* stop_reason_name(StopReason r) {
+    switch (r) {
+        case StopReason::max_iter: return "max_iter";
+        case StopReason::stalled: return "stalled";
+        case StopReason::rate_too_small: return "rate_too_small";
+        case StopReason::hook: return "hook";
+        case StopReason::incremental: return "incremental";
+    }
+    return "?";
+}
+
+// Training produced a non-finite loss or weight; the weights are those of the previous epoch.
+class DivergedError : public std::domain_error {
+public:
+    DivergedError(std::int64_t epoch, double loss, double lr)
+        : std::domain_error(message(epoch, loss)), epoch_(epoch), loss_(loss), lr_(lr) {}
+    std::int64_t epoch() const { return epoch_; }
+    double loss() const { return loss_; }
+    double lr() const { return lr_; }
+
+private:
+    static std::string message(std::int64_t epoch, double loss) {
+        const std::string what = std::isfinite(loss) ? "some weights are not finite" : "the loss is " + optim::repr(loss);
+        return "training diverged in epoch " + std::to_string(epoch) + ": " + what +
+               "; the weights at the end of epoch " + std::to_string(epoch - 1) + " were kept";
+    }
+    std::int64_t epoch_;
+    double loss_, lr_;
+};
+
+namespace detail {
+
+template <typename T>
+bool all_finite(const T* __restrict p, std::size_t n) {
+    bool ok = true;
+    for (std::size_t i = 0; i < n; ++i) ok &= std::isfinite(p[i]);
+    return ok;
+}
+
+}  // namespace detail
+
+template <typename T>
+class EpochLoop {
+public:
+    // The network, rule and policy must outlive the loop; the rule updates net.params().
+    EpochLoop(nn::MLP<T>& net, StepRule<T>& rule, RatePolicy& rate) : net_(net), rule_(rule), rate_(rate) {}
+
+    // Trains on `train`; with a validation set (early stopping) keeps the best weights in best_params
+    // (net.n_params() values, the caller's, carried across fits as sklearn's _best_coefs) and puts
+    // them back at the end. rs draws the per-epoch order when options.shuffle. progress is read and
+    // updated in place, and is up to date whenever the hook runs or an exception leaves.
+    StopReason fit(const Rows<T>& train, const Rows<T>* validation, T* best_params, nn::LegacyRandomState* rs,
+                   const LoopOptions& opt, Progress& progress, const EpochHook& hook = {}) {
+        check(train, validation, best_params, rs, opt);
+        const std::size_t n = train.size, bs = opt.batch_size, n_params = net_.n_params();
+        nn::Workspace<T> ws(net_.layout(), bs);
+        std::vector<std::int64_t> order(n), rows(bs);
+        std::iota(order.begin(), order.end(), std::int64_t{0});
+        std::vector<T> previous(n_params);
+        T* params = net_.params();
+        // Each batch reads rows of X through the shuffled order composed with the set's own index.
+        const bool gathered = opt.shuffle || train.index;
+        std::int64_t steps = 0;
+
+        progress.n_iter = 0;
+        for (std::int64_t it = 0; it < opt.max_iter; ++it) {
+            if (opt.shuffle) rs->shuffle(order.data(), n);
+            std::copy(params, params + n_params, previous.begin());
+            const double lr = rule_.lr();
+            double accumulated = 0.0;
+            for (std::size_t start = 0; start < n; start += bs) {
+                const std::size_t m = std::min(bs, n - start);
+                nn::Batch<T> batch;
+                if (gathered) {
+                    for (std::size_t i = 0; i < m; ++i) rows[i] = train.index ? train.index[order[start + i]] : order[start + i];
+                    batch = ws.gather(train.X, train.Y, train.sample_weight, rows.data(), m);
+                } else {
+                    batch = train.batch(start, m, ws);
+                }
+                accumulated += net_.backprop(batch, opt.alpha, ws) * static_cast<double>(m);
+                rule_.step(ws.grads());
+                double step_lr = rule_.lr();
+                rate_.after_step(++steps, step_lr);
+                if (step_lr != rule_.lr()) rule_.set_lr(step_lr);
+            }
+            const double loss = accumulated / static_cast<double>(n);
+            if (!std::isfinite(loss) || !detail::all_finite(params, n_params)) {
+                std::copy(previous.begin(), previous.end(), params);
+                throw DivergedError(progress.n_iter + 1, loss, lr);
+            }
+
+            progress.n_iter += 1;
+            progress.loss = loss;
+            progress.t += static_cast<std::int64_t>(n);
+            progress.loss_curve.push_back(loss);
+
+            EpochReport report;
+            report.epoch = progress.n_iter;
+            report.loss = loss;
+            report.lr = lr;
+            if (validation) {
+                const double score = validation_score(opt.score, net_, *validation, ws);
+                report.has_validation_score = true;
+                report.validation_score = score;
+                if (record_validation_score(progress, score, opt.tol))
+                    std::copy(params, params + n_params, best_params);
+            } else {
+                record_loss(progress, opt.tol);
+            }
+
+            double next = rule_.lr();
+            rate_.after_epoch({progress.n_iter, progress.t, loss}, next);
+            if (next != rule_.lr()) rule_.set_lr(next);
+
+            StopReason stop = StopReason::max_iter;
+            bool stopping = false;
+            if (static_cast<double>(progress.no_improvement_count) > opt.n_iter_no_change) {
+                report.stalled = true;
+                report.action = rate_.on_plateau(next);
+                if (report.action == PlateauAction::rate_reduced) {
+                    rule_.set_lr(next);
+                    progress.no_improvement_count = 0;
+                } else {
+                    stopping = true;
+                    stop = report.action == PlateauAction::stop ? StopReason::stalled : StopReason::rate_too_small;
+                }
+            }
+            report.next_lr = rule_.lr();
+            if (hook && hook(report) && !stopping) {
+                stopping = true;
+                stop = StopReason::hook;
+            }
+            if (!stopping && opt.incremental) {
+                stopping = true;
+                stop = StopReason::incremental;
+            }
+            if (stopping) {
+                finish(validation, best_params);
+                return stop;
+            }
+        }
+        finish(validation, best_params);
+        return StopReason::max_iter;
+    }
+
+private:
+    void finish(const Rows<T>* validation, const T* best_params) {
+        if (validation) std::copy(best_params, best_params + net_.n_params(), net_.params());
+    }
+
+    void check(const Rows<T>& train, const Rows<T>* validation, const T* best_params, const nn::LegacyRandomState* rs,
+               const LoopOptions& opt) const {
+        if (train.size == 0) throw std::invalid_argument("the training set has no rows");
+        if (opt.batch_size == 0 || opt.batch_size > train.size)
+            throw std::invalid_argument("batch_size must be in [1, " + std::to_string(train.size) + "], got " +
+                                        std::to_string(opt.batch_size));
+        if (opt.max_iter < 1) throw std::invalid_argument("max_iter must be at least 1");
+        if (opt.shuffle && !rs) throw std::invalid_argument("shuffling needs a random state");
+        if (validation && !best_params) throw std::invalid_argument("early stopping needs a buffer for the best weights");
+        if (validation && validation->size == 0) throw std::invalid_argument("the validation set has no rows");
+    }
+
+    nn::MLP<T>& net_;
+    StepRule<T>& rule_;
+    RatePolicy& rate_;
+};
+
+}  // namespace gradkit::train

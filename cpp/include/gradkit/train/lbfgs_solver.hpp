@@ -1,0 +1,71 @@
+// The full-batch solver behind solver='lbfgs': gradkit's L-BFGS (optim/lbfgs.hpp, torch.optim.LBFGS's
+// algorithm) with a strong-Wolfe line search, on the loss and gradient of all rows at once.
+//
+// scikit-learn minimises the same function with scipy's L-BFGS-B (fmin_l_bfgs_b: maxiter=max_iter,
+// maxfun=max_fun, gtol=tol, 10 correction pairs, a Moré-Thuente line search, ftol = 1e7 × machine
+// epsilon on the relative decrease). The two algorithms take different steps, so the weights differ
+// from sklearn's; the limits are mapped as closely as they go: max_iter iterations, max_fun loss
+// evaluations, stop when max |gradient| <= tol, history 10, and stop when the loss or the step changes
+// by less than scipy's ftol (absolute here, as torch's tolerance_change is).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
+
+#include "gradkit/nn/mlp.hpp"
+#include "gradkit/optim/lbfgs.hpp"
+
+namespace gradkit::train {
+
+struct LbfgsOptions {
+    double alpha = 1e-4;
+    std::int64_t max_iter = 200;
+    std::int64_t max_fun = 15000;
+    double tol = 1e-4;
+};
+
+struct LbfgsResult {
+    double loss = 0.0;          // at the final weights (sklearn's loss_)
+    std::int64_t n_iter = 0;    // iterations done (sklearn's n_iter_)
+    std::int64_t n_evals = 0;   // loss and gradient evaluations
+    bool converged = false;     // stopped before max_iter and max_fun
+};
+
+// scipy's default ftol for L-BFGS-B: factr 1e7 times the double epsilon.
+inline constexpr double kScipyFtol = 1e7 * 2.220446049250313e-16;
+
+// Minimises the loss of `all` (every row, read in place) from net's current weights.
+template <typename T>
+LbfgsResult fit_lbfgs(nn::MLP<T>& net, const nn::Batch<T>& all, const LbfgsOptions& opt) {
+    if (all.rows == 0) throw std::invalid_argument("the training set has no rows");
+    if (opt.max_iter < 1 || opt.max_fun < 1) throw std::invalid_argument("max_iter and max_fun must be at least 1");
+    // Full batch: activations and deltas for every row, no room to gather rows (X is read in place).
+    nn::Workspace<T> ws(net.layout(), all.rows, /*gather=*/false);
+    optim::LBFGSHyper h;
+    h.lr = 1.0;
+    h.max_iter = opt.max_iter;
+    h.max_eval = opt.max_fun;
+    h.tolerance_grad = opt.tol;
+    h.tolerance_change = kScipyFtol;
+    h.history_size = 10;
+    h.line_search_fn = optim::LineSearch::strong_wolfe;
+    optim::LBFGS<T> solver({{net.params(), net.n_params()}}, h);
+    const std::size_t n = net.n_params();
+    auto closure = [&](T* grad) {
+        const double loss = net.backprop(all, opt.alpha, ws);
+        std::copy(ws.grads(), ws.grads() + n, grad);
+        return loss;
+    };
+    solver.step(closure);
+    LbfgsResult r;
+    r.loss = net.backprop(all, opt.alpha, ws);
+    r.n_iter = solver.state().n_iter;
+    r.n_evals = solver.state().func_evals;
+    r.converged = r.n_iter < opt.max_iter && r.n_evals < opt.max_fun;
+    return r;
+}
+
+}  // namespace gradkit::train

@@ -1,0 +1,45 @@
+// scikit-learn's training bookkeeping for the stochastic solvers, carried from one fit to the next
+// (warm_start, partial_fit) by the caller: the estimator's n_iter_, t_, loss_, loss_curve_, best_loss_,
+// validation_scores_, best_validation_score_ and _no_improvement_count.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+namespace gradkit::train {
+
+struct Progress {
+    std::int64_t n_iter = 0;  // epochs of the current fit (sklearn restarts the count at every fit call)
+    std::int64_t t = 0;       // samples seen over all fits
+    double loss = std::numeric_limits<double>::quiet_NaN();
+    std::vector<double> loss_curve;
+    double best_loss = std::numeric_limits<double>::infinity();  // without early stopping
+    std::vector<double> validation_scores;                        // with early stopping
+    double best_validation_score = -std::numeric_limits<double>::infinity();
+    std::int64_t no_improvement_count = 0;
+};
+
+// sklearn's `_update_no_improvement_count` without early stopping: did the last epoch's loss improve
+// on the best one by more than tol?
+inline void record_loss(Progress& p, double tol) {
+    const double last = p.loss_curve.back();
+    if (last > p.best_loss - tol) ++p.no_improvement_count;
+    else p.no_improvement_count = 0;
+    if (last < p.best_loss) p.best_loss = last;
+}
+
+// The same with early stopping, on the validation score. Returns whether the score is a new best
+// (the caller then keeps a copy of the weights). A NaN score resets the count, as in sklearn.
+inline bool record_validation_score(Progress& p, double score, double tol) {
+    p.validation_scores.push_back(score);
+    if (score < p.best_validation_score + tol) ++p.no_improvement_count;
+    else p.no_improvement_count = 0;
+    if (score > p.best_validation_score) {
+        p.best_validation_score = score;
+        return true;
+    }
+    return false;
+}
+
+}  // namespace gradkit::train

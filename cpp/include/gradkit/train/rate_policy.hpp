@@ -1,0 +1,70 @@
+// How the trainer's learning rate moves: a policy the epoch loop consults after every optimizer step,
+// after every epoch, and when training stalls. It reads and sets the step rule's rate (StepRule::lr).
+//
+// scikit-learn's MLP learning_rate modes are three such policies (its SGDOptimizer.iteration_ends and
+// trigger_stopping): 'constant', 'invscaling' (lr = learning_rate_init / (t + 1)**power_t once per
+// epoch, t counting the samples seen) and 'adaptive' (lr / 5 when training stalls). A gradkit schedule
+// plugs in as a policy that sets the rate from its step count after each batch or each epoch.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+namespace gradkit::train {
+
+// What the loop knows at the end of an epoch (sklearn's n_iter_, t_ and loss_).
+struct EpochEnd {
+    std::int64_t epoch = 0;         // epochs done in this fit, counting this one
+    std::int64_t samples_seen = 0;  // samples over all fits, counting this epoch's
+    double loss = 0.0;
+};
+
+// What a policy does when training has stalled for more than n_iter_no_change epochs.
+enum class PlateauAction { stop, stop_rate_too_small, rate_reduced };
+
+class RatePolicy {
+public:
+    virtual ~RatePolicy() = default;
+    // After optimizer step number `steps` (counted over this fit); may change lr.
+    virtual void after_step(std::int64_t steps, double& lr) {
+        (void)steps;
+        (void)lr;
+    }
+    // sklearn's iteration_ends: after each epoch's bookkeeping; may change lr.
+    virtual void after_epoch(const EpochEnd& end, double& lr) {
+        (void)end;
+        (void)lr;
+    }
+    // sklearn's trigger_stopping. The default stops, as every sklearn mode but 'adaptive' does.
+    virtual PlateauAction on_plateau(double& lr) {
+        (void)lr;
+        return PlateauAction::stop;
+    }
+};
+
+// sklearn's 'constant' (and its Adam, which has no rate modes).
+class ConstantRate final : public RatePolicy {};
+
+// sklearn's 'invscaling': lr = learning_rate_init / (t + 1)**power_t after each epoch.
+class InvScalingRate final : public RatePolicy {
+public:
+    InvScalingRate(double learning_rate_init, double power_t) : init_(learning_rate_init), power_t_(power_t) {}
+    void after_epoch(const EpochEnd& end, double& lr) override {
+        lr = init_ / std::pow(static_cast<double>(end.samples_seen + 1), power_t_);
+    }
+
+private:
+    double init_, power_t_;
+};
+
+// sklearn's 'adaptive': a stall divides the rate by 5, unless it is already at most 1e-6 (then stop).
+class AdaptiveRate final : public RatePolicy {
+public:
+    PlateauAction on_plateau(double& lr) override {
+        if (lr <= 1e-6) return PlateauAction::stop_rate_too_small;
+        lr /= 5.0;
+        return PlateauAction::rate_reduced;
+    }
+};
+
+}  // namespace gradkit::train

@@ -1,0 +1,174 @@
+// The trainer's view of an optimizer: one update of a network's whole flat parameter buffer from the
+// gradient in the same layout, and a learning rate the rate policy may read and set between steps.
+//
+// StepRule<T> erases the algorithm's type, so the epoch loop is written once and any ParamGroup policy
+// (param_group.hpp) plugs in: scikit-learn's SklearnSGD and SklearnAdam for the estimators' 'sgd' and
+// 'adam' solvers, and any torch-style gradkit optimizer for `optimizer=`. ParamGroupRule uses only the
+// group's public interface (construct, add_param, step, hyper/set_hyper, states), so changes inside the
+// kernels do not reach the trainer. The rate is the hyperparameter the group visits as "lr".
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "gradkit/optim/param_group.hpp"
+
+namespace gradkit::train {
+
+// An optimizer's state for one parameter buffer, by the algorithm's key names: what pickling an
+// estimator saves so that partial_fit continues where it was. `started` is false before the first step.
+template <typename T>
+struct RuleState {
+    bool started = false;
+    std::vector<std::pair<std::string, double>> scalars;
+    std::vector<std::pair<std::string, std::vector<T>>> buffers;
+};
+
+template <typename T>
+class StepRule {
+public:
+    virtual ~StepRule() = default;
+    // One update of all parameters; grad is laid out like them.
+    virtual void step(const T* grad) = 0;
+    virtual double lr() const = 0;
+    // Throws std::invalid_argument (leaving the rate unchanged) if the algorithm refuses the value.
+    virtual void set_lr(double lr) = 0;
+    virtual const char* name() const = 0;
+    virtual RuleState<T> state() const = 0;
+    // Checks every entry first: names, and buffer sizes against the parameters; changes nothing on error.
+    virtual void set_state(const RuleState<T>& state) = 0;
+};
+
+namespace detail {
+
+struct LrReader {
+    double lr = 0.0;
+    bool found = false;
+    template <class F>
+    void operator()(const char* key, F& field) {
+        if constexpr (std::is_convertible_v<F, double>)
+            if (std::strcmp(key, "lr") == 0) {
+                lr = static_cast<double>(field);
+                found = true;
+            }
+    }
+};
+
+struct LrWriter {
+    double lr;
+    template <class F>
+    void operator()(const char* key, F& field) {
+        if constexpr (std::is_same_v<F, double>)
+            if (std::strcmp(key, "lr") == 0) field = lr;
+    }
+};
+
+template <typename T>
+struct StateReader {
+    RuleState<T>& out;
+    void operator()(const char* key, double& x) { out.scalars.emplace_back(key, x); }
+    void operator()(const char* key, std::vector<T>& b) { out.buffers.emplace_back(key, b); }
+};
+
+template <typename T>
+struct StateWriter {
+    const RuleState<T>& in;
+    std::size_t n;
+    bool dry_run;  // only check
+    template <class Entries>
+    static auto find(const Entries& entries, const char* key) {
+        for (auto it = entries.begin(); it != entries.end(); ++it)
+            if (it->first == key) return it;
+        return entries.end();
+    }
+    void operator()(const char* key, double& x) {
+        auto it = find(in.scalars, key);
+        if (it == in.scalars.end()) throw std::invalid_argument(std::string("optimizer state lacks '") + key + "'");
+        if (!dry_run) x = it->second;
+    }
+    void operator()(const char* key, std::vector<T>& b) {
+        auto it = find(in.buffers, key);
+        if (it == in.buffers.end()) throw std::invalid_argument(std::string("optimizer state lacks '") + key + "'");
+        if (!it->second.empty() && it->second.size() != n)
+            throw std::invalid_argument(std::string("optimizer state '") + key + "' has " +
+                                        std::to_string(it->second.size()) + " values; the network has " +
+                                        std::to_string(n) + " parameters");
+        if (!dry_run) b = it->second;
+    }
+};
+
+}  // namespace detail
+
+// Any ParamGroup policy over one flat buffer of n parameters (which must outlive the rule).
+template <class Algo, typename T>
+class ParamGroupRule final : public StepRule<T> {
+public:
+    using Hyper = typename Algo::Hyper;
+
+    ParamGroupRule(Hyper hyper, T* params, std::size_t n) : group_(std::move(hyper)), n_(n) {
+        detail::LrReader r;
+        Hyper h = group_.hyper();
+        h.visit(r);
+        if (!r.found) throw std::invalid_argument(std::string(Algo::name) + " has no learning rate 'lr' to schedule");
+        group_.add_param({params, n});
+    }
+
+    void step(const T* grad) override { group_.step(&grad); }
+
+    double lr() const override {
+        detail::LrReader r;
+        Hyper h = group_.hyper();
+        h.visit(r);
+        return r.lr;
+    }
+    void set_lr(double lr) override {
+        Hyper h = group_.hyper();
+        h.visit(detail::LrWriter{lr});
+        group_.set_hyper(h);
+    }
+    const char* name() const override { return Algo::name; }
+
+    RuleState<T> state() const override {
+        RuleState<T> out;
+        const auto& s = group_.states().front();
+        if (!s) return out;
+        out.started = true;
+        auto copy = *s;
+        copy.visit(detail::StateReader<T>{out});
+        return out;
+    }
+
+    void set_state(const RuleState<T>& in) override {
+        if (!in.started) {
+            group_.states().front().reset();
+            return;
+        }
+        typename Algo::template State<T> s;
+        s.visit(detail::StateWriter<T>{in, n_, true});
+        const std::size_t expected = in.scalars.size() + in.buffers.size();
+        std::size_t keys = 0;
+        s.visit([&keys](const char*, auto&) { ++keys; });
+        if (keys != expected)
+            throw std::invalid_argument(std::string("optimizer state has entries that ") + Algo::name +
+                                        " does not keep: is it another optimizer's state?");
+        s.visit(detail::StateWriter<T>{in, n_, false});
+        group_.states().front() = std::move(s);
+    }
+
+private:
+    optim::ParamGroup<Algo, T> group_;
+    std::size_t n_;
+};
+
+template <class Algo, typename T>
+std::unique_ptr<StepRule<T>> make_step_rule(typename Algo::Hyper hyper, T* params, std::size_t n) {
+    return std::make_unique<ParamGroupRule<Algo, T>>(std::move(hyper), params, n);
+}
+
+}  // namespace gradkit::train

@@ -1,0 +1,340 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "gradkit/nn/glorot_init.hpp"
+#include "gradkit/optim/adam.hpp"
+#include "gradkit/optim/sklearn_adam.hpp"
+#include "gradkit/optim/sklearn_sgd.hpp"
+#include "gradkit/train/epoch_loop.hpp"
+#include "gradkit/train/lbfgs_solver.hpp"
+
+using gradkit::nn::Activation;
+using gradkit::nn::LegacyRandomState;
+using gradkit::nn::MLP;
+using gradkit::optim::SklearnAdam;
+using gradkit::optim::SklearnSGD;
+namespace train = gradkit::train;
+
+namespace {
+
+// Three separable classes in 4 features, one-hot targets.
+struct Data {
+    std::size_t n, nf = 4, k = 3;
+    std::vector<double> X, Y, sw;
+    explicit Data(std::size_t rows, unsigned seed = 0) : n(rows) {
+        std::mt19937 gen(seed);
+        std::normal_distribution<double> noise(0.0, 0.3);
+        X.resize(n * nf);
+        Y.assign(n * k, 0.0);
+        sw.resize(n);
+        for (std::size_t r = 0; r < n; ++r) {
+            const std::size_t c = r % k;
+            for (std::size_t j = 0; j < nf; ++j) X[r * nf + j] = (j == c ? 2.0 : 0.0) + noise(gen);
+            Y[r * k + c] = 1.0;
+            sw[r] = 0.5 + static_cast<double>(r % 4);
+        }
+    }
+    train::Rows<double> rows(const std::int64_t* index = nullptr, std::size_t size = 0, bool weighted = false) const {
+        return {X.data(), Y.data(), weighted ? sw.data() : nullptr, index, index ? size : n};
+    }
+};
+
+MLP<double> network(std::uint32_t seed = 1) {
+    MLP<double> net({4, 8, 3}, Activation::relu, Activation::softmax);
+    LegacyRandomState rs(seed);
+    gradkit::nn::glorot_uniform_init(net, rs);
+    return net;
+}
+
+std::vector<double> params_of(const MLP<double>& net) { return {net.params(), net.params() + net.n_params()}; }
+
+}  // namespace
+
+TEST(StepRule, ReadsAndSetsTheRateOfAnyParamGroup) {
+    std::vector<double> p(5, 1.0), g(5, 1.0);
+    auto rule = train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{0.1, 0.0, false}, p.data(), p.size());
+    EXPECT_DOUBLE_EQ(rule->lr(), 0.1);
+    rule->step(g.data());
+    EXPECT_DOUBLE_EQ(p[0], 0.9);
+    rule->set_lr(0.5);
+    rule->step(g.data());
+    EXPECT_DOUBLE_EQ(p[0], 0.4);
+    EXPECT_THROW(rule->set_lr(-1.0), std::invalid_argument);
+    EXPECT_DOUBLE_EQ(rule->lr(), 0.5);
+}
+
+TEST(StepRule, StateRoundTripContinuesTheSameTrajectory) {
+    std::vector<double> p1(4, 1.0), p2, g{0.1, -0.2, 0.3, 0.4};
+    auto a = train::make_step_rule<SklearnAdam>(SklearnAdam::Hyper{}, p1.data(), p1.size());
+    EXPECT_FALSE(a->state().started);
+    a->step(g.data());
+    a->step(g.data());
+    p2 = p1;
+    auto b = train::make_step_rule<SklearnAdam>(SklearnAdam::Hyper{}, p2.data(), p2.size());
+    b->set_state(a->state());
+    a->step(g.data());
+    b->step(g.data());
+    EXPECT_EQ(p1, p2);
+
+    train::RuleState<double> wrong = a->state();
+    wrong.buffers[0].second.resize(3);
+    EXPECT_THROW(b->set_state(wrong), std::invalid_argument);
+    auto sgd_state = train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{}, p1.data(), p1.size());
+    sgd_state->step(g.data());
+    EXPECT_THROW(b->set_state(sgd_state->state()), std::invalid_argument);
+}
+
+TEST(RatePolicy, SklearnModes) {
+    double lr = 0.1;
+    train::InvScalingRate inv(0.1, 0.5);
+    inv.after_epoch({1, 99, 0.0}, lr);
+    EXPECT_DOUBLE_EQ(lr, 0.1 / 10.0);
+    train::AdaptiveRate adaptive;
+    lr = 0.1;
+    EXPECT_EQ(adaptive.on_plateau(lr), train::PlateauAction::rate_reduced);
+    EXPECT_DOUBLE_EQ(lr, 0.02);
+    lr = 1e-6;
+    EXPECT_EQ(adaptive.on_plateau(lr), train::PlateauAction::stop_rate_too_small);
+    train::ConstantRate constant;
+    EXPECT_EQ(constant.on_plateau(lr), train::PlateauAction::stop);
+}
+
+TEST(EpochLoop, LearnsAndKeepsSklearnsBookkeeping) {
+    Data d(60);
+    MLP<double> net = network();
+    auto rule = train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{0.1, 0.9, true}, net.params(), net.n_params());
+    train::ConstantRate rate;
+    train::LoopOptions opt;
+    opt.batch_size = 16;
+    opt.max_iter = 30;
+    opt.n_iter_no_change = std::numeric_limits<double>::infinity();
+    train::Progress pr;
+    LegacyRandomState rs(0);
+    train::EpochLoop<double> loop(net, *rule, rate);
+    const auto reason = loop.fit(d.rows(), nullptr, nullptr, &rs, opt, pr);
+    EXPECT_EQ(reason, train::StopReason::max_iter);
+    EXPECT_EQ(pr.n_iter, 30);
+    EXPECT_EQ(pr.t, 30 * 60);
+    ASSERT_EQ(pr.loss_curve.size(), 30u);
+    EXPECT_LT(pr.loss_curve.back(), 0.5 * pr.loss_curve.front());
+    EXPECT_EQ(pr.loss, pr.loss_curve.back());
+    EXPECT_LE(pr.best_loss, pr.loss);
+}
+
+TEST(EpochLoop, SameSeedSameWeightsAndUnshuffledNeedsNoRandomState) {
+    Data d(50);
+    std::vector<std::vector<double>> out;
+    for (int run = 0; run < 2; ++run) {
+        MLP<double> net = network();
+        auto rule = train::make_step_rule<SklearnAdam>(SklearnAdam::Hyper{0.01}, net.params(), net.n_params());
+        train::ConstantRate rate;
+        train::LoopOptions opt;
+        opt.batch_size = 7;
+        opt.max_iter = 3;
+        opt.shuffle = run == 0;
+        train::Progress pr;
+        LegacyRandomState rs(3);
+        train::EpochLoop<double>(net, *rule, rate).fit(d.rows(), nullptr, nullptr, run == 0 ? &rs : nullptr, opt, pr);
+        out.push_back(params_of(net));
+    }
+    EXPECT_NE(out[0], out[1]);  // the order matters
+    MLP<double> net = network();
+    auto rule = train::make_step_rule<SklearnAdam>(SklearnAdam::Hyper{0.01}, net.params(), net.n_params());
+    train::ConstantRate rate;
+    train::LoopOptions opt;
+    opt.batch_size = 7;
+    opt.max_iter = 3;
+    train::Progress pr;
+    LegacyRandomState rs(3);
+    train::EpochLoop<double>(net, *rule, rate).fit(d.rows(), nullptr, nullptr, &rs, opt, pr);
+    EXPECT_EQ(params_of(net), out[0]);
+    opt.shuffle = true;
+    EXPECT_THROW(train::EpochLoop<double>(net, *rule, rate).fit(d.rows(), nullptr, nullptr, nullptr, opt, pr),
+                 std::invalid_argument);
+}
+
+TEST(EpochLoop, IndexedRowsGiveTheSameNumbersAsACopy) {
+    Data d(40);
+    std::vector<std::int64_t> index;
+    for (std::int64_t i = 39; i >= 0; i -= 2) index.push_back(i);
+    Data copy(index.size());
+    for (std::size_t i = 0; i < index.size(); ++i) {
+        const auto r = static_cast<std::size_t>(index[i]);
+        std::copy(d.X.begin() + r * 4, d.X.begin() + r * 4 + 4, copy.X.begin() + i * 4);
+        std::copy(d.Y.begin() + r * 3, d.Y.begin() + r * 3 + 3, copy.Y.begin() + i * 3);
+    }
+    std::vector<std::vector<double>> out;
+    for (int run = 0; run < 2; ++run) {
+        MLP<double> net = network();
+        auto rule = train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{0.05}, net.params(), net.n_params());
+        train::ConstantRate rate;
+        train::LoopOptions opt;
+        opt.batch_size = 6;
+        opt.max_iter = 4;
+        train::Progress pr;
+        LegacyRandomState rs(9);
+        train::EpochLoop<double> loop(net, *rule, rate);
+        if (run == 0) loop.fit(d.rows(index.data(), index.size()), nullptr, nullptr, &rs, opt, pr);
+        else loop.fit(copy.rows(), nullptr, nullptr, &rs, opt, pr);
+        out.push_back(params_of(net));
+    }
+    EXPECT_EQ(out[0], out[1]);
+}
+
+TEST(EpochLoop, AdaptiveRateDividesWhenTheLossStalls) {
+    Data d(30);
+    MLP<double> net = network();
+    auto rule = train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{0.01, 0.9, true}, net.params(), net.n_params());
+    train::AdaptiveRate rate;
+    train::LoopOptions opt;
+    opt.batch_size = 30;
+    opt.max_iter = 12;
+    opt.tol = 1e9;  // no epoch improves by that much
+    opt.n_iter_no_change = 2;
+    train::Progress pr;
+    LegacyRandomState rs(0);
+    std::vector<train::EpochReport> reports;
+    train::EpochLoop<double>(net, *rule, rate).fit(d.rows(), nullptr, nullptr, &rs, opt, pr, [&](const train::EpochReport& r) {
+        reports.push_back(r);
+        return false;
+    });
+    ASSERT_EQ(reports.size(), 12u);
+    // The first epoch improves on best_loss = inf; each later one counts, and a count above 2 is a
+    // stall: epochs 4, 7 and 10, each dividing the rate by 5 and restarting the count.
+    EXPECT_FALSE(reports[2].stalled);
+    EXPECT_TRUE(reports[3].stalled);
+    EXPECT_EQ(reports[3].action, train::PlateauAction::rate_reduced);
+    EXPECT_DOUBLE_EQ(reports[3].lr, 0.01);
+    EXPECT_DOUBLE_EQ(reports[3].next_lr, 0.002);
+    EXPECT_FALSE(reports[4].stalled);
+    EXPECT_TRUE(reports[9].stalled);
+    EXPECT_DOUBLE_EQ(rule->lr(), 0.01 / 125);
+}
+
+TEST(EpochLoop, ConstantRateStopsWhenStalledAndHookCanStop) {
+    Data d(30);
+    MLP<double> net = network();
+    auto rule = train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{0.01}, net.params(), net.n_params());
+    train::ConstantRate rate;
+    train::LoopOptions opt;
+    opt.batch_size = 10;
+    opt.tol = 1e9;
+    opt.n_iter_no_change = 1;
+    train::Progress pr;
+    LegacyRandomState rs(0);
+    train::EpochLoop<double> loop(net, *rule, rate);
+    EXPECT_EQ(loop.fit(d.rows(), nullptr, nullptr, &rs, opt, pr), train::StopReason::stalled);
+    EXPECT_EQ(pr.n_iter, 3);  // epoch 1 improves on inf; epochs 2 and 3 do not: 2 > n_iter_no_change
+    opt.tol = 0;
+    EXPECT_EQ(loop.fit(d.rows(), nullptr, nullptr, &rs, opt, pr, [](const train::EpochReport& r) { return r.epoch == 4; }),
+              train::StopReason::hook);
+    EXPECT_EQ(pr.n_iter, 4);
+    EXPECT_EQ(pr.t, 7 * 30);
+    opt.incremental = true;
+    EXPECT_EQ(loop.fit(d.rows(), nullptr, nullptr, &rs, opt, pr), train::StopReason::incremental);
+    EXPECT_EQ(pr.n_iter, 1);
+}
+
+TEST(EpochLoop, EarlyStoppingKeepsAndRestoresTheBestWeights) {
+    Data d(60);
+    std::vector<std::int64_t> tr, va;
+    for (std::int64_t i = 0; i < 60; ++i) (i % 5 == 0 ? va : tr).push_back(i);
+    MLP<double> net = network();
+    auto rule = train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{0.05}, net.params(), net.n_params());
+    train::ConstantRate rate;
+    train::LoopOptions opt;
+    opt.batch_size = 12;
+    opt.max_iter = 15;
+    train::Progress pr;
+    LegacyRandomState rs(0);
+    std::vector<double> best = params_of(net);
+    std::vector<std::vector<double>> after;
+    const auto val = d.rows(va.data(), va.size(), true);
+    train::EpochLoop<double>(net, *rule, rate)
+        .fit(d.rows(tr.data(), tr.size(), true), &val, best.data(), &rs, opt, pr, [&](const train::EpochReport&) {
+            after.push_back(params_of(net));
+            return false;
+        });
+    ASSERT_EQ(pr.validation_scores.size(), after.size());
+    std::size_t best_epoch = 0;
+    for (std::size_t e = 0; e < after.size(); ++e)
+        if (pr.validation_scores[e] > pr.validation_scores[best_epoch]) best_epoch = e;
+    EXPECT_EQ(pr.best_validation_score, pr.validation_scores[best_epoch]);
+    EXPECT_EQ(params_of(net), after[best_epoch]);
+    EXPECT_EQ(best, after[best_epoch]);
+    EXPECT_GT(pr.best_validation_score, 0.9);
+}
+
+TEST(EpochLoop, DivergenceKeepsThePreviousEpochsWeights) {
+    Data d(30);
+    for (double& x : d.X) x *= 1e3;
+    MLP<double> net({4, 8, 3}, Activation::identity, Activation::identity);
+    LegacyRandomState init(0);
+    gradkit::nn::glorot_uniform_init(net, init);
+    auto rule = train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{10.0, 0.9, true}, net.params(), net.n_params());
+    train::ConstantRate rate;
+    train::LoopOptions opt;
+    opt.batch_size = 5;
+    opt.max_iter = 50;
+    train::Progress pr;
+    LegacyRandomState rs(0);
+    std::vector<std::vector<double>> after;
+    train::EpochLoop<double> loop(net, *rule, rate);
+    try {
+        loop.fit(d.rows(), nullptr, nullptr, &rs, opt, pr, [&](const train::EpochReport&) {
+            after.push_back(params_of(net));
+            return false;
+        });
+        FAIL() << "expected divergence";
+    } catch (const train::DivergedError& e) {
+        EXPECT_EQ(e.epoch(), static_cast<std::int64_t>(after.size()) + 1);
+        EXPECT_EQ(pr.n_iter, e.epoch() - 1);
+        const std::vector<double> kept = params_of(net);
+        EXPECT_TRUE(train::detail::all_finite(kept.data(), kept.size()));
+        if (!after.empty()) {
+            EXPECT_EQ(kept, after.back());
+        }
+    }
+}
+
+TEST(Lbfgs, FullBatchReducesTheLossWithinItsLimits) {
+    Data d(45);
+    MLP<double> net = network();
+    gradkit::nn::Workspace<double> ws(net.layout(), d.n);
+    const gradkit::nn::Batch<double> all{d.X.data(), d.Y.data(), nullptr, d.n};
+    const double before = net.backprop(all, 1e-4, ws);
+    train::LbfgsOptions opt;
+    opt.max_iter = 50;
+    const auto r = train::fit_lbfgs(net, all, opt);
+    EXPECT_LT(r.loss, 0.1 * before);
+    EXPECT_LE(r.n_iter, 50);
+    EXPECT_GE(r.n_evals, r.n_iter);
+    opt.max_iter = 3;
+    MLP<double> short_run = network();
+    const auto s = train::fit_lbfgs(short_run, all, opt);
+    EXPECT_EQ(s.n_iter, 3);
+    EXPECT_FALSE(s.converged);
+}
+
+TEST(EpochLoop, AnyGradkitOptimizerPlugsIn) {
+    Data d(60);
+    MLP<double> net = network();
+    gradkit::optim::Adam::Hyper h;
+    h.lr = 0.02;
+    auto rule = train::make_step_rule<gradkit::optim::Adam>(h, net.params(), net.n_params());
+    EXPECT_STREQ(rule->name(), "Adam");
+    train::ConstantRate rate;
+    train::LoopOptions opt;
+    opt.batch_size = 20;
+    opt.max_iter = 20;
+    train::Progress pr;
+    LegacyRandomState rs(0);
+    train::EpochLoop<double>(net, *rule, rate).fit(d.rows(), nullptr, nullptr, &rs, opt, pr);
+    EXPECT_LT(pr.loss_curve.back(), 0.5 * pr.loss_curve.front());
+    EXPECT_TRUE(rule->state().started);
+}

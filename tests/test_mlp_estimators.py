@@ -429,10 +429,11 @@ def test_divergence_raises_naming_the_epoch_and_keeps_the_last_finite_weights(mo
 
 def test_the_epoch_loop_runs_without_the_gil(monkeypatch):
     """Another Python thread runs while an epoch trains (the GIL is taken only between epochs)."""
+    # An epoch of tens of milliseconds: a much shorter one may end before the OS wakes the other thread.
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(2000, 20))
+    X = rng.normal(size=(20000, 50))
     y = (X[:, 0] > 0).astype(int)
-    clf = MLPClassifier(hidden_layer_sizes=(64,), max_iter=2, random_state=0)
+    clf = MLPClassifier(hidden_layer_sizes=(256,), max_iter=2, random_state=0)
     counts, stop = [0], threading.Event()
 
     def spin():

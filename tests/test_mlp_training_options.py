@@ -13,7 +13,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from gradkit import MLPClassifier, MLPRegressor, _core
-from gradkit.optim import Adam
+from gradkit.optim import Adam, clip_grad_norm_
 from gradkit.schedules import (
     CosineAnnealingLR,
     ExponentialLR,
@@ -107,6 +107,32 @@ def test_optimizer_refuses_lbfgs_solver_and_sklearn_rate_modes():
         MLPRegressor(solver="lbfgs", optimizer="Adam").fit(X, y)
     with pytest.raises(ValueError, match="learning_rate='adaptive'"):
         MLPRegressor(solver="sgd", learning_rate="adaptive", optimizer="Adam").fit(X, y)
+
+
+def test_clip_grad_norm_scales_each_gradient_as_torch_clip_grad_norm_():
+    X, y = _regression()
+    est = MLPRegressor(
+        hidden_layer_sizes=(5,),
+        activation="tanh",
+        optimizer="SGD",
+        learning_rate_init=0.1,
+        clip_grad_norm=0.05,
+        batch_size=X.shape[0],
+        shuffle=False,
+        max_iter=1,
+        warm_start=True,
+        random_state=0,
+    ).fit(X, y)
+    before = _flat(est)
+    _, grads, _ = _core.mlp_backprop([3, 5, 1], "tanh", "identity", before, X, y.reshape(-1, 1), None, 1e-4)
+    assert np.linalg.norm(grads) > 0.05  # the clipping acts
+    clip_grad_norm_([grads], 0.05)
+    est.fit(X, y)  # one full-batch step from `before`
+    np.testing.assert_allclose(_flat(est), before - 0.1 * grads, rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="clip_grad_norm"):
+        est.set_params(clip_grad_norm=np.inf).fit(X, y)
+    with pytest.raises(ValueError, match="clip_grad_norm"):
+        est.set_params(clip_grad_norm=-1.0).fit(X, y)
 
 
 # -------------------------------------------------------------------------------------- lr_schedule=

@@ -290,7 +290,7 @@ public:
                              py::handle val_index, py::handle best_params, py::handle random_state,
                              const py::dict& progress, py::object hook, std::size_t batch_size, bool shuffle,
                              std::int64_t max_iter, double alpha, double tol, double n_iter_no_change, bool incremental,
-                             const std::string& score) {
+                             const std::string& score, double clip_grad_norm) {
         const nn::Layout& layout = net_.layout();
         const auto nf = static_cast<py::ssize_t>(layout.n_features()), no = static_cast<py::ssize_t>(layout.n_outputs());
         const T* x = rows_array<T>(X, "X", -1, nf);
@@ -316,6 +316,7 @@ public:
         opt.tol = tol;
         opt.n_iter_no_change = n_iter_no_change;
         opt.incremental = incremental;
+        opt.clip_grad_norm = clip_grad_norm;
         if (score == "accuracy") opt.score = train::Score::accuracy;
         else if (score == "r2") opt.score = train::Score::r2;
         else throw py::value_error("score: expected 'accuracy' or 'r2', got '" + score + "'");
@@ -470,7 +471,7 @@ void bind_trainer(py::module_& m, const char* name) {
              py::arg("train_index"), py::arg("val_index"), py::arg("best_params"), py::arg("random_state"),
              py::arg("progress"), py::arg("hook"), py::kw_only(), py::arg("batch_size"), py::arg("shuffle"),
              py::arg("max_iter"), py::arg("alpha"), py::arg("tol"), py::arg("n_iter_no_change"),
-             py::arg("incremental"), py::arg("score"),
+             py::arg("incremental"), py::arg("score"), py::arg("clip_grad_norm") = 0.0,
              "sklearn's _fit_stochastic on rows of X (read in place). Returns (progress, stop reason).")
         .def_property_readonly("last_progress", &Tr::last_progress,
                                "The progress of the last fit_stochastic, also when it raised.")

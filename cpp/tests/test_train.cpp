@@ -268,6 +268,27 @@ TEST(EpochLoop, ConstantRateStopsWhenStalledAndHookCanStop) {
     EXPECT_EQ(pr.n_iter, 1);
 }
 
+TEST(EpochLoop, ClipGradNormBoundsEveryStep) {
+    Data d(60);
+    MLP<double> net = network();
+    const std::vector<double> start = params_of(net);
+    auto rule = train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{0.5, 0.0, false}, net.params(), net.n_params());
+    train::ConstantRate rate;
+    train::LoopOptions opt;
+    opt.batch_size = 60;  // one plain SGD step per epoch: it moves the weights by lr * |clipped gradient|
+    opt.shuffle = false;
+    opt.max_iter = 1;
+    opt.clip_grad_norm = 1e-3;
+    train::Progress pr;
+    train::EpochLoop<double>(net, *rule, rate).fit(d.rows(), nullptr, nullptr, nullptr, opt, pr);
+    double moved = 0.0;
+    for (std::size_t i = 0; i < start.size(); ++i) moved += (net.params()[i] - start[i]) * (net.params()[i] - start[i]);
+    EXPECT_NEAR(std::sqrt(moved), 0.5 * 1e-3, 1e-7);  // torch's 1e-6 in the factor: a hair below
+    opt.clip_grad_norm = -1.0;
+    EXPECT_THROW(train::EpochLoop<double>(net, *rule, rate).fit(d.rows(), nullptr, nullptr, nullptr, opt, pr),
+                 std::invalid_argument);
+}
+
 TEST(EpochLoop, EarlyStoppingKeepsAndRestoresTheBestWeights) {
     Data d(60);
     std::vector<std::int64_t> tr, va;

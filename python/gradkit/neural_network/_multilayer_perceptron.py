@@ -221,6 +221,7 @@ class _BaseMLP(BaseEstimator):
         "lr_schedule": [None, tuple],
         "callbacks": [None, list],
         "progress": ["boolean"],
+        "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
     }
 
     # ------------------------------------------------------------------ the core's network
@@ -368,6 +369,10 @@ class _BaseMLP(BaseEstimator):
             for i, callback in enumerate(self.callbacks):
                 if not callable(callback):
                     raise ValueError(f"callbacks[{i}]: expected a callable, got {callback!r}")
+        if self.clip_grad_norm is not None and not np.isfinite(self.clip_grad_norm):
+            raise ValueError(
+                f"clip_grad_norm must be a finite positive number or None, got {self.clip_grad_norm}"
+            )
         extras = self.optimizer is not None or self.lr_schedule is not None
         if extras and self.solver not in _STOCHASTIC_SOLVERS:
             raise ValueError(
@@ -531,6 +536,7 @@ class _BaseMLP(BaseEstimator):
                 n_iter_no_change=float(self.n_iter_no_change),
                 incremental=bool(incremental),
                 score="accuracy" if is_classifier(self) else "r2",
+                clip_grad_norm=0.0 if self.clip_grad_norm is None else float(self.clip_grad_norm),
             )
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=5)
@@ -729,6 +735,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     progress : bool, default=False
         Beyond scikit-learn: show a ``tqdm.auto`` progress bar (a warning, and no bar, when tqdm is
         not installed).
+    clip_grad_norm : None or float, default=None
+        Beyond scikit-learn: before every step ('sgd', 'adam', any ``optimizer``), scale the gradient
+        of all weights to at most this L2 norm, as ``torch.nn.utils.clip_grad_norm_`` does.
 
     Attributes
     ----------
@@ -803,6 +812,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         lr_schedule=None,
         callbacks=None,
         progress=False,
+        clip_grad_norm=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -831,6 +841,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.lr_schedule = lr_schedule
         self.callbacks = callbacks
         self.progress = progress
+        self.clip_grad_norm = clip_grad_norm
 
     # scikit-learn keeps the loss in an attribute set by the base class; it is fixed here.
     loss = "log_loss"
@@ -994,7 +1005,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate, learning_rate_init, \
 power_t, max_iter, shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum, \
 early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun, optimizer, \
-lr_schedule, callbacks, progress
+lr_schedule, callbacks, progress, clip_grad_norm
         As :class:`MLPClassifier`; early stopping watches the validation R².
 
     Attributes
@@ -1051,6 +1062,7 @@ coefs_, intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_ou
         lr_schedule=None,
         callbacks=None,
         progress=False,
+        clip_grad_norm=None,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -1080,6 +1092,7 @@ coefs_, intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_ou
         self.lr_schedule = lr_schedule
         self.callbacks = callbacks
         self.progress = progress
+        self.clip_grad_norm = clip_grad_norm
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(

@@ -96,7 +96,10 @@ def test_estimators_without_sklearn_say_how_to_install_it():
 @pytest.mark.parametrize("Est", [MLPClassifier, MLPRegressor])
 def test_constructor_is_sklearns(Est):
     params = list(inspect.signature(Est.__init__).parameters.values())[1:]
-    expected = ([("loss", "squared_error")] if Est is MLPRegressor else []) + SKLEARN_PARAMS
+    # scikit-learn's arguments, then gradkit's own (tests/test_mlp_training_options.py)
+    gradkit_params = [("optimizer", None), ("lr_schedule", None), ("callbacks", None), ("progress", False)]
+    gradkit_params.append(("clip_grad_norm", None))
+    expected = ([("loss", "squared_error")] if Est is MLPRegressor else []) + SKLEARN_PARAMS + gradkit_params
     assert [(p.name, p.default) for p in params] == expected
     positional = [p.name for p in params if p.kind == p.POSITIONAL_OR_KEYWORD]
     assert positional == (["loss"] if Est is MLPRegressor else []) + ["hidden_layer_sizes", "activation"]

@@ -25,36 +25,13 @@
 #include "gradkit/schedules/step_lr.hpp"
 #include "gradkit/schedules/warmup_cosine_lr.hpp"
 #include "rate_bounds.hpp"
+#include "schedule_args.hpp"
 
 namespace gradkit::bindings {
 
 namespace py = pybind11;
 
 namespace {
-
-// A schedule's arguments from a dict holding every one of them by torch's name.
-template <class S>
-struct ArgsFromDict {
-    const py::dict& d;
-    template <class F>
-    void operator()(const char* key, F& field) {
-        if (!d.contains(key))
-            throw py::key_error(std::string(S::name) + ": missing argument '" + key + "'");
-        try {
-            field = d[key].template cast<F>();
-        } catch (const py::cast_error&) {
-            throw py::type_error(std::string(S::name) + " argument '" + key + "': cannot use " +
-                                 std::string(py::repr(d[key])) + " here");
-        }
-    }
-};
-
-template <class S>
-typename S::Args args_from_dict(const py::dict& d) {
-    typename S::Args a;
-    a.visit(ArgsFromDict<S>{d});
-    return a;
-}
 
 template <class S>
 void register_schedule(py::module_& m) {

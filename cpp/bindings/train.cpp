@@ -16,6 +16,8 @@
 
 #include "arrays.hpp"
 #include "bind_optimizer.hpp"
+#include "rate_bounds.hpp"
+#include "schedule_args.hpp"
 #include "gradkit/nn/glorot_init.hpp"
 #include "gradkit/nn/legacy_random_state.hpp"
 #include "gradkit/nn/mlp.hpp"
@@ -31,8 +33,21 @@
 #include "gradkit/optim/sgd.hpp"
 #include "gradkit/optim/sklearn_adam.hpp"
 #include "gradkit/optim/sklearn_sgd.hpp"
+#include "gradkit/schedules/constant_lr.hpp"
+#include "gradkit/schedules/cosine_annealing_lr.hpp"
+#include "gradkit/schedules/exponential_lr.hpp"
+#include "gradkit/schedules/inv_scaling_lr.hpp"
+#include "gradkit/schedules/inverse_time_lr.hpp"
+#include "gradkit/schedules/linear_lr.hpp"
+#include "gradkit/schedules/multi_step_lr.hpp"
+#include "gradkit/schedules/piecewise_constant_lr.hpp"
+#include "gradkit/schedules/polynomial_lr.hpp"
+#include "gradkit/schedules/restart_lr.hpp"
+#include "gradkit/schedules/step_lr.hpp"
+#include "gradkit/schedules/warmup_cosine_lr.hpp"
 #include "gradkit/train/epoch_loop.hpp"
 #include "gradkit/train/lbfgs_solver.hpp"
+#include "gradkit/train/schedule_rate.hpp"
 
 namespace gradkit::bindings {
 
@@ -147,6 +162,37 @@ const std::vector<std::pair<std::string, RuleFactory<T>>>& step_rules() {
     return rules;
 }
 
+// The schedules lr_schedule= accepts, by name: gradkit's closed-form schedules. Each factory returns the
+// policy and the rate of the first step.
+using ScheduleFactory = std::pair<std::unique_ptr<train::RatePolicy>, double> (*)(const py::dict&, schedules::RateBounds,
+                                                                                  double, bool);
+
+template <class S>
+std::pair<std::unique_ptr<train::RatePolicy>, double> make_schedule(const py::dict& args, schedules::RateBounds bounds,
+                                                                    double base_lr, bool per_step) {
+    auto policy = std::make_unique<train::ScheduleRate<S>>(args_from_dict<S>(args), bounds, base_lr, per_step);
+    const double first = policy->initial_lr();
+    return {std::move(policy), first};
+}
+
+inline const std::vector<std::pair<std::string, ScheduleFactory>>& schedule_policies() {
+    static const std::vector<std::pair<std::string, ScheduleFactory>> policies = {
+        {schedules::StepLR::name, &make_schedule<schedules::StepLR>},
+        {schedules::MultiStepLR::name, &make_schedule<schedules::MultiStepLR>},
+        {schedules::ConstantLR::name, &make_schedule<schedules::ConstantLR>},
+        {schedules::LinearLR::name, &make_schedule<schedules::LinearLR>},
+        {schedules::ExponentialLR::name, &make_schedule<schedules::ExponentialLR>},
+        {schedules::PolynomialLR::name, &make_schedule<schedules::PolynomialLR>},
+        {schedules::CosineAnnealingLR::name, &make_schedule<schedules::CosineAnnealingLR>},
+        {schedules::InverseTimeLR::name, &make_schedule<schedules::InverseTimeLR>},
+        {schedules::InvScalingLR::name, &make_schedule<schedules::InvScalingLR>},
+        {schedules::RestartLR::name, &make_schedule<schedules::RestartLR>},
+        {schedules::PiecewiseConstantLR::name, &make_schedule<schedules::PiecewiseConstantLR>},
+        {schedules::WarmupCosineLR::name, &make_schedule<schedules::WarmupCosineLR>},
+    };
+    return policies;
+}
+
 template <typename T>
 class Trainer {
 public:
@@ -178,6 +224,30 @@ public:
         else if (name == "invscaling") rate_ = std::make_unique<train::InvScalingRate>(learning_rate_init, power_t);
         else if (name == "adaptive") rate_ = std::make_unique<train::AdaptiveRate>();
         else throw py::value_error("unknown rate policy '" + name + "'; expected constant, invscaling or adaptive");
+    }
+
+    // A gradkit schedule from base_lr, stepped after every optimizer step or every epoch; sets the step
+    // rule's rate to the schedule's first one. Nothing changes if the arguments are refused.
+    void set_schedule(const std::string& name, const py::dict& args, std::optional<double> min_lr,
+                      std::optional<double> max_lr, double base_lr, bool per_step) {
+        train::StepRule<T>& rule = this->rule();
+        std::string names;
+        for (const auto& [known, factory] : schedule_policies()) {
+            if (known == name) {
+                auto [policy, first] = factory(args, rate_bounds(min_lr, max_lr), base_lr, per_step);
+                rule.set_lr(first);
+                rate_ = std::move(policy);
+                return;
+            }
+            names += (names.empty() ? "" : ", ") + known;
+        }
+        throw py::value_error("unknown schedule '" + name + "'; expected one of " + names);
+    }
+    std::int64_t schedule_steps() const { return rate_ ? rate_->steps_taken() : 0; }
+    void set_schedule_steps(std::int64_t steps) {
+        if (!rate_) throw py::value_error("the trainer has no rate policy: call set_rate_policy or set_schedule first");
+        if (steps < 0) throw py::value_error("schedule_steps must be non-negative, got " + std::to_string(steps));
+        rate_->set_steps_taken(steps);
     }
 
     py::object rule_state() {
@@ -220,7 +290,7 @@ public:
                              py::handle val_index, py::handle best_params, py::handle random_state,
                              const py::dict& progress, py::object hook, std::size_t batch_size, bool shuffle,
                              std::int64_t max_iter, double alpha, double tol, double n_iter_no_change, bool incremental,
-                             const std::string& score) {
+                             const std::string& score, double clip_grad_norm) {
         const nn::Layout& layout = net_.layout();
         const auto nf = static_cast<py::ssize_t>(layout.n_features()), no = static_cast<py::ssize_t>(layout.n_outputs());
         const T* x = rows_array<T>(X, "X", -1, nf);
@@ -246,6 +316,7 @@ public:
         opt.tol = tol;
         opt.n_iter_no_change = n_iter_no_change;
         opt.incremental = incremental;
+        opt.clip_grad_norm = clip_grad_norm;
         if (score == "accuracy") opt.score = train::Score::accuracy;
         else if (score == "r2") opt.score = train::Score::r2;
         else throw py::value_error("score: expected 'accuracy' or 'r2', got '" + score + "'");
@@ -379,6 +450,20 @@ void bind_trainer(py::module_& m, const char* name) {
         .def_property_readonly("has_step_rule", &Tr::has_step_rule)
         .def("set_rate_policy", &Tr::set_rate_policy, py::arg("name"), py::arg("learning_rate_init") = 0.0,
              py::arg("power_t") = 0.5)
+        .def("set_schedule", &Tr::set_schedule, py::arg("name"), py::arg("args"), py::arg("min_lr"), py::arg("max_lr"),
+             py::arg("base_lr"), py::arg("per_step"),
+             "Uses the gradkit schedule `name` (its arguments by torch's names) from base_lr as the rate "
+             "policy, stepped after every optimizer step (per_step) or every epoch.")
+        .def_static(
+            "schedules",
+            [] {
+                std::vector<std::string> names;
+                for (const auto& entry : schedule_policies()) names.push_back(entry.first);
+                return names;
+            },
+            "The names set_schedule accepts.")
+        .def_property("schedule_steps", &Tr::schedule_steps, &Tr::set_schedule_steps,
+                      "The steps the rate policy's schedule has taken (its state).")
         .def_property("lr", [](Tr& t) { return t.rule().lr(); }, [](Tr& t, double lr) { t.rule().set_lr(lr); })
         .def("rule_state", &Tr::rule_state)
         .def("set_rule_state", &Tr::set_rule_state, py::arg("state"))
@@ -386,7 +471,7 @@ void bind_trainer(py::module_& m, const char* name) {
              py::arg("train_index"), py::arg("val_index"), py::arg("best_params"), py::arg("random_state"),
              py::arg("progress"), py::arg("hook"), py::kw_only(), py::arg("batch_size"), py::arg("shuffle"),
              py::arg("max_iter"), py::arg("alpha"), py::arg("tol"), py::arg("n_iter_no_change"),
-             py::arg("incremental"), py::arg("score"),
+             py::arg("incremental"), py::arg("score"), py::arg("clip_grad_norm") = 0.0,
              "sklearn's _fit_stochastic on rows of X (read in place). Returns (progress, stop reason).")
         .def_property_readonly("last_progress", &Tr::last_progress,
                                "The progress of the last fit_stochastic, also when it raised.")

@@ -11,7 +11,10 @@
 #include "gradkit/optim/sklearn_adam.hpp"
 #include "gradkit/optim/sklearn_sgd.hpp"
 #include "gradkit/train/epoch_loop.hpp"
+#include "gradkit/schedules/linear_lr.hpp"
+#include "gradkit/schedules/step_lr.hpp"
 #include "gradkit/train/lbfgs_solver.hpp"
+#include "gradkit/train/schedule_rate.hpp"
 
 using gradkit::nn::Activation;
 using gradkit::nn::LegacyRandomState;
@@ -102,6 +105,31 @@ TEST(RatePolicy, SklearnModes) {
     EXPECT_EQ(adaptive.on_plateau(lr), train::PlateauAction::stop_rate_too_small);
     train::ConstantRate constant;
     EXPECT_EQ(constant.on_plateau(lr), train::PlateauAction::stop);
+}
+
+TEST(ScheduleRate, PerEpochAndPerStepFollowTheSchedulesCurve) {
+    namespace sch = gradkit::schedules;
+    const sch::LinearLR::Args args{0.25, 1.0, 4};
+    const sch::RateBounds bounds{-std::numeric_limits<double>::infinity(), 0.08};
+    std::vector<double> curve(8);
+    sch::curve<sch::LinearLR>(args, 8, 0.1, curve.data(), bounds);
+    train::ScheduleRate<sch::LinearLR> per_epoch(args, bounds, 0.1, false), per_step(args, bounds, 0.1, true);
+    EXPECT_EQ(per_epoch.initial_lr(), curve[0]);
+    double a = per_epoch.initial_lr(), b = per_step.initial_lr();
+    for (std::int64_t k = 1; k < 8; ++k) {
+        per_epoch.after_step(k, a);  // ignored: it steps per epoch
+        per_epoch.after_epoch({k, 0, 0.0}, a);
+        per_step.after_step(k, b);
+        per_step.after_epoch({k, 0, 0.0}, b);  // ignored: it steps per optimizer step
+        EXPECT_EQ(a, curve[static_cast<std::size_t>(k)]);
+        EXPECT_EQ(b, curve[static_cast<std::size_t>(k)]);
+    }
+    EXPECT_EQ(per_step.steps_taken(), 7);
+    per_step.set_steps_taken(2);  // a restored state continues from its step count
+    b = curve[2];
+    per_step.after_step(0, b);
+    EXPECT_EQ(b, curve[3]);
+    EXPECT_THROW(train::ScheduleRate<sch::StepLR>(sch::StepLR::Args{2, -1.0}, {}, 0.1, false), std::invalid_argument);
 }
 
 TEST(EpochLoop, LearnsAndKeepsSklearnsBookkeeping) {
@@ -238,6 +266,27 @@ TEST(EpochLoop, ConstantRateStopsWhenStalledAndHookCanStop) {
     opt.incremental = true;
     EXPECT_EQ(loop.fit(d.rows(), nullptr, nullptr, &rs, opt, pr), train::StopReason::incremental);
     EXPECT_EQ(pr.n_iter, 1);
+}
+
+TEST(EpochLoop, ClipGradNormBoundsEveryStep) {
+    Data d(60);
+    MLP<double> net = network();
+    const std::vector<double> start = params_of(net);
+    auto rule = train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{0.5, 0.0, false}, net.params(), net.n_params());
+    train::ConstantRate rate;
+    train::LoopOptions opt;
+    opt.batch_size = 60;  // one plain SGD step per epoch: it moves the weights by lr * |clipped gradient|
+    opt.shuffle = false;
+    opt.max_iter = 1;
+    opt.clip_grad_norm = 1e-3;
+    train::Progress pr;
+    train::EpochLoop<double>(net, *rule, rate).fit(d.rows(), nullptr, nullptr, nullptr, opt, pr);
+    double moved = 0.0;
+    for (std::size_t i = 0; i < start.size(); ++i) moved += (net.params()[i] - start[i]) * (net.params()[i] - start[i]);
+    EXPECT_NEAR(std::sqrt(moved), 0.5 * 1e-3, 1e-7);  // torch's 1e-6 in the factor: a hair below
+    opt.clip_grad_norm = -1.0;
+    EXPECT_THROW(train::EpochLoop<double>(net, *rule, rate).fit(d.rows(), nullptr, nullptr, nullptr, opt, pr),
+                 std::invalid_argument);
 }
 
 TEST(EpochLoop, EarlyStoppingKeepsAndRestoresTheBestWeights) {

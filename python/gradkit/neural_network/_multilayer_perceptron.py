@@ -33,7 +33,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from .. import _core
+from .. import _core, optim, schedules
+from ..schedules.lr_scheduler import LRScheduler, _core_schedule_args
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data
@@ -111,6 +112,84 @@ class _SharedRandomState:
         self._core = None
 
 
+def _optimizer_class(name: Any) -> type[optim.Optimizer]:
+    """The gradkit.optim class ``name`` (a name or the class) that can train the estimators."""
+    if isinstance(name, str) and name == "LBFGS" or name is optim.LBFGS:
+        raise ValueError(
+            "optimizer='LBFGS' is a full-batch method, not a minibatch rule: use solver='lbfgs' instead"
+        )
+    cls = getattr(optim, name, None) if isinstance(name, str) else name
+    known = sorted(n for n in optim.__all__ if n[0].isupper() and n not in ("LBFGS", "Optimizer"))
+    if not (isinstance(cls, type) and issubclass(cls, optim.Optimizer)) or cls in (
+        optim.Optimizer,
+        optim.LBFGS,
+    ):
+        raise ValueError(f"optimizer: unknown optimizer {name!r}; expected one of {', '.join(known)}")
+    return cls
+
+
+def _resolve_optimizer(spec: Any, lr: float, dtype: np.dtype) -> tuple[str, dict] | None:
+    """``optimizer=`` as the core's step rule: (algorithm name, every hyperparameter), checked by the
+    optimizer's own constructor (its defaults fill what the dict leaves out)."""
+    if spec is None:
+        return None
+    if isinstance(spec, tuple):
+        if len(spec) != 2 or not isinstance(spec[1], dict):
+            raise ValueError(f"optimizer: expected a name or (name, dict of hyperparameters), got {spec!r}")
+        name, hyper = spec
+    else:
+        name, hyper = spec, {}
+    cls = _optimizer_class(name)
+    if "lr" in hyper:
+        raise ValueError("optimizer: the rate comes from learning_rate_init, not from an 'lr' hyperparameter")
+    try:
+        probe = cls([np.zeros(1, dtype=dtype)], lr=lr, **hyper)
+    except TypeError as error:
+        raise ValueError(f"optimizer {cls.__name__}: {error}") from None
+    group = {key: value for key, value in probe.param_groups[0].items() if key != "params"}
+    return cls._algorithm, group
+
+
+def _resolve_schedule(spec: Any) -> tuple[str, dict, float | None, float | None, bool] | None:
+    """``lr_schedule=`` as the core's schedule: (name, arguments, min_lr, max_lr, per step)."""
+    if spec is None:
+        return None
+    if len(spec) not in (2, 3) or not isinstance(spec[1], dict):
+        raise ValueError(
+            "lr_schedule: expected (schedule, dict of its arguments) or (schedule, dict, 'batch' or "
+            f"'epoch'), got {spec!r}"
+        )
+    name, kwargs = spec[0], spec[1]
+    stepping = spec[2] if len(spec) == 3 else "epoch"
+    if stepping not in ("batch", "epoch"):
+        raise ValueError(f"lr_schedule: the stepping must be 'batch' or 'epoch', got {stepping!r}")
+    cls = getattr(schedules, name, None) if isinstance(name, str) else name
+    supported = list(_core.MLPTrainer_float64.schedules())
+    if not (isinstance(cls, type) and cls.__name__ in supported and issubclass(cls, LRScheduler)):
+        raise ValueError(
+            f"lr_schedule: {getattr(name, '__name__', name)!r} cannot drive the estimators' rate; "
+            f"expected one of gradkit's closed-form schedules: {', '.join(supported)} (loss-driven and "
+            "cyclic schedules are not supported by lr_schedule= yet)"
+        )
+    if "last_epoch" in kwargs or "optimizer" in kwargs:
+        raise ValueError("lr_schedule: give the schedule's own arguments, not optimizer or last_epoch")
+    try:
+        args, min_lr, max_lr = _core_schedule_args(cls, kwargs)
+    except TypeError as error:
+        raise ValueError(f"lr_schedule {cls.__name__}: {error}") from None
+    return cls.__name__, args, min_lr, max_lr, stepping == "batch"
+
+
+def _progress_bar(total: int):
+    """A tqdm.auto bar, or None (with a warning) when tqdm is not installed."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        warnings.warn("progress=True needs tqdm (pip install tqdm); training without a bar", stacklevel=6)
+        return None
+    return tqdm(total=total, unit="epoch")
+
+
 class _BaseMLP(BaseEstimator):
     """What MLPClassifier and MLPRegressor share: scikit-learn's BaseMultilayerPerceptron."""
 
@@ -138,6 +217,11 @@ class _BaseMLP(BaseEstimator):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "optimizer": [None, str, tuple, type],
+        "lr_schedule": [None, tuple],
+        "callbacks": [None, list],
+        "progress": ["boolean"],
+        "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
     }
 
     # ------------------------------------------------------------------ the core's network
@@ -206,11 +290,13 @@ class _BaseMLP(BaseEstimator):
             state["coefs_"] = [c.copy() for c in self.coefs_]
             state["intercepts_"] = [b.copy() for b in self.intercepts_]
             state["_optimizer_state"] = trainer.rule_state()
+            state["_schedule_steps"] = trainer.schedule_steps if trainer.has_step_rule else 0
         return state
 
     def __setstate__(self, state):
         state = dict(state)
         optimizer_state = state.pop("_optimizer_state", None)
+        schedule_steps = state.pop("_schedule_steps", 0)
         super().__setstate__(state)
         if "_network" in state:
             units, activation, out_activation = state["_network"]
@@ -221,8 +307,11 @@ class _BaseMLP(BaseEstimator):
             if optimizer_state is not None:
                 name, hyper = self._step_rule
                 trainer.set_step_rule(name, hyper)
-                trainer.set_rule_state(optimizer_state)
                 trainer.set_rate_policy(*self._rate_policy)
+                if getattr(self, "_schedule", None) is not None:
+                    trainer.set_schedule(*self._schedule)
+                    trainer.schedule_steps = schedule_steps
+                trainer.set_rule_state(optimizer_state)  # the rate too
             self._attach(trainer)
 
     # ------------------------------------------------------------------ fitting
@@ -237,6 +326,7 @@ class _BaseMLP(BaseEstimator):
 
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = X.dtype if first_pass else self._dtype
+        self._check_training_options(dtype)
         X = _core_array(X, dtype)
         n_samples, n_features = X.shape
         if sample_weight is not None:
@@ -269,6 +359,49 @@ class _BaseMLP(BaseEstimator):
             )
         return self
 
+    def _check_training_options(self, dtype: np.dtype) -> None:
+        """Resolves optimizer= and lr_schedule= and checks them (and callbacks=) before anything changes.
+
+        The optimizer's hyperparameters are checked by its own constructor, the schedule's arguments
+        by the core, on a one-weight scratch trainer.
+        """
+        if self.callbacks is not None:
+            for i, callback in enumerate(self.callbacks):
+                if not callable(callback):
+                    raise ValueError(f"callbacks[{i}]: expected a callable, got {callback!r}")
+        if self.clip_grad_norm is not None and not np.isfinite(self.clip_grad_norm):
+            raise ValueError(
+                f"clip_grad_norm must be a finite positive number or None, got {self.clip_grad_norm}"
+            )
+        extras = self.optimizer is not None or self.lr_schedule is not None
+        if extras and self.solver not in _STOCHASTIC_SOLVERS:
+            raise ValueError(
+                "optimizer= and lr_schedule= need a minibatch solver ('sgd' or 'adam'), not 'lbfgs'"
+            )
+        if self.learning_rate != "constant" and self.lr_schedule is not None:
+            raise ValueError(
+                f"learning_rate={self.learning_rate!r} and lr_schedule= are two schedules for one rate: "
+                "keep learning_rate='constant' with lr_schedule="
+            )
+        if self.learning_rate != "constant" and self.optimizer is not None:
+            raise ValueError(
+                f"learning_rate={self.learning_rate!r} acts on scikit-learn's own 'sgd' rule only: with "
+                "optimizer=, keep learning_rate='constant' and give lr_schedule= instead"
+            )
+        lr = float(self.learning_rate_init)
+        rule = _resolve_optimizer(self.optimizer, lr, dtype)
+        schedule = _resolve_schedule(self.lr_schedule)
+        if schedule is not None:
+            name, args, min_lr, max_lr, per_step = schedule
+            scratch = _TRAINERS[np.dtype(dtype)]([1, 1], "identity", "identity")
+            scratch.set_step_rule(*(rule or ("SklearnSGD", {"lr": lr, "momentum": 0.0, "nesterov": False})))
+            try:
+                scratch.set_schedule(name, args, min_lr, max_lr, lr, per_step)
+                getattr(_core, f"{name}_curve")(args, 3, lr, min_lr=min_lr, max_lr=max_lr)
+            except (KeyError, TypeError, ZeroDivisionError) as error:
+                raise ValueError(f"lr_schedule {name}: {error}") from None
+        self._resolved_options = (rule, schedule)
+
     def _initialize(self, layer_units: list[int], dtype: np.dtype, random_state) -> None:
         """scikit-learn's _initialize: attributes, output activation, Glorot-uniform weights."""
         self.n_iter_ = 0
@@ -287,6 +420,7 @@ class _BaseMLP(BaseEstimator):
         self._best_params = self._trainer.params.copy()
         if self.solver in _STOCHASTIC_SOLVERS:
             self.loss_curve_ = []
+            self.lr_history_ = []
             self._no_improvement_count = 0
             if self.early_stopping:
                 self.validation_scores_ = []
@@ -299,14 +433,17 @@ class _BaseMLP(BaseEstimator):
 
     def _set_optimizer(self) -> None:
         """A new optimizer, as scikit-learn makes one per fit (and once for partial_fit)."""
-        if self.solver == "sgd":
+        rule, schedule = self._resolved_options
+        self._rate_policy = (self.learning_rate, float(self.learning_rate_init), float(self.power_t))
+        if rule is not None:
+            self._step_rule = rule
+        elif self.solver == "sgd":
             hyper = {
                 "lr": float(self.learning_rate_init),
                 "momentum": float(self.momentum),
                 "nesterov": bool(self.nesterovs_momentum),
             }
             self._step_rule = ("SklearnSGD", hyper)
-            self._rate_policy = (self.learning_rate, float(self.learning_rate_init), float(self.power_t))
         else:
             hyper = {
                 "lr": float(self.learning_rate_init),
@@ -318,6 +455,11 @@ class _BaseMLP(BaseEstimator):
             self._rate_policy = ("constant", float(self.learning_rate_init), float(self.power_t))
         self._trainer.set_step_rule(*self._step_rule)
         self._trainer.set_rate_policy(*self._rate_policy)
+        self._schedule = None
+        if schedule is not None:
+            name, args, min_lr, max_lr, per_step = schedule
+            self._schedule = (name, args, min_lr, max_lr, float(self.learning_rate_init), per_step)
+            self._trainer.set_schedule(*self._schedule)
 
     def _fit_stochastic(self, X, Y, y, sample_weight, random_state, incremental):
         trainer = self._trainer
@@ -372,6 +514,8 @@ class _BaseMLP(BaseEstimator):
             "best_validation_score": -np.inf if best_score is None else float(best_score),
             "no_improvement_count": int(getattr(self, "_no_improvement_count", 0)),
         }
+        self.lr_history_ = list(getattr(self, "lr_history_", None) or [])
+        self._bar = _progress_bar(1 if incremental else int(self.max_iter)) if self.progress else None
         shared = _SharedRandomState(random_state)
         try:
             progress, reason = trainer.fit_stochastic(
@@ -392,6 +536,7 @@ class _BaseMLP(BaseEstimator):
                 n_iter_no_change=float(self.n_iter_no_change),
                 incremental=bool(incremental),
                 score="accuracy" if is_classifier(self) else "r2",
+                clip_grad_norm=0.0 if self.clip_grad_norm is None else float(self.clip_grad_norm),
             )
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=5)
@@ -406,6 +551,9 @@ class _BaseMLP(BaseEstimator):
             ) from None
         finally:
             shared.give_back()
+            if self._bar is not None:
+                self._bar.close()
+            del self._bar
         self._store_progress(progress)
         if reason == "max_iter":
             warnings.warn(
@@ -432,7 +580,12 @@ class _BaseMLP(BaseEstimator):
             self.best_validation_score_ = None
 
     def _epoch_hook(self, report: dict) -> bool:
-        """Called by the core once per epoch (with the GIL): scikit-learn's verbose output."""
+        """Called by the core once per epoch (with the GIL): lr_history_, scikit-learn's verbose output,
+        the progress bar and the callbacks (any of which returning True stops training)."""
+        self.lr_history_.append(float(report["lr"]))
+        if self._bar is not None:
+            self._bar.update(1)
+            self._bar.set_postfix(loss=f"{report['loss']:.6g}", lr=f"{report['lr']:.3g}", refresh=False)
         if self.verbose:
             print(f"Iteration {report['epoch']}, loss = {report['loss']:.8f}")
             if report["validation_score"] is not None:
@@ -450,7 +603,12 @@ class _BaseMLP(BaseEstimator):
                     print(f"{msg} Learning rate too small. Stopping.")
                 else:
                     print(f"{msg} Stopping.")
-        return False
+        stop = False
+        if self.callbacks:
+            info = {key: report[key] for key in ("epoch", "loss", "validation_score", "lr")}
+            for callback in self.callbacks:
+                stop = bool(callback(dict(info))) or stop
+        return stop
 
     def _fit_lbfgs(self, X, Y, sample_weight):
         loss, n_iter, n_evals, converged = self._trainer.fit_lbfgs(
@@ -558,6 +716,28 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Epochs without improvement before stopping (or, for 'adaptive', dividing the rate by 5).
     max_fun : int, default=15000
         Loss evaluations allowed to 'lbfgs'.
+    optimizer : None, str or (str, dict), default=None
+        Beyond scikit-learn: any ``gradkit.optim`` optimizer instead of the solver's own rule, by
+        name (``"AdamW"``) or with its hyperparameters (``("SGD", {"momentum": 0.9, "nesterov":
+        True})``), checked by the optimizer itself; the rate is ``learning_rate_init``. Needs
+        ``solver='sgd'`` or ``'adam'`` and ``learning_rate='constant'`` (momentum, nesterovs_momentum,
+        beta_1, beta_2 and epsilon belong to scikit-learn's rules and are then unused). None keeps
+        scikit-learn's rules and numbers.
+    lr_schedule : None or (schedule, dict) or (schedule, dict, 'batch' or 'epoch'), default=None
+        Beyond scikit-learn: a closed-form ``gradkit.schedules`` schedule (a name or the class, e.g.
+        ``("StepLR", {"step_size": 30, "gamma": 0.1})``) starting from ``learning_rate_init``,
+        computed by the core and stepped after every epoch (default) or every minibatch; its
+        ``min_lr`` / ``max_lr`` may be given too. Not with ``learning_rate`` other than 'constant'.
+    callbacks : None or list of callable, default=None
+        Beyond scikit-learn: each is called after every epoch with a dict of ``epoch``, ``loss``,
+        ``validation_score`` (None without early stopping) and ``lr``; any returning True stops
+        training after that epoch.
+    progress : bool, default=False
+        Beyond scikit-learn: show a ``tqdm.auto`` progress bar (a warning, and no bar, when tqdm is
+        not installed).
+    clip_grad_norm : None or float, default=None
+        Beyond scikit-learn: before every step ('sgd', 'adam', any ``optimizer``), scale the gradient
+        of all weights to at most this L2 norm, as ``torch.nn.utils.clip_grad_norm_`` does.
 
     Attributes
     ----------
@@ -573,6 +753,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Each epoch's validation accuracy, with early stopping.
     best_validation_score_ : float or None
         The best validation accuracy, with early stopping.
+    lr_history_ : list of float
+        The rate each epoch started with ('sgd', 'adam'), next to ``loss_curve_``.
     t_ : int
         Samples seen by the optimizer.
     coefs_, intercepts_ : list of ndarray
@@ -590,6 +772,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     True
     >>> clf.predict_proba(X[:1]).shape
     (1, 3)
+
+    Any gradkit optimizer and schedule (here AdamW, the rate halved every 10 epochs):
+
+    >>> clf = MLPClassifier(hidden_layer_sizes=(16,), solver="sgd", learning_rate_init=0.01,
+    ...                     optimizer="AdamW", lr_schedule=("StepLR", {"step_size": 10, "gamma": 0.5}),
+    ...                     max_iter=30, random_state=0).fit(X, y)
+    >>> clf.lr_history_[:2], clf.lr_history_[10], clf.lr_history_[29]
+    ([0.01, 0.01], 0.005, 0.0025)
     """
 
     def __init__(
@@ -618,6 +808,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        optimizer=None,
+        lr_schedule=None,
+        callbacks=None,
+        progress=False,
+        clip_grad_norm=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -642,6 +837,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.optimizer = optimizer
+        self.lr_schedule = lr_schedule
+        self.callbacks = callbacks
+        self.progress = progress
+        self.clip_grad_norm = clip_grad_norm
 
     # scikit-learn keeps the loss in an attribute set by the base class; it is fixed here.
     loss = "log_loss"
@@ -804,13 +1004,14 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         Half squared error (identity output) or half Poisson deviance (exponential output).
     hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate, learning_rate_init, \
 power_t, max_iter, shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum, \
-early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
+early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun, optimizer, \
+lr_schedule, callbacks, progress, clip_grad_norm
         As :class:`MLPClassifier`; early stopping watches the validation R².
 
     Attributes
     ----------
-    loss_, best_loss_, loss_curve_, validation_scores_, best_validation_score_, t_, coefs_, \
-intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_outputs_, out_activation_
+    loss_, best_loss_, loss_curve_, lr_history_, validation_scores_, best_validation_score_, t_, \
+coefs_, intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_outputs_, out_activation_
         As :class:`MLPClassifier` (validation scores are R²).
 
     Examples
@@ -857,6 +1058,11 @@ intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_outputs_, 
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        optimizer=None,
+        lr_schedule=None,
+        callbacks=None,
+        progress=False,
+        clip_grad_norm=None,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -882,6 +1088,11 @@ intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_outputs_, 
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.optimizer = optimizer
+        self.lr_schedule = lr_schedule
+        self.callbacks = callbacks
+        self.progress = progress
+        self.clip_grad_norm = clip_grad_norm
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(

@@ -231,10 +231,21 @@ def lr_curve(scheduler_class: type[LRScheduler], steps: int, lr: float = 0.1, **
     own_curve = getattr(scheduler_class, "_lr_curve", None)
     if own_curve is not None:
         return own_curve(int(steps), float(lr), kwargs)
+    args, min_lr, max_lr = _core_schedule_args(scheduler_class, kwargs)
+    curve = getattr(_core, f"{scheduler_class.__name__}_curve")
+    return curve(args, int(steps), float(lr), min_lr=min_lr, max_lr=max_lr)
+
+
+def _core_schedule_args(
+    scheduler_class: type[LRScheduler], kwargs: dict[str, Any]
+) -> tuple[dict[str, Any], float | None, float | None]:
+    """A closed-form schedule's arguments (with its defaults) as the core reads them, and its bounds.
+
+    Also used by the MLP estimators' ``lr_schedule=``; raises TypeError for unknown arguments.
+    """
     signature = inspect.signature(scheduler_class.__init__)
     bound = signature.bind(None, None, **kwargs)  # self, optimizer
     bound.apply_defaults()
     args = {name: bound.arguments[name] for name in scheduler_class._arg_names}
     min_lr, max_lr = single_group(bound.arguments.get("min_lr"), bound.arguments.get("max_lr"))
-    curve = getattr(_core, f"{scheduler_class.__name__}_curve")
-    return curve(scheduler_class._to_core(args), int(steps), float(lr), min_lr=min_lr, max_lr=max_lr)
+    return scheduler_class._to_core(args), min_lr, max_lr

@@ -28,6 +28,7 @@
 #include "gradkit/nn/legacy_random_state.hpp"
 #include "gradkit/nn/mlp.hpp"
 #include "gradkit/optim/check.hpp"
+#include "gradkit/optim/clip_grad.hpp"
 #include "gradkit/train/dataset.hpp"
 #include "gradkit/train/progress.hpp"
 #include "gradkit/train/rate_policy.hpp"
@@ -45,6 +46,7 @@ struct LoopOptions {
     double n_iter_no_change = 10;  // may be +inf (never stall)
     bool incremental = false;      // partial_fit: one epoch
     Score score = Score::accuracy;  // what early stopping watches
+    double clip_grad_norm = 0.0;    // > 0: each step's gradient scaled to this L2 norm at most (torch's clip_grad_norm_)
 };
 
 // One epoch's results, for the hook.
@@ -144,6 +146,7 @@ public:
                     batch = train.batch(start, m, ws);
                 }
                 accumulated += net_.backprop(batch, opt.alpha, ws) * static_cast<double>(m);
+                if (opt.clip_grad_norm > 0) clip_norm(ws.grads(), n_params, opt.clip_grad_norm);
                 rule_.step(ws.grads());
                 double step_lr = rule_.lr();
                 rate_.after_step(++steps, step_lr);
@@ -214,6 +217,12 @@ private:
         if (validation) std::copy(best_params, best_params + net_.n_params(), net_.params());
     }
 
+    // torch's clip_grad_norm_ over the one flat gradient: scaled by max_norm / (norm + 1e-6) when above.
+    static void clip_norm(T* grad, std::size_t n, double max_norm) {
+        const double coefficient = optim::clip_coefficient(optim::array_norm<T>({grad, n}, 2.0), max_norm);
+        if (coefficient < 1.0) optim::scale_in_place<T>({grad, n}, coefficient);
+    }
+
     void check(const Rows<T>& train, const Rows<T>* validation, const T* best_params, const nn::LegacyRandomState* rs,
                const LoopOptions& opt) const {
         if (train.size == 0) throw std::invalid_argument("the training set has no rows");
@@ -221,6 +230,8 @@ private:
             throw std::invalid_argument("batch_size must be in [1, " + std::to_string(train.size) + "], got " +
                                         std::to_string(opt.batch_size));
         if (opt.max_iter < 1) throw std::invalid_argument("max_iter must be at least 1");
+        if (!(opt.clip_grad_norm >= 0) || std::isinf(opt.clip_grad_norm))
+            throw std::invalid_argument("clip_grad_norm must be a finite non-negative number (0: no clipping)");
         if (opt.shuffle && !rs) throw std::invalid_argument("shuffling needs a random state");
         if (validation && !best_params) throw std::invalid_argument("early stopping needs a buffer for the best weights");
         if (validation && validation->size == 0) throw std::invalid_argument("the validation set has no rows");

@@ -40,6 +40,9 @@ public:
         (void)lr;
         return PlateauAction::stop;
     }
+    // The steps a stateful policy (a schedule) has taken, for pickling; stateless policies keep none.
+    virtual std::int64_t steps_taken() const { return 0; }
+    virtual void set_steps_taken(std::int64_t steps) { (void)steps; }
 };
 
 // sklearn's 'constant' (and its Adam, which has no rate modes).

@@ -1,0 +1,53 @@
+// A gradkit schedule as the trainer's rate policy (the estimators' lr_schedule=): the same schedule
+// structs Python users call (cpp/include/gradkit/schedules), stepped after every optimizer step or
+// after every epoch, with RateBounds clipping each rate as the Python schedulers clip it.
+//
+// It follows torch's recursion as gradkit.schedules.lr_curve does: the first rate is next_lr(.., 0, ..,
+// initial=true) from base_lr, and each step k continues from the rate before it. The step count is the
+// policy's whole state (kept over partial_fit calls and pickled), together with the optimizer's lr.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+
+#include "gradkit/schedules/rate_bounds.hpp"
+#include "gradkit/schedules/schedule.hpp"
+#include "gradkit/train/rate_policy.hpp"
+
+namespace gradkit::train {
+
+template <class S>
+class ScheduleRate final : public RatePolicy {
+public:
+    // Validates the arguments and bounds (std::invalid_argument with the schedule's message).
+    ScheduleRate(typename S::Args args, schedules::RateBounds bounds, double base_lr, bool per_step)
+        : args_(std::move(args)), bounds_(bounds), base_lr_(base_lr), per_step_(per_step) {
+        S::validate(args_);
+        bounds_.validate();
+        initial_lr_ = bounds_.clip(S::next_lr(args_, 0, base_lr_, base_lr_, true));
+    }
+
+    // The rate of the first step (the one torch's constructor sets).
+    double initial_lr() const { return initial_lr_; }
+
+    void after_step(std::int64_t, double& lr) override {
+        if (per_step_) advance(lr);
+    }
+    void after_epoch(const EpochEnd&, double& lr) override {
+        if (!per_step_) advance(lr);
+    }
+
+    std::int64_t steps_taken() const override { return steps_; }
+    void set_steps_taken(std::int64_t steps) override { steps_ = steps; }
+
+private:
+    void advance(double& lr) { lr = bounds_.clip(S::next_lr(args_, ++steps_, base_lr_, lr, false)); }
+
+    typename S::Args args_;
+    schedules::RateBounds bounds_;
+    double base_lr_, initial_lr_ = 0.0;
+    bool per_step_;
+    std::int64_t steps_ = 0;
+};
+
+}  // namespace gradkit::train

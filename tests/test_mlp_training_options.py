@@ -1,0 +1,309 @@
+"""The estimators beyond scikit-learn: optimizer=, lr_schedule=, callbacks=, progress= and lr_history_."""
+
+from __future__ import annotations
+
+import pickle
+import sys
+import types
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+from gradkit import MLPClassifier, MLPRegressor, _core
+from gradkit.optim import Adam, clip_grad_norm_
+from gradkit.schedules import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    InverseTimeLR,
+    LinearLR,
+    MultiStepLR,
+    PolynomialLR,
+    StepLR,
+    WarmupCosineLR,
+    lr_curve,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    """The seed-004 split: digits scaled to [0, 1], train_test_split(random_state=0)."""
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X / 16.0, y, random_state=0)
+
+
+def _regression(n: int = 64, seed: int = 0):
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-1, 1, size=(n, 3))
+    return X, X @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.randn(n)
+
+
+def _flat(est) -> np.ndarray:
+    return np.concatenate([a.ravel() for a in list(est.coefs_) + list(est.intercepts_)])
+
+
+# ---------------------------------------------------------------------------------------- optimizer=
+def test_optimizer_step_is_gradkit_optim_on_the_core_gradients():
+    X, y = _regression()
+    est = MLPRegressor(
+        hidden_layer_sizes=(5,),
+        activation="tanh",
+        solver="sgd",
+        optimizer=("Adam", {"weight_decay": 0.01, "amsgrad": True}),
+        learning_rate_init=0.05,
+        alpha=1e-3,
+        batch_size=X.shape[0],
+        shuffle=False,
+        max_iter=1,
+        warm_start=True,
+        random_state=0,
+    ).fit(X, y)
+    before = _flat(est)
+    loss, grads, _ = _core.mlp_backprop(
+        [3, 5, 1], "tanh", "identity", before, X, y.reshape(-1, 1), None, 1e-3
+    )
+    by_hand = before.copy()
+    Adam([by_hand], lr=0.05, weight_decay=0.01, amsgrad=True).step([grads])
+    est.fit(X, y)  # warm start: a fresh optimizer from these weights, one full-batch step
+    np.testing.assert_allclose(_flat(est), by_hand, rtol=1e-12, atol=1e-15)
+    assert est.loss_curve_[-1] == pytest.approx(loss, rel=1e-12)
+
+
+@pytest.mark.parametrize("optimizer", ["AdamW", ("SGD", {"momentum": 0.9, "nesterov": True})])
+def test_optimizer_trains_digits(digits, optimizer):
+    X_train, X_test, y_train, y_test = digits
+    lr = 5e-3 if optimizer == "AdamW" else 0.05
+    clf = MLPClassifier((32,), optimizer=optimizer, learning_rate_init=lr, max_iter=20, random_state=0)
+    assert clf.fit(X_train, y_train).score(X_test, y_test) >= 0.95
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "match"),
+    [
+        ("Adamm", "unknown optimizer 'Adamm'"),
+        ("LBFGS", "solver='lbfgs'"),
+        (("SGD", {"momentum": -0.5}), "momentum"),
+        (("SGD", {"bogus": 1}), "bogus"),
+        (("Adam", {"lr": 0.1}), "learning_rate_init"),
+        (("Adam",), "name, dict"),
+    ],
+)
+def test_bad_optimizer_is_refused_before_the_fit_changes_anything(optimizer, match):
+    X, y = _regression()
+    est = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit(X, y)
+    weights = _flat(est).copy()
+    with pytest.raises(ValueError, match=match):
+        est.set_params(optimizer=optimizer).fit(X, y)
+    np.testing.assert_array_equal(_flat(est), weights)
+
+
+def test_optimizer_refuses_lbfgs_solver_and_sklearn_rate_modes():
+    X, y = _regression()
+    with pytest.raises(ValueError, match="minibatch solver"):
+        MLPRegressor(solver="lbfgs", optimizer="Adam").fit(X, y)
+    with pytest.raises(ValueError, match="learning_rate='adaptive'"):
+        MLPRegressor(solver="sgd", learning_rate="adaptive", optimizer="Adam").fit(X, y)
+
+
+def test_clip_grad_norm_scales_each_gradient_as_torch_clip_grad_norm_():
+    X, y = _regression()
+    est = MLPRegressor(
+        hidden_layer_sizes=(5,),
+        activation="tanh",
+        optimizer="SGD",
+        learning_rate_init=0.1,
+        clip_grad_norm=0.05,
+        batch_size=X.shape[0],
+        shuffle=False,
+        max_iter=1,
+        warm_start=True,
+        random_state=0,
+    ).fit(X, y)
+    before = _flat(est)
+    _, grads, _ = _core.mlp_backprop([3, 5, 1], "tanh", "identity", before, X, y.reshape(-1, 1), None, 1e-4)
+    assert np.linalg.norm(grads) > 0.05  # the clipping acts
+    clip_grad_norm_([grads], 0.05)
+    est.fit(X, y)  # one full-batch step from `before`
+    np.testing.assert_allclose(_flat(est), before - 0.1 * grads, rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="clip_grad_norm"):
+        est.set_params(clip_grad_norm=np.inf).fit(X, y)
+    with pytest.raises(ValueError, match="clip_grad_norm"):
+        est.set_params(clip_grad_norm=-1.0).fit(X, y)
+
+
+# -------------------------------------------------------------------------------------- lr_schedule=
+SCHEDULES = [
+    (StepLR, {"step_size": 3, "gamma": 0.5}),
+    (MultiStepLR, {"milestones": [2, 5], "gamma": 0.3}),
+    (ExponentialLR, {"gamma": 0.9, "min_lr": 0.03}),
+    (LinearLR, {"start_factor": 0.25, "total_iters": 4}),
+    (PolynomialLR, {"total_iters": 6, "power": 2.0}),
+    (CosineAnnealingLR, {"T_max": 5, "eta_min": 0.01}),
+    (InverseTimeLR, {"decay_rate": 0.5, "decay_steps": 2, "staircase": True}),
+    (WarmupCosineLR, {"warmup_steps": 3, "total_steps": 10}),
+]
+
+
+@pytest.mark.parametrize(("schedule", "kwargs"), SCHEDULES, ids=lambda s: getattr(s, "__name__", ""))
+def test_per_epoch_schedule_rates_are_lr_curve(schedule, kwargs):
+    X, y = _regression()
+    est = MLPRegressor(
+        hidden_layer_sizes=(4,),
+        solver="sgd",
+        learning_rate_init=0.1,
+        lr_schedule=(schedule.__name__, kwargs),
+        max_iter=10,
+        n_iter_no_change=100,
+        random_state=0,
+    ).fit(X, y)
+    np.testing.assert_array_equal(est.lr_history_, lr_curve(schedule, 10, lr=0.1, **kwargs))
+
+
+def test_per_batch_schedule_steps_after_every_minibatch():
+    X, y = _regression(n=64)
+    kwargs = {"T_max": 7}
+    est = MLPRegressor(
+        hidden_layer_sizes=(4,),
+        optimizer="SGD",
+        batch_size=16,  # 4 steps per epoch
+        learning_rate_init=0.1,
+        lr_schedule=(CosineAnnealingLR, kwargs, "batch"),
+        max_iter=5,
+        n_iter_no_change=100,
+        random_state=0,
+    ).fit(X, y)
+    np.testing.assert_array_equal(est.lr_history_, lr_curve(CosineAnnealingLR, 20, lr=0.1, **kwargs)[::4])
+
+
+@pytest.mark.parametrize(
+    ("schedule", "last_lr"),
+    [
+        (("StepLR", {"step_size": 10, "gamma": 0.5}), 0.025),
+        (("ExponentialLR", {"gamma": 0.9}), 0.1 * 0.9**29),
+    ],
+)
+def test_seed_004_digits_with_step_and_exponential_decay(digits, schedule, last_lr):
+    X_train, X_test, y_train, y_test = digits
+    clf = MLPClassifier(
+        hidden_layer_sizes=(100,),
+        solver="sgd",
+        learning_rate_init=0.1,
+        lr_schedule=schedule,
+        max_iter=30,
+        random_state=0,
+    ).fit(X_train, y_train)
+    assert clf.score(X_test, y_test) >= 0.95
+    assert clf.lr_history_[0] == 0.1
+    assert clf.lr_history_[-1] == pytest.approx(last_lr, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("lr_schedule", "match"),
+    [
+        (("ReduceLROnPlateau", {}), "closed-form"),
+        (("NoSuchLR", {}), "closed-form"),
+        (("StepLR", {}), "step_size"),
+        (("StepLR", {"step_size": 0}), "by zero"),
+        (("ExponentialLR", {"gamma": -1.0}), "gamma"),
+        (("StepLR", {"step_size": 2, "last_epoch": 3}), "last_epoch"),
+        (("StepLR", {"step_size": 2}, "step"), "'batch' or 'epoch'"),
+        (("StepLR", {"step_size": 2, "min_lr": 1.0, "max_lr": 0.5}), "min_lr"),
+    ],
+)
+def test_bad_schedule_is_refused_before_the_fit_changes_anything(lr_schedule, match):
+    X, y = _regression()
+    est = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit(X, y)
+    weights = _flat(est).copy()
+    with pytest.raises(ValueError, match=match):
+        est.set_params(lr_schedule=lr_schedule).fit(X, y)
+    np.testing.assert_array_equal(_flat(est), weights)
+
+
+def test_schedule_with_an_sklearn_rate_mode_is_two_schedules():
+    X, y = _regression()
+    with pytest.raises(ValueError, match="two schedules"):
+        MLPRegressor(solver="sgd", learning_rate="invscaling", lr_schedule=("StepLR", {"step_size": 2})).fit(
+            X, y
+        )
+
+
+def test_pickle_and_clone_carry_the_schedule():
+    X, y = _regression()
+    est = MLPRegressor(
+        hidden_layer_sizes=(4,),
+        optimizer=("SGD", {"momentum": 0.5}),
+        learning_rate_init=0.05,
+        lr_schedule=("StepLR", {"step_size": 2, "gamma": 0.5}),
+        random_state=0,
+    )
+    for _ in range(3):
+        est.partial_fit(X, y)
+    copy = pickle.loads(pickle.dumps(est))
+    for _ in range(3):
+        est.partial_fit(X, y)
+        copy.partial_fit(X, y)
+    np.testing.assert_array_equal(copy.lr_history_, est.lr_history_)
+    np.testing.assert_array_equal(est.lr_history_, lr_curve(StepLR, 6, lr=0.05, step_size=2, gamma=0.5))
+    np.testing.assert_array_equal(_flat(copy), _flat(est))
+    assert clone(est).get_params()["lr_schedule"] == ("StepLR", {"step_size": 2, "gamma": 0.5})
+
+
+# -------------------------------------------------------------------------- callbacks=, progress=
+def test_callbacks_see_every_epoch_and_can_stop_training():
+    X, y = _regression()
+    seen = []
+
+    def stop_at_three(info):
+        seen.append(info)
+        return info["epoch"] == 3
+
+    est = MLPRegressor(
+        hidden_layer_sizes=(4,), learning_rate_init=0.01, callbacks=[stop_at_three, lambda info: None]
+    )
+    est.set_params(max_iter=50, random_state=0).fit(X, y)
+    assert est.n_iter_ == 3 and len(est.loss_curve_) == 3
+    assert [info["epoch"] for info in seen] == [1, 2, 3]
+    assert [info["loss"] for info in seen] == est.loss_curve_
+    assert all(info["lr"] == 0.01 and info["validation_score"] is None for info in seen)
+    assert est.lr_history_ == [0.01, 0.01, 0.01]
+
+
+def test_callbacks_must_be_callable():
+    X, y = _regression()
+    with pytest.raises(ValueError, match=r"callbacks\[0\]"):
+        MLPRegressor(callbacks=["print"]).fit(X, y)
+
+
+def test_progress_bar_counts_epochs(monkeypatch):
+    bars = []
+
+    class FakeBar:
+        def __init__(self, total, unit):
+            self.total, self.n, self.closed = total, 0, False
+            bars.append(self)
+
+        def update(self, n):
+            self.n += n
+
+        def set_postfix(self, **kwargs):
+            pass
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setitem(sys.modules, "tqdm.auto", types.SimpleNamespace(tqdm=FakeBar))
+    X, y = _regression()
+    est = MLPRegressor(hidden_layer_sizes=(4,), max_iter=7, n_iter_no_change=100, progress=True).fit(X, y)
+    assert len(bars) == 1 and bars[0].total == 7 and bars[0].n == est.n_iter_ == 7 and bars[0].closed
+
+
+def test_progress_without_tqdm_warns_and_trains(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # import fails
+    X, y = _regression()
+    with pytest.warns(UserWarning, match="tqdm"):
+        est = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, progress=True).fit(X, y)
+    assert est.n_iter_ == 3

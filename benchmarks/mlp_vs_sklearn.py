@@ -50,10 +50,7 @@ try:
 except ImportError:  # scikit-learn's BLAS then runs with its own default thread count
     threadpool_info = threadpool_limits = None
 
-try:
-    import torch
-except ImportError:  # torch's column is left out
-    torch = None
+torch = None  # imported by main(), not by the memory subprocess (its import would raise the peak RSS)
 
 RESULTS = Path(__file__).parent / "results"
 SEED = 0
@@ -253,7 +250,10 @@ def bench_memory(rows: int, threads: int) -> list[dict]:
         ]
         res = subprocess.run(cmd, capture_output=True, text=True, check=True)
         r = json.loads(res.stdout.strip().splitlines()[-1])
-        # The fit's own memory: what the process's peak reached above its RSS once X and y existed.
+        # The fit's own memory: what the process's peak reached above its RSS once X and y existed
+        # (meaningful only if nothing before the fit peaked higher; the child is built for that).
+        if r["peak_before_fit"] > r["baseline"] + 2**20:
+            raise RuntimeError(f"the memory child peaked before the fit: {r}")
         r["overhead"] = r["peak"] - r["baseline"]
         r["of_x"] = r["overhead"] / r["x_bytes"]
         out.append(r)
@@ -370,6 +370,11 @@ def main() -> None:
     if args.memory_child:
         memory_child(*args.memory_child, args.threads)
         return
+    global torch
+    try:
+        import torch
+    except ImportError:  # torch's column is left out
+        torch = None
     if threadpool_limits is not None:
         threadpool_limits(limits=args.threads, user_api="blas")
     if torch is not None:

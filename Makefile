@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BUILD := build
 SOURCES := $(shell find cpp python -type f \( -name '*.hpp' -o -name '*.cpp' -o -name '*.py' -o -name '*.pyi' -o -name CMakeLists.txt \)) CMakeLists.txt pyproject.toml
 
-.PHONY: demo demo-optimizers test test-cpp test-python test-sanitize lint bench fixtures install clean
+.PHONY: demo demo-optimizers test test-cpp test-python test-sanitize lint bench bench-mlp fixtures install clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,13 @@ test-sanitize: $(VENV)/.installed ensure-gtest
 bench: $(VENV)/.installed
 	@$(PY) -c "import torch" 2>/dev/null || echo "torch is not installed in $(VENV): its columns are left out"
 	$(PY) benchmarks/optimizer_step.py
+
+# gradkit's MLPClassifier vs scikit-learn's (and a PyTorch loop when torch is in the venv); BENCH_ARGS
+# passes options, e.g. `make bench-mlp BENCH_ARGS="--memory"` (the 1 GB peak-memory fit) or "--quick".
+bench-mlp: $(VENV)/.installed
+	@$(PY) -c "import sklearn" 2>/dev/null || $(PY) -m pip install --quiet scikit-learn
+	@$(PY) -c "import torch" 2>/dev/null || echo "torch is not installed in $(VENV): its column is left out"
+	$(PY) benchmarks/mlp_vs_sklearn.py $(BENCH_ARGS)
 
 # Regenerates tests/fixtures from torch and scikit-learn (installs them; not part of `make test`).
 fixtures: $(VENV)/.installed

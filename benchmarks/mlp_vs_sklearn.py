@@ -1,0 +1,423 @@
+"""gradkit.MLPClassifier vs scikit-learn's MLPClassifier (and an idiomatic PyTorch CPU loop).
+
+In one process, with the same data, the same arguments and the same thread count on every side,
+the runs alternate (gradkit, scikit-learn[, torch], gradkit, ...) and the table reports medians:
+
+- digits (1797×64, X/16, a fixed 75/25 split), hidden (100,), adam, max_iter=200, the same
+  random_state: fit time and test accuracy of each side.
+- make_classification (100,000×100, 10 classes, n_informative=50), float32, hidden (256, 128), adam,
+  max_iter=10: fit time of each side; with torch importable, also a PyTorch loop of the same network
+  (Linear+ReLU, Adam lr=1e-3, batch 200, reshuffled each epoch, 10 epochs).
+- predict_proba latency on the make_classification model for 1 row and for 10,000 rows.
+- ``--memory``: peak memory of a gradkit fit on 1 GB of float32 X (2,621,440×100, hidden (64,),
+  1 epoch, batch 200), measured in a subprocess as its peak RSS (VmHWM) minus its RSS once X and y
+  exist.
+
+Threads: gradkit (``gradkit.set_num_threads``), scikit-learn's BLAS (threadpoolctl) and torch
+(``torch.set_num_threads``) are given the same number (``--threads``, default: all cores).
+
+Run: ``make bench-mlp`` or ``python benchmarks/mlp_vs_sklearn.py [--threads N] [--repeats R]
+[--quick] [--memory] [--out PATH]``. Writes benchmarks/results/mlp_vs_sklearn.md (``--quick``, a
+smoke run with smaller sizes and fewer repeats, writes nothing unless ``--out`` is given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import sklearn
+from sklearn.datasets import load_digits, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+
+import gradkit
+from gradkit import MLPClassifier as GkMLPClassifier
+
+try:
+    from threadpoolctl import threadpool_info, threadpool_limits
+except ImportError:  # scikit-learn's BLAS then runs with its own default thread count
+    threadpool_info = threadpool_limits = None
+
+torch = None  # imported by main(), not by the memory subprocess (its import would raise the peak RSS)
+
+RESULTS = Path(__file__).parent / "results"
+SEED = 0
+
+
+def median_times(runners: dict[str, Callable[[], object]], repeats: int, warmup: bool = True) -> dict:
+    """Runs each callable once per round, alternating, and returns the median seconds of each."""
+    if warmup:  # thread pools, first-touch of buffers, lazy imports
+        for run in runners.values():
+            run()
+    times: dict[str, list[float]] = {k: [] for k in runners}
+    for _ in range(repeats):
+        for key, run in runners.items():
+            t0 = time.perf_counter()
+            run()
+            times[key].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+# ---------------------------------------------------------------------------------------- digits
+def bench_digits(repeats: int, warmup: bool) -> dict:
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=SEED)
+    args = {"hidden_layer_sizes": (100,), "solver": "adam", "max_iter": 200, "random_state": SEED}
+    fitted: dict[str, object] = {}
+
+    def fit(key, cls):
+        def run():
+            fitted[key] = cls(**args).fit(X_train, y_train)
+
+        return run
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        t = median_times(
+            {"gradkit": fit("gradkit", GkMLPClassifier), "sklearn": fit("sklearn", SkMLPClassifier)},
+            repeats,
+            warmup,
+        )
+    gk, sk = fitted["gradkit"], fitted["sklearn"]
+    return {
+        "n_train": X_train.shape[0],
+        "gradkit_s": t["gradkit"],
+        "sklearn_s": t["sklearn"],
+        "speedup": t["sklearn"] / t["gradkit"],
+        "gradkit_acc": gk.score(X_test, y_test),
+        "sklearn_acc": sk.score(X_test, y_test),
+        "gradkit_iter": gk.n_iter_,
+        "sklearn_iter": sk.n_iter_,
+        "dtype": f"{gk.coefs_[0].dtype} / {sk.coefs_[0].dtype}",
+    }
+
+
+# ------------------------------------------------------------------------------- make_classification
+def torch_fit(X: np.ndarray, y: np.ndarray, hidden: tuple[int, ...], epochs: int, batch: int):
+    """The loop a PyTorch user writes: Linear+ReLU, CrossEntropyLoss, Adam, a fresh permutation per epoch."""
+    torch.manual_seed(SEED)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+    layers: list = []
+    fan_in = X.shape[1]
+    for width in hidden:
+        layers += [torch.nn.Linear(fan_in, width), torch.nn.ReLU()]
+        fan_in = width
+    layers.append(torch.nn.Linear(fan_in, int(y.max()) + 1))
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    n = Xt.shape[0]
+    for _ in range(epochs):
+        perm = torch.randperm(n)
+        for start in range(0, n, batch):
+            idx = perm[start : start + batch]
+            opt.zero_grad()
+            loss = loss_fn(model(Xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+    return model
+
+
+def bench_large(n_samples: int, epochs: int, repeats: int, latency_calls: int) -> tuple[dict, dict]:
+    X, y = make_classification(
+        n_samples=n_samples, n_features=100, n_classes=10, n_informative=50, random_state=SEED
+    )
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    hidden = (256, 128)
+    args = {"hidden_layer_sizes": hidden, "solver": "adam", "max_iter": epochs, "random_state": SEED}
+    fitted: dict[str, object] = {}
+
+    def fit(key, cls):
+        def run():
+            fitted[key] = cls(**args).fit(X, y)
+
+        return run
+
+    runners: dict[str, Callable[[], object]] = {
+        "gradkit": fit("gradkit", GkMLPClassifier),
+        "sklearn": fit("sklearn", SkMLPClassifier),
+    }
+    if torch is not None:
+        runners["torch"] = lambda: torch_fit(X, y, hidden, epochs, 200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # No warm-up round: each fit is seconds long and builds its own buffers, as a user's does.
+        t = median_times(runners, repeats, warmup=False)
+    gk, sk = fitted["gradkit"], fitted["sklearn"]
+    fit_row = {
+        "n_samples": n_samples,
+        "epochs": epochs,
+        "gradkit_s": t["gradkit"],
+        "sklearn_s": t["sklearn"],
+        "torch_s": t.get("torch"),
+        "vs_sklearn": t["sklearn"] / t["gradkit"],
+        "vs_torch": t["torch"] / t["gradkit"] if "torch" in t else None,
+        "gradkit_dtype": str(gk.coefs_[0].dtype),
+        "sklearn_dtype": str(sk.coefs_[0].dtype),
+        "gradkit_train_acc": gk.score(X, y),
+        "sklearn_train_acc": sk.score(X, y),
+    }
+
+    latency = {}
+    for rows in (1, 10_000):
+        Xq = np.ascontiguousarray(X[:rows])
+        calls = latency_calls if rows == 1 else max(5, latency_calls // 20)
+        lt = median_times(
+            {"gradkit": lambda Xq=Xq: gk.predict_proba(Xq), "sklearn": lambda Xq=Xq: sk.predict_proba(Xq)},
+            calls,
+        )
+        latency[rows] = {"calls": calls, **lt}
+    return fit_row, latency
+
+
+# ---------------------------------------------------------------------------------------- memory
+def _status_bytes(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def _rss_bytes() -> int:
+    return _status_bytes("VmRSS")
+
+
+def _peak_rss_bytes() -> int:
+    """This process image's peak RSS: VmHWM, which is ru_maxrss without what Linux carries over.
+
+    ru_maxrss (resource.getrusage) starts from the parent's RSS across fork and execve, so in a
+    subprocess of a large benchmark process it reports the parent's size; VmHWM begins anew at exec.
+    """
+    return _status_bytes("VmHWM")
+
+
+def memory_child(rows: int, n_classes: int, threads: int) -> None:
+    """In a fresh process: X of rows×100 float32 filled in place, one gradkit epoch, RSS figures as JSON."""
+    gradkit.set_num_threads(threads)
+    rng = np.random.default_rng(SEED)
+    # A small fit first, so that one-time costs (lazy imports, thread pools) are not counted as the
+    # big fit's; they are reported on their own.
+    start_rss = _rss_bytes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        GkMLPClassifier(hidden_layer_sizes=(64,), max_iter=1, random_state=SEED).fit(
+            rng.standard_normal((1000, 100), dtype=np.float32), rng.integers(0, n_classes, 1000)
+        )
+    one_time = _rss_bytes() - start_rss
+    X = np.empty((rows, 100), dtype=np.float32)
+    chunk = 65_536  # filled in slices so that no temporary of X's size ever exists
+    for start in range(0, rows, chunk):
+        rng.standard_normal(out=X[start : start + chunk], dtype=np.float32)
+    y = (X[:, 0] > 0).astype(np.int64) if n_classes == 2 else rng.integers(0, n_classes, rows)
+    clf = GkMLPClassifier(hidden_layer_sizes=(64,), max_iter=1, batch_size=200, random_state=SEED)
+    baseline = _rss_bytes()
+    peak_before = _peak_rss_bytes()
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    seconds = time.perf_counter() - t0
+    peak = _peak_rss_bytes()
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: kilobytes
+    print(
+        json.dumps(
+            {
+                "rows": rows,
+                "n_classes": n_classes,
+                "x_bytes": X.nbytes,
+                "y_bytes": y.nbytes,
+                "one_time": one_time,
+                "baseline": baseline,
+                "peak_before_fit": peak_before,
+                "peak": peak,
+                "ru_maxrss": maxrss,
+                "seconds": seconds,
+            }
+        )
+    )
+
+
+def bench_memory(rows: int, threads: int) -> list[dict]:
+    out = []
+    for n_classes in (2, 10):
+        cmd = [
+            sys.executable,
+            __file__,
+            "--memory-child",
+            str(rows),
+            str(n_classes),
+            "--threads",
+            str(threads),
+        ]
+        res = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        r = json.loads(res.stdout.strip().splitlines()[-1])
+        # The fit's own memory: what the process's peak reached above its RSS once X and y existed
+        # (meaningful only if nothing before the fit peaked higher; the child is built for that).
+        if r["peak_before_fit"] > r["baseline"] + 4 * 2**20:
+            raise RuntimeError(f"the memory child peaked before the fit: {r}")
+        r["overhead"] = r["peak"] - r["baseline"]
+        r["of_x"] = r["overhead"] / r["x_bytes"]
+        out.append(r)
+        print(
+            f"memory: {rows:,}×100 float32 X = {r['x_bytes'] / 2**20:.0f} MiB, {n_classes} classes: "
+            f"fit overhead {r['overhead'] / 2**20:.0f} MiB ({r['of_x']:.1%} of X), fit {r['seconds']:.1f} s "
+            f"(one-time {r['one_time'] / 2**20:.0f} MiB; peak before fit "
+            f"{r['peak_before_fit'] / 2**20:.0f} MiB, RSS with X and y {r['baseline'] / 2**20:.0f} MiB)",
+            flush=True,
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------- report
+def cpu_model() -> str:
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
+def blas_threads() -> str:
+    if threadpool_info is None:
+        return "scikit-learn's BLAS: default (threadpoolctl not installed)"
+    blas = [f"{i['internal_api']} {i['num_threads']}" for i in threadpool_info() if i["user_api"] == "blas"]
+    return "scikit-learn's BLAS (threadpoolctl): " + (", ".join(blas) or "none found")
+
+
+def _opt(x, spec, suffix=""):
+    return "–" if x is None else format(x, spec) + suffix
+
+
+def report(args, digits, large, latency, memory, repeats) -> str:
+    versions = (
+        f"gradkit {gradkit.__version__}, scikit-learn {sklearn.__version__}, NumPy {np.__version__}, "
+        + (f"torch {torch.__version__}" if torch is not None else "torch not installed")
+    )
+    threads = (
+        f"Threads: gradkit {gradkit.get_num_threads()}; {blas_threads()}; torch "
+        f"{torch.get_num_threads() if torch is not None else '–'}."
+    )
+    kind = "SMOKE RUN (--quick: smaller sizes, fewer repeats; not for quoting). " if args.quick else ""
+    lines = [
+        f"{kind}Measured {time.strftime('%Y-%m-%d')} on {cpu_model()}, {os.cpu_count()} cores; {versions}.",
+        f"{threads} Fit times are medians of {repeats} alternating runs (digits: after one warm-up "
+        "round, except with --quick); latencies are medians of many alternating calls.",
+        "",
+        "| benchmark | data | dtype (gradkit / sklearn) | gradkit | scikit-learn | torch "
+        "| × sklearn | × torch |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+        f"| fit, hidden (100,), adam, max_iter=200 (n_iter_ {digits['gradkit_iter']} / "
+        f"{digits['sklearn_iter']}) | digits {digits['n_train']}×64 (X/16) | {digits['dtype']} "
+        f"| {digits['gradkit_s'] * 1e3:.1f} ms | {digits['sklearn_s'] * 1e3:.1f} ms | – "
+        f"| {digits['speedup']:.1f}× | – |",
+        f"| test accuracy (25% held out) | digits | | {digits['gradkit_acc']:.2%} "
+        f"| {digits['sklearn_acc']:.2%} | – | {100 * (digits['gradkit_acc'] - digits['sklearn_acc']):+.2f} "
+        "points | – |",
+        f"| fit, hidden (256, 128), adam, {large['epochs']} epochs "
+        f"| make_classification {large['n_samples']:,}×100, 10 classes "
+        f"| {large['gradkit_dtype']} / {large['sklearn_dtype']} | {large['gradkit_s']:.2f} s "
+        f"| {large['sklearn_s']:.2f} s | {_opt(large['torch_s'], '.2f', ' s')} | {large['vs_sklearn']:.1f}× "
+        f"| {_opt(large['vs_torch'], '.2f', '×')} |",
+    ]
+    for rows, lt in latency.items():
+        lines.append(
+            f"| predict_proba, {rows:,} row{'s' if rows > 1 else ''} ({lt['calls']} calls) "
+            f"| the model above | {large['gradkit_dtype']} / {large['sklearn_dtype']} "
+            f"| {lt['gradkit'] * 1e3:.3f} ms | {lt['sklearn'] * 1e3:.3f} ms | – "
+            f"| {lt['sklearn'] / lt['gradkit']:.1f}× | – |"
+        )
+    lines += [
+        "",
+        f"Training accuracy after {large['epochs']} epochs on make_classification: gradkit "
+        f"{large['gradkit_train_acc']:.2%}, scikit-learn {large['sklearn_train_acc']:.2%}. The torch loop: "
+        "nn.Sequential of Linear+ReLU, CrossEntropyLoss, torch.optim.Adam(lr=1e-3), batches of 200 "
+        "rows indexed from a torch.randperm per epoch, no L2 term (scikit-learn's alpha=1e-4 is left "
+        "out), torch's default initialisation.",
+    ]
+    if memory:
+        lines += [
+            "",
+            "Peak memory of a gradkit fit (MLPClassifier, hidden (64,), 1 epoch, batch_size 200), each in "
+            "a fresh process: overhead = peak RSS (VmHWM; ru_maxrss would include the parent's RSS, which "
+            "Linux carries over fork and exec) − RSS once X and y exist. A 1,000-row fit "
+            "runs first, before X exists, so that one-time costs (lazy imports, thread pools) are not "
+            "counted as the big fit's; they are the last column.",
+            "",
+            "| X (float32) | classes | overhead | X + overhead | fit time | one-time RSS |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for m in memory:
+            lines.append(
+                f"| {m['rows']:,}×100 = {m['x_bytes'] / 2**20:.0f} MiB | {m['n_classes']} "
+                f"| {m['overhead'] / 2**20:.0f} MiB | X + {m['of_x']:.1%} | {m['seconds']:.1f} s "
+                f"| {m['one_time'] / 2**20:.0f} MiB |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--threads", type=int, default=os.cpu_count(), help="on every side (default: all cores)"
+    )
+    parser.add_argument("--repeats", type=int, default=5, help="alternating runs of each fit (default 5)")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: smaller sizes, fewer repeats")
+    parser.add_argument("--memory", action="store_true", help="also the 1 GB peak-memory fit (needs ~3 GB)")
+    parser.add_argument("--out", type=Path, default=None, help="the markdown file to write")
+    parser.add_argument("--memory-child", nargs=2, type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    gradkit.set_num_threads(args.threads)
+    if args.memory_child:
+        memory_child(*args.memory_child, args.threads)
+        return
+    global torch
+    try:
+        import torch
+    except ImportError:  # torch's column is left out
+        torch = None
+    if threadpool_limits is not None:
+        threadpool_limits(limits=args.threads, user_api="blas")
+    if torch is not None:
+        torch.set_num_threads(args.threads)
+
+    repeats = 1 if args.quick else args.repeats
+    n_samples, epochs = (20_000, 2) if args.quick else (100_000, 10)
+    latency_calls = 100 if args.quick else 2000
+    mem_rows = 262_144 if args.quick else 2_621_440
+
+    print(f"threads {args.threads}; {blas_threads()}", flush=True)
+    digits_repeats = repeats if args.quick else 2 * repeats + 1  # a digits fit is short: more rounds
+    digits = bench_digits(digits_repeats, warmup=not args.quick)
+    print(f"digits: {digits}", flush=True)
+    large, latency = bench_large(n_samples, epochs, repeats, latency_calls)
+    print(f"make_classification: {large}\nlatency: {latency}", flush=True)
+    memory = bench_memory(mem_rows, args.threads) if args.memory else []
+
+    text = report(args, digits, large, latency, memory, f"{digits_repeats} (digits) / {repeats}")
+    print("\n" + text)
+    out = args.out if args.out is not None else (None if args.quick else RESULTS / "mlp_vs_sklearn.md")
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text)
+        print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

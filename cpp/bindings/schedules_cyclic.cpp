@@ -13,34 +13,13 @@
 #include "gradkit/schedules/cyclic_lr.hpp"
 #include "gradkit/schedules/one_cycle_lr.hpp"
 #include "rate_bounds.hpp"
+#include "schedule_args.hpp"
 
 namespace gradkit::bindings {
 
 namespace py = pybind11;
 
 namespace {
-
-template <class S>
-struct FieldsFromDict {
-    const py::dict& d;
-    template <class F>
-    void operator()(const char* key, F& field) {
-        if (!d.contains(key)) throw py::key_error(std::string(S::name) + ": missing argument '" + key + "'");
-        try {
-            field = d[key].template cast<F>();
-        } catch (const py::cast_error&) {
-            throw py::type_error(std::string(S::name) + " argument '" + key + "': cannot use " +
-                                 std::string(py::repr(d[key])) + " here");
-        }
-    }
-};
-
-template <class S>
-typename S::Args args_of(const py::dict& d) {
-    typename S::Args a;
-    a.visit(FieldsFromDict<S>{d});
-    return a;
-}
 
 template <class F>
 py::array_t<double> make_curve(std::int64_t steps, F&& fill) {
@@ -58,32 +37,32 @@ py::array_t<double> make_curve(std::int64_t steps, F&& fill) {
 
 void register_cyclic_schedules(py::module_& m) {
     using W = schedules::CosineAnnealingWarmRestarts;
-    m.def("CosineAnnealingWarmRestarts_check", [](const py::dict& d) { W::validate(args_of<W>(d)); }, py::arg("args"));
+    m.def("CosineAnnealingWarmRestarts_check", [](const py::dict& d) { W::validate(args_from_dict<W>(d)); }, py::arg("args"));
     m.def(
         "CosineAnnealingWarmRestarts_advance",
         [](const py::dict& d, double T_cur, std::int64_t T_i) {
-            const W::State s = W::advance(args_of<W>(d), W::State{T_cur, T_i});
+            const W::State s = W::advance(args_from_dict<W>(d), W::State{T_cur, T_i});
             return std::make_pair(s.T_cur, s.T_i);
         },
         py::arg("args"), py::arg("T_cur"), py::arg("T_i"));
     m.def(
         "CosineAnnealingWarmRestarts_at_epoch",
         [](const py::dict& d, double epoch) {
-            const W::State s = W::at_epoch(args_of<W>(d), epoch);
+            const W::State s = W::at_epoch(args_from_dict<W>(d), epoch);
             return std::make_pair(s.T_cur, s.T_i);
         },
         py::arg("args"), py::arg("epoch"));
     m.def(
         "CosineAnnealingWarmRestarts_lr",
         [](const py::dict& d, double T_cur, std::int64_t T_i, double base_lr) {
-            return W::lr(args_of<W>(d), W::State{T_cur, T_i}, base_lr);
+            return W::lr(args_from_dict<W>(d), W::State{T_cur, T_i}, base_lr);
         },
         py::arg("args"), py::arg("T_cur"), py::arg("T_i"), py::arg("base_lr"));
     m.def(
         "CosineAnnealingWarmRestarts_curve",
         [](const py::dict& d, std::int64_t steps, double base_lr, std::optional<double> min_lr,
            std::optional<double> max_lr) {
-            const W::Args a = args_of<W>(d);
+            const W::Args a = args_from_dict<W>(d);
             const schedules::RateBounds bounds = rate_bounds(min_lr, max_lr);
             return make_curve(steps,
                               [&](double* out) { schedules::curve_warm_restarts(a, steps, base_lr, out, bounds); });
@@ -92,7 +71,7 @@ void register_cyclic_schedules(py::module_& m) {
         py::arg("max_lr") = py::none());
 
     using C = schedules::CyclicLR;
-    m.def("CyclicLR_check", [](const py::dict& d) { C::validate(args_of<C>(d)); }, py::arg("args"));
+    m.def("CyclicLR_check", [](const py::dict& d) { C::validate(args_from_dict<C>(d)); }, py::arg("args"));
     m.def(
         "CyclicLR_sizes",
         [](double up, double down) {
@@ -103,12 +82,12 @@ void register_cyclic_schedules(py::module_& m) {
     m.def(
         "CyclicLR_position",
         [](const py::dict& d, std::int64_t last_epoch) {
-            const C::Position p = C::position(args_of<C>(d), last_epoch);
+            const C::Position p = C::position(args_from_dict<C>(d), last_epoch);
             return std::make_pair(p.cycle, p.scale_factor);
         },
         py::arg("args"), py::arg("last_epoch"));
     m.def(
-        "CyclicLR_builtin_scale", [](const py::dict& d, double x) { return C::builtin_scale(args_of<C>(d), x); },
+        "CyclicLR_builtin_scale", [](const py::dict& d, double x) { return C::builtin_scale(args_from_dict<C>(d), x); },
         py::arg("args"), py::arg("x"));
     m.def("CyclicLR_lr", &C::lr, py::arg("base_lr"), py::arg("max_lr"), py::arg("scale_factor"), py::arg("scale"));
     m.def("CyclicLR_momentum", &C::momentum, py::arg("base_momentum"), py::arg("max_momentum"),
@@ -116,7 +95,7 @@ void register_cyclic_schedules(py::module_& m) {
     m.def(
         "CyclicLR_curve",
         [](const py::dict& d, std::int64_t steps, double base_lr, double max_lr, std::optional<double> min_lr) {
-            const C::Args a = args_of<C>(d);
+            const C::Args a = args_from_dict<C>(d);
             const schedules::RateBounds bounds = rate_bounds(min_lr, std::nullopt);
             return make_curve(steps,
                               [&](double* out) { schedules::curve_cyclic(a, steps, base_lr, max_lr, out, bounds); });
@@ -124,24 +103,24 @@ void register_cyclic_schedules(py::module_& m) {
         py::arg("args"), py::arg("steps"), py::arg("base_lr"), py::arg("max_lr"), py::arg("min_lr") = py::none());
 
     using O = schedules::OneCycleLR;
-    m.def("OneCycleLR_check", [](const py::dict& d) { O::validate(args_of<O>(d)); }, py::arg("args"));
+    m.def("OneCycleLR_check", [](const py::dict& d) { O::validate(args_from_dict<O>(d)); }, py::arg("args"));
     m.def(
         "OneCycleLR_lr",
         [](const py::dict& d, std::int64_t step_num, double initial_lr, double max_lr, double min_lr) {
-            return O::lr(args_of<O>(d), step_num, initial_lr, max_lr, min_lr);
+            return O::lr(args_from_dict<O>(d), step_num, initial_lr, max_lr, min_lr);
         },
         py::arg("args"), py::arg("step_num"), py::arg("initial_lr"), py::arg("max_lr"), py::arg("min_lr"));
     m.def(
         "OneCycleLR_momentum",
         [](const py::dict& d, std::int64_t step_num, double base_momentum, double max_momentum) {
-            return O::momentum(args_of<O>(d), step_num, base_momentum, max_momentum);
+            return O::momentum(args_from_dict<O>(d), step_num, base_momentum, max_momentum);
         },
         py::arg("args"), py::arg("step_num"), py::arg("base_momentum"), py::arg("max_momentum"));
     m.def(
         "OneCycleLR_curve",
         [](const py::dict& d, std::int64_t steps, double max_lr, double div_factor, double final_div_factor,
            std::optional<double> min_lr) {
-            const O::Args a = args_of<O>(d);
+            const O::Args a = args_from_dict<O>(d);
             const schedules::RateBounds bounds = rate_bounds(min_lr, std::nullopt);
             return make_curve(steps, [&](double* out) {
                 schedules::curve_one_cycle(a, steps, max_lr, div_factor, final_div_factor, out, bounds);

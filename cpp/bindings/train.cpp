@@ -384,8 +384,7 @@ public:
         T* o = out.mutable_data();
         {
             py::gil_scoped_release release;
-            nn::Workspace<T> ws(layout, std::min<std::size_t>(static_cast<std::size_t>(n), 1024), /*gather=*/false);
-            net_.predict(x, static_cast<std::size_t>(n), o, ws);
+            net_.predict(x, static_cast<std::size_t>(n), o);
         }
         return out;
     }

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <stdexcept>
 #include <vector>
 
 #include "gradkit/nn/glorot_init.hpp"
@@ -218,6 +219,60 @@ TEST(MLP, PredictGoesThroughAWorkspaceAtATime) {
     pb.net.predict(pb.X.data(), 10, out.data(), small);
     const double* all = pb.net.forward(pb.X.data(), 10, big);
     for (std::size_t i = 0; i < out.size(); ++i) EXPECT_EQ(out[i], all[i]);
+}
+
+TEST(MLP, ThreadedPredictGivesTheBitsOfOneThread) {
+    // 3000 rows x 4110 parameters: enough work for product_threads to give it two threads.
+    Problem pb({30, 100, 10}, Activation::relu, Activation::softmax, 3000, 8);
+    const int saved = gradkit::max_threads();
+    std::vector<double> threaded(3000 * 10), serial(3000 * 10);
+    gradkit::set_max_threads(2);
+    ASSERT_EQ(gradkit::product_threads(3000, pb.net.layout().size(), 1), 2);
+    pb.net.predict(pb.X.data(), 3000, threaded.data());
+    gradkit::set_max_threads(1);
+    pb.net.predict(pb.X.data(), 3000, serial.data());
+    gradkit::set_max_threads(saved);
+    for (std::size_t i = 0; i < serial.size(); ++i) ASSERT_EQ(threaded[i], serial[i]) << i;
+    // Each row is its own forward pass (a one-row product may round differently in the last bits).
+    Workspace<double> one(pb.net.layout(), 1);
+    for (std::size_t r : {std::size_t{0}, std::size_t{255}, std::size_t{256}, std::size_t{2999}}) {
+        const double* row = pb.net.forward(pb.X.data() + r * 30, 1, one);
+        for (std::size_t j = 0; j < 10; ++j) EXPECT_NEAR(row[j], threaded[r * 10 + j], 1e-12) << r;
+    }
+}
+
+TEST(MLP, PredictOfNoRowsWritesNothing) {
+    Problem pb({3, 4, 3}, Activation::tanh, Activation::softmax, 1, 6);
+    double untouched = 7.0;
+    pb.net.predict(pb.X.data(), 0, &untouched);
+    EXPECT_EQ(untouched, 7.0);
+}
+
+TEST(Parallel, ProductThreadsKeepSmallProductsOnOneThread) {
+    const int saved = gradkit::max_threads();
+    gradkit::set_max_threads(2);
+    EXPECT_EQ(gradkit::product_threads(200, 64, 100), 1);     // a digits minibatch
+    EXPECT_EQ(gradkit::product_threads(200, 256, 128), 2);    // a wide layer's minibatch
+    EXPECT_EQ(gradkit::product_threads(0, 64, 100), 1);
+    {
+        const gradkit::ScopedThreads one(1);
+        EXPECT_EQ(gradkit::max_threads(), 1);
+    }
+    EXPECT_EQ(gradkit::max_threads(), 2);
+    gradkit::set_max_threads(saved);
+}
+
+TEST(Parallel, BlocksRethrowTheFirstErrorAfterAllThreadsStop) {
+    std::vector<int> seen(64, 0);
+    EXPECT_THROW(gradkit::parallel_blocks(64, 2,
+                                          [&](int, std::size_t b) {
+                                              seen[b] = 1;
+                                              if (b == 5) throw std::runtime_error("block 5");
+                                          }),
+                 std::runtime_error);
+    int done = 0;
+    for (int v : seen) done += v;
+    EXPECT_EQ(done, 64);  // the other blocks still ran
 }
 
 TEST(MLP, Float32FollowsFloat64) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <exception>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -28,6 +29,38 @@ inline void set_max_threads(int n) {
     (void)n;
 #endif
 }
+
+// Below this many multiply-adds per thread, a matrix product runs on one thread: Eigen would split
+// any product above 50,000 of them, and a parallel region costs microseconds when both cores are free
+// and milliseconds when another process holds one (the waiting thread is descheduled), which a
+// minibatch product of a small network (digits: 200 x 64 x 100) never wins back.
+inline constexpr double kMinProductWorkPerThread = double(std::size_t{1} << 21);
+
+// The threads for a rows x inner times inner x cols product: as many as keep kMinProductWorkPerThread
+// each, at most max_threads().
+inline int product_threads(std::size_t rows, std::size_t inner, std::size_t cols) {
+    const double work = static_cast<double>(rows) * static_cast<double>(inner) * static_cast<double>(cols);
+    const double wanted = work / kMinProductWorkPerThread;
+    const int most = max_threads();
+    return wanted >= most ? most : std::max(1, static_cast<int>(wanted));
+}
+
+// Sets the calling thread's OpenMP team size, which Eigen's GEMM and parallel_chunks read, for a
+// scope; other threads are not affected (omp_set_num_threads sets a per-thread value).
+class ScopedThreads {
+public:
+    explicit ScopedThreads(int threads) : saved_(max_threads()) {
+        if (threads != saved_) set_max_threads(threads);
+    }
+    ~ScopedThreads() {
+        if (max_threads() != saved_) set_max_threads(saved_);
+    }
+    ScopedThreads(const ScopedThreads&) = delete;
+    ScopedThreads& operator=(const ScopedThreads&) = delete;
+
+private:
+    int saved_;
+};
 
 // Calls body(begin, end) on disjoint chunks covering [0, n), in parallel when n is large.
 // Chunk boundaries are multiples of 64 elements so each thread's chunk stays cache-line aligned.
@@ -70,6 +103,33 @@ void parallel_rows(std::size_t rows, std::size_t cols, Body&& body) {
 #endif
     (void)cols;
     body(std::size_t{0}, rows);
+}
+
+// Calls body(thread, block) for every block in [0, blocks) on up to `threads` threads (thread in
+// [0, threads), so each may own scratch memory), handing blocks out one at a time: a thread that is
+// descheduled delays only its own block. The first exception a body throws is rethrown here after
+// all threads stop (an exception must not leave an OpenMP region).
+template <class Body>
+void parallel_blocks(std::size_t blocks, int threads, Body&& body) {
+#ifdef _OPENMP
+    threads = static_cast<int>(std::min<std::size_t>(blocks, static_cast<std::size_t>(std::max(1, threads))));
+    if (threads > 1) {
+        std::exception_ptr error;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+        for (long long b = 0; b < static_cast<long long>(blocks); ++b) {
+            try {
+                body(omp_get_thread_num(), static_cast<std::size_t>(b));
+            } catch (...) {
+#pragma omp critical(gradkit_parallel_blocks_error)
+                if (!error) error = std::current_exception();
+            }
+        }
+        if (error) std::rethrow_exception(error);
+        return;
+    }
+#endif
+    (void)threads;
+    for (std::size_t b = 0; b < blocks; ++b) body(0, b);
 }
 
 }  // namespace gradkit

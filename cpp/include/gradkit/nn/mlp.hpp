@@ -12,8 +12,10 @@
 // write only into it (Eigen products are evaluated with noalias() into its buffers, no temporaries).
 //
 // Threads: the products are Eigen's GEMM, which runs on OpenMP threads when built with OpenMP (as
-// gradkit_core is) and the product is large enough; it uses Eigen::nbThreads(), which follows
-// omp_get_max_threads() -- i.e. gradkit.set_num_threads -- unless Eigen::setNbThreads was called.
+// gradkit_core is); it uses Eigen::nbThreads(), which follows the calling thread's
+// omp_get_max_threads() -- gradkit.set_num_threads -- unless Eigen::setNbThreads was called. Each
+// product is given product_threads() of them (parallel.hpp): a product too small to gain from a
+// second thread runs on one.
 // Eigen packs the blocks of a product into a buffer of its own, as any BLAS does: on the stack on one
 // thread while it fits EIGEN_STACK_ALLOCATION_LIMIT (128 KB), on the heap for larger or multithreaded
 // products (cpp/tests/no_malloc checks that nothing else allocates). Sums may round differently with
@@ -73,6 +75,14 @@ void column_mean_kernel(const T* __restrict d, T* __restrict g, std::size_t rows
     for (std::size_t j = 0; j < cols; ++j) g[j] /= sw_sum;
 }
 
+// dst = a * b, evaluated by Eigen's GEMM into dst (no temporary) on product_threads' count of threads.
+template <typename Dst, typename Lhs, typename Rhs>
+void multiply_into(Dst&& dst, const Lhs& a, const Rhs& b) {
+    const ScopedThreads threads(product_threads(static_cast<std::size_t>(a.rows()), static_cast<std::size_t>(a.cols()),
+                                                static_cast<std::size_t>(b.cols())));
+    dst.noalias() = a * b;
+}
+
 template <typename T>
 double squared_norm(const T* __restrict w, std::size_t n) {
     double s = 0.0;
@@ -81,6 +91,9 @@ double squared_norm(const T* __restrict w, std::size_t n) {
 }
 
 }  // namespace detail
+
+// Rows per block of a threaded predict: a block's activations stay in the L2 cache of its core.
+inline constexpr std::size_t kPredictBlockRows = 256;
 
 template <typename T>
 class MLP {
@@ -136,7 +149,7 @@ public:
             const auto fo = static_cast<Eigen::Index>(layout_.fan_out(l));
             const auto n = static_cast<Eigen::Index>(rows);
             T* out = ws.activations(l);
-            MatrixMap(out, n, fo).noalias() = ConstMatrixMap(in, n, fi) * ConstMatrixMap(coef(l), fi, fo);
+            detail::multiply_into(MatrixMap(out, n, fo), ConstMatrixMap(in, n, fi), ConstMatrixMap(coef(l), fi, fo));
             add_bias_and_activate(l + 1 == layers ? output_ : hidden_, out, intercept(l), rows, layout_.fan_out(l));
             in = out;
         }
@@ -152,6 +165,25 @@ public:
             const T* p = forward(x + start * nf, m, ws);
             std::copy(p, p + m * no, out + start * no);
         }
+    }
+
+    // The same for all rows, with workspaces of its own: blocks of rows are shared among threads (one
+    // parallel region for the whole pass, each block's products on one thread) when the pass is large
+    // enough to gain from them. The blocks are the same whatever the thread count, and so are the bits.
+    void predict(const T* x, std::size_t rows, T* out) const {
+        if (rows == 0) return;
+        const std::size_t block = std::min(rows, kPredictBlockRows);
+        const std::size_t blocks = (rows + block - 1) / block;
+        const int threads = product_threads(rows, layout_.size(), 1);
+        std::vector<Workspace<T>> spaces;
+        spaces.reserve(static_cast<std::size_t>(threads));
+        for (int t = 0; t < threads && static_cast<std::size_t>(t) < blocks; ++t) spaces.emplace_back(layout_, block, false);
+        const std::size_t nf = layout_.n_features(), no = layout_.n_outputs();
+        parallel_blocks(blocks, threads, [&](int thread, std::size_t b) {
+            const std::size_t start = b * block, m = std::min(block, rows - start);
+            const T* p = forward(x + start * nf, m, spaces[static_cast<std::size_t>(thread)]);
+            std::copy(p, p + m * no, out + start * no);
+        });
     }
 
     // sklearn's L2 term before scaling: the sum over layers of ||coefs_[l]||².
@@ -193,7 +225,7 @@ public:
             const T* a_prev = l == 0 ? batch.x : ws.activations(l - 1);
             ConstMatrixMap delta(ws.deltas(l), rows, fo);
             T* g = ws.grads() + layout_.coef_offset(l);
-            MatrixMap(g, fi, fo).noalias() = ConstMatrixMap(a_prev, rows, fi).transpose() * delta;
+            detail::multiply_into(MatrixMap(g, fi, fo), ConstMatrixMap(a_prev, rows, fi).transpose(), delta);
             const T* w = coef(l);
             parallel_chunks(layout_.coef_size(l), [=](std::size_t b, std::size_t e) {
                 detail::regularized_mean_kernel(g, w, alpha_t, sw_sum_t, b, e);
@@ -201,7 +233,7 @@ public:
             detail::column_mean_kernel(ws.deltas(l), ws.grads() + layout_.intercept_offset(l), n, layout_.fan_out(l),
                                        sw_sum_t);
             if (l > 0) {
-                MatrixMap(ws.deltas(l - 1), rows, fi).noalias() = delta * ConstMatrixMap(w, fi, fo).transpose();
+                detail::multiply_into(MatrixMap(ws.deltas(l - 1), rows, fi), delta, ConstMatrixMap(w, fi, fo).transpose());
                 multiply_by_derivative(hidden_, ws.activations(l - 1), ws.deltas(l - 1), n * layout_.fan_in(l));
             }
         }

@@ -76,6 +76,32 @@ def _core_array(X: Any, dtype: np.dtype) -> np.ndarray:
     return np.require(X, dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
 
 
+_LABEL_SLICE = 65_536
+
+
+def _label_matrix(binarizer: LabelBinarizer, y: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``binarizer.transform(y)`` as the network's targets, of the model's dtype.
+
+    LabelBinarizer returns an int64 (n_samples, n_classes) array; for 10 classes that is 80 bytes a
+    row, a fifth of a float32 X with 100 features, at the peak of the fit's memory. Single-label y
+    (the classes are sorted, and every label of y is one of them, as the caller checked) becomes its
+    one-hot rows directly (one column for two classes, as LabelBinarizer gives).
+    """
+    classes = binarizer.classes_
+    if binarizer.y_type_ not in ("binary", "multiclass") or len(classes) < 2:
+        return binarizer.transform(y).astype(dtype)
+    matrix = np.zeros((len(y), 1 if len(classes) == 2 else len(classes)), dtype=dtype)
+    # In slices, so that the class positions and their row numbers stay small beside the matrix.
+    for start in range(0, len(y), _LABEL_SLICE):
+        rows = matrix[start : start + _LABEL_SLICE]
+        positions = np.searchsorted(classes, y[start : start + _LABEL_SLICE])
+        if len(classes) == 2:
+            rows[:, 0] = positions
+        else:
+            rows[np.arange(len(rows)), positions] = 1
+    return matrix
+
+
 class _SharedRandomState:
     """The core's copy of a NumPy RandomState, for draws made in C++ between draws made in Python.
 
@@ -333,6 +359,7 @@ class _BaseMLP(BaseEstimator):
             sample_weight = _check_sample_weight(sample_weight, X)
             sample_weight = np.require(sample_weight, dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
         Y = np.require(y.reshape(n_samples, -1), dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
+        del y  # Y is y itself when y already had the model's dtype (a classifier's label matrix)
         self.n_outputs_ = Y.shape[1]
         layer_units = [n_features, *hidden_layer_sizes, self.n_outputs_]
 
@@ -348,7 +375,7 @@ class _BaseMLP(BaseEstimator):
                 )
 
         if self.solver in _STOCHASTIC_SOLVERS:
-            self._fit_stochastic(X, Y, y, sample_weight, random_state, incremental)
+            self._fit_stochastic(X, Y, sample_weight, random_state, incremental)
         else:
             self._fit_lbfgs(X, Y, sample_weight)
 
@@ -461,7 +488,7 @@ class _BaseMLP(BaseEstimator):
             self._schedule = (name, args, min_lr, max_lr, float(self.learning_rate_init), per_step)
             self._trainer.set_schedule(*self._schedule)
 
-    def _fit_stochastic(self, X, Y, y, sample_weight, random_state, incremental):
+    def _fit_stochastic(self, X, Y, sample_weight, random_state, incremental):
         trainer = self._trainer
         if not incremental or not trainer.has_step_rule:
             self._set_optimizer()
@@ -876,8 +903,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                     f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. "
                     f"'y' has {classes}."
                 )
-        y = self._label_binarizer.transform(y).astype(bool)
-        return X, y
+        # The dtype of the work: X's on a first fit, the model's when training goes on.
+        return X, _label_matrix(self._label_binarizer, y, X.dtype if reset else self._dtype)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

@@ -95,33 +95,7 @@ bool is_float32(py::handle obj) {
 }  // namespace
 
 void register_nn(py::module_& m) {
-    m.def(
-        "mlp_backprop",
-        [](const std::vector<py::ssize_t>& layer_units, const std::string& hidden, const std::string& output,
-           py::handle params, py::handle X, py::handle y, py::handle sample_weight, double alpha) {
-            const nn::Layout layout(units_from(layer_units));
-            const auto h = nn::activation_from_name(hidden), o = nn::activation_from_name(output);
-            if (is_float32(params)) return backprop<float>(layout, h, o, params, X, y, sample_weight, alpha);
-            return backprop<double>(layout, h, o, params, X, y, sample_weight, alpha);
-        },
-        py::arg("layer_units"), py::arg("hidden_activation"), py::arg("out_activation"), py::arg("params"),
-        py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("alpha"),
-        "sklearn's _backprop on all rows of X for the packed params (coefs then intercepts): returns "
-        "(loss, packed gradient, [each layer's activations]).");
-
-    m.def(
-        "mlp_glorot_init",
-        [](const std::vector<py::ssize_t>& layer_units, const std::string& hidden, LegacyRandomState& rs,
-           const std::string& dtype) {
-            const auto units = units_from(layer_units);
-            const auto h = nn::activation_from_name(hidden);
-            if (dtype == "float32") return glorot_init<float>(units, h, rs);
-            if (dtype == "float64") return glorot_init<double>(units, h, rs);
-            throw py::value_error("dtype: expected 'float32' or 'float64', got '" + dtype + "'");
-        },
-        py::arg("layer_units"), py::arg("hidden_activation"), py::arg("random_state"), py::arg("dtype"),
-        "sklearn's initial weights drawn from random_state, packed (coefs then intercepts).");
-
+    // The class first, so that the functions' signatures name it (gradkit._core.LegacyRandomState).
     py::class_<LegacyRandomState>(m, "LegacyRandomState",
                                   "NumPy's legacy RandomState (MT19937) in the core: the same draws, and a state "
                                   "that moves to and from RandomState.get_state()/set_state().")
@@ -163,6 +137,33 @@ void register_nn(py::module_& m) {
                 rs.shuffle(static_cast<std::int64_t*>(arr.mutable_data()), static_cast<std::size_t>(arr.size()));
             },
             py::arg("x"), "Shuffles a writeable C-contiguous int64 array in place, as RandomState.shuffle.");
+
+    m.def(
+        "mlp_backprop",
+        [](const std::vector<py::ssize_t>& layer_units, const std::string& hidden, const std::string& output,
+           py::handle params, py::handle X, py::handle y, py::handle sample_weight, double alpha) {
+            const nn::Layout layout(units_from(layer_units));
+            const auto h = nn::activation_from_name(hidden), o = nn::activation_from_name(output);
+            if (is_float32(params)) return backprop<float>(layout, h, o, params, X, y, sample_weight, alpha);
+            return backprop<double>(layout, h, o, params, X, y, sample_weight, alpha);
+        },
+        py::arg("layer_units"), py::arg("hidden_activation"), py::arg("out_activation"), py::arg("params"),
+        py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("alpha"),
+        "sklearn's _backprop on all rows of X for the packed params (coefs then intercepts): returns "
+        "(loss, packed gradient, [each layer's activations]).");
+
+    m.def(
+        "mlp_glorot_init",
+        [](const std::vector<py::ssize_t>& layer_units, const std::string& hidden, LegacyRandomState& rs,
+           const std::string& dtype) {
+            const auto units = units_from(layer_units);
+            const auto h = nn::activation_from_name(hidden);
+            if (dtype == "float32") return glorot_init<float>(units, h, rs);
+            if (dtype == "float64") return glorot_init<double>(units, h, rs);
+            throw py::value_error("dtype: expected 'float32' or 'float64', got '" + dtype + "'");
+        },
+        py::arg("layer_units"), py::arg("hidden_activation"), py::arg("random_state"), py::arg("dtype"),
+        "sklearn's initial weights drawn from random_state, packed (coefs then intercepts).");
 }
 
 }  // namespace gradkit::bindings

@@ -18,7 +18,7 @@ installed (``pip install gradkit[sklearn]``).
 from __future__ import annotations
 
 from . import optim, schedules
-from ._core import get_num_threads, set_num_threads
+from ._threads import get_num_threads, set_num_threads
 from ._version import __version__
 
 __all__ = ["__version__", "get_num_threads", "optim", "schedules", "set_num_threads"]

@@ -40,6 +40,29 @@ class LRScheduler:
         numbers), a number bounds every group, a list gives one per group. The clipped lr is what
         the group keeps, so recursive forms continue from it. Stored as attributes of these names
         (so in ``state_dict``).
+
+    Examples
+    --------
+    Every scheduler has this interface; here StepLR's, with a lower bound, saved and resumed:
+
+    >>> import numpy as np
+    >>> from gradkit.optim import SGD
+    >>> from gradkit.schedules import LRScheduler, StepLR
+    >>> opt = SGD([np.zeros(2)], lr=0.1)
+    >>> scheduler = StepLR(opt, step_size=1, gamma=0.5, min_lr=0.03)
+    >>> isinstance(scheduler, LRScheduler)
+    True
+    >>> for _ in range(2):
+    ...     opt.step([np.ones(2)])
+    ...     scheduler.step()
+    >>> scheduler.last_epoch, scheduler.get_last_lr()   # 0.1, 0.05, then 0.025 raised to min_lr
+    (2, [0.03])
+    >>> opt.param_groups[0]["lr"]
+    0.03
+    >>> resumed = StepLR(SGD([np.zeros(2)], lr=0.1), step_size=1, gamma=0.5)
+    >>> resumed.load_state_dict(scheduler.state_dict())
+    >>> resumed.last_epoch, resumed.min_lr
+    (2, 0.03)
     """
 
     _is_initial: bool = False

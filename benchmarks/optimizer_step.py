@@ -214,6 +214,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--quick", action="store_true", help="1M only, 5 repeats (a smoke run)")
+    parser.add_argument("--out", type=Path, default=None, help="the markdown file to write")
     args = parser.parse_args()
     gradkit.set_num_threads(args.threads)
     if torch is not None:
@@ -251,10 +252,11 @@ def main() -> None:
     ]
     text = "\n".join(lines) + "\n"
     print("\n" + text)
-    if not args.quick:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "optimizer_step.md").write_text(text)
-        print(f"wrote {RESULTS / 'optimizer_step.md'}")
+    out = args.out if args.out is not None else (None if args.quick else RESULTS / "optimizer_step.md")
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text)
+        print(f"wrote {out}")
 
 
 if __name__ == "__main__":

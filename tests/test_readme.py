@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -31,3 +32,18 @@ def test_schedule_example_in_readme_follows_the_curve():
     assert curve.shape == (200,)
     assert opt.param_groups[0]["lr"] == curve[100]
     np.testing.assert_allclose(namespace["w"], 1.0, atol=1e-2)
+
+
+def test_readme_tables_list_every_optimizer_and_schedule():
+    import gradkit
+
+    text = README.read_text()
+    listed = set(re.findall(r"^\| `([A-Za-z]+)`", text, flags=re.M))
+    listed |= set(re.findall(r"^\| `[A-Za-z]+`, `([A-Za-z]+)`", text, flags=re.M))  # "`Adam`, `AdamW`"
+    optimizers = {n for n in gradkit.optim.__all__ if n[0].isupper() and n != "Optimizer"}
+    schedules = {n for n in gradkit.schedules.__all__ if n[0].isupper() and n != "LRScheduler"}
+    assert optimizers - listed == set()
+    assert schedules - listed == set()
+    # and each row names its torch / scikit-learn / Keras equivalent, or says there is none
+    rows = [line for line in text.splitlines() if re.match(r"^\| `[A-Za-z]+`", line)]
+    assert rows and all(line.count("|") == 4 for line in rows)

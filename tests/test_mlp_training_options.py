@@ -301,6 +301,28 @@ def test_progress_bar_counts_epochs(monkeypatch):
     assert len(bars) == 1 and bars[0].total == 7 and bars[0].n == est.n_iter_ == 7 and bars[0].closed
 
 
+def test_progress_bar_shows_the_epoch_it_counts(monkeypatch):
+    shown = []
+
+    class FakeBar:
+        def __init__(self, total, unit):
+            self.postfix = None
+
+        def update(self, n):  # the redraw: what the user sees for this epoch
+            shown.append(self.postfix)
+
+        def set_postfix(self, refresh=True, **kwargs):
+            self.postfix = kwargs
+
+        def close(self):
+            pass
+
+    monkeypatch.setitem(sys.modules, "tqdm.auto", types.SimpleNamespace(tqdm=FakeBar))
+    X, y = _regression()
+    est = MLPRegressor(hidden_layer_sizes=(4,), max_iter=5, n_iter_no_change=100, progress=True).fit(X, y)
+    assert [float(p["loss"]) for p in shown] == pytest.approx(est.loss_curve_, rel=1e-5)
+
+
 def test_progress_without_tqdm_warns_and_trains(monkeypatch):
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # import fails
     X, y = _regression()

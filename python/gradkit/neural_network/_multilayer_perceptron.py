@@ -611,8 +611,9 @@ class _BaseMLP(BaseEstimator):
         the progress bar and the callbacks (any of which returning True stops training)."""
         self.lr_history_.append(float(report["lr"]))
         if self._bar is not None:
-            self._bar.update(1)
+            # The postfix first: update() redraws the bar, which then shows this epoch's numbers.
             self._bar.set_postfix(loss=f"{report['loss']:.6g}", lr=f"{report['lr']:.3g}", refresh=False)
+            self._bar.update(1)
         if self.verbose:
             print(f"Iteration {report['epoch']}, loss = {report['loss']:.8f}")
             if report["validation_score"] is not None:

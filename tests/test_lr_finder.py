@@ -380,6 +380,8 @@ def test_plot_returns_the_axes(regression):
         np.testing.assert_array_equal(ax.lines[1].get_xdata(), result.lrs)
         np.testing.assert_array_equal(ax.lines[3].get_xdata(), [result.suggested_lr])
         assert f"{result.suggested_lr:.3g}" in ax.get_legend().get_texts()[-1].get_text()
+        low, high = ax.get_ylim()
+        assert low < result.losses.min() and high > result.smoothed_losses.max()
     finally:
         plt.close(fig)
     try:

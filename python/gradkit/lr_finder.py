@@ -62,6 +62,9 @@ class LRFinderResult:
     def plot(self, ax: Axes | None = None) -> Axes:
         """The loss and the smoothed loss against the rate (log scale), the suggested rate marked.
 
+        The y-axis spans the smoothed loss and the lowest raw loss: the raw loss's spikes at large rates,
+        which would squash the rest of the curve, go past the top.
+
         Parameters
         ----------
         ax : matplotlib Axes, default=None
@@ -82,8 +85,8 @@ class LRFinderResult:
             ax = plt.gca()
         ax.plot(self.lrs, self.losses, color="tab:blue", alpha=0.3, lw=1, label="loss")
         ax.plot(self.lrs, self.smoothed_losses, color="tab:blue", lw=2, label="smoothed loss")
-        if math.isfinite(self.suggested_lr):
-            at = int(np.flatnonzero(self.lrs == self.suggested_lr)[0])
+        if math.isfinite(self.suggested_lr) and self.lrs.size:
+            at = int(np.argmin(np.abs(np.log(self.lrs) - math.log(self.suggested_lr))))  # it is one of lrs
             ax.axvline(self.suggested_lr, color="tab:red", ls="--", lw=1)
             ax.plot(
                 self.suggested_lr,
@@ -93,6 +96,11 @@ class LRFinderResult:
                 label=f"suggested lr = {self.suggested_lr:.3g}",
             )
         ax.set_xscale("log")
+        if self.losses.size:  # every recorded loss is finite
+            low = float(min(self.losses.min(), self.smoothed_losses.min()))
+            high = float(self.smoothed_losses.max())
+            margin = 0.05 * (high - low) if high > low else 0.05 * max(abs(high), 1.0)
+            ax.set_ylim(low - margin, high + margin)
         ax.set_xlabel("learning rate")
         ax.set_ylabel("loss")
         ax.set_title("LR range test")

@@ -346,6 +346,10 @@ def test_bad_data_and_parameters_are_the_estimators_errors(digits):
     clf = MLPClassifier(hidden_layer_sizes=(16,), solver="sgd")
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         lr_find(clf, X, y[:-1])
+    for bad in (MLPClassifier(batch_size="big"), MLPClassifier(batch_size=0), MLPClassifier(activation="x")):
+        with pytest.raises(ValueError, match="parameter of MLPClassifier must be"):
+            lr_find(bad, X, y, num=5)
+        assert not hasattr(bad, "coefs_")
     bad = MLPClassifier(hidden_layer_sizes=(16,), solver="sgd", optimizer="NoSuchOptimizer")
     with pytest.raises(ValueError, match="unknown optimizer"):
         lr_find(bad, X, y, num=5)

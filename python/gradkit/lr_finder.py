@@ -253,6 +253,9 @@ def lr_find(
     from sklearn.utils.multiclass import type_of_target, unique_labels
     from sklearn.utils.validation import check_X_y
 
+    # The estimator's own checks of its parameters (batch_size is read below), on a copy.
+    finder = clone(estimator)
+    finder._validate_params()
     classifier = is_classifier(estimator)
     X, y = check_X_y(
         X,
@@ -269,7 +272,7 @@ def lr_find(
     batch_size = min(max(batch_size, 1), n_samples)
     gamma = (end / start) ** (1.0 / (num - 1))
 
-    finder = clone(estimator).set_params(
+    finder.set_params(
         learning_rate="constant",
         learning_rate_init=start,
         lr_schedule=("ExponentialLR", {"gamma": gamma}, "batch"),

@@ -14,6 +14,17 @@ from optim_field import LOSSES, initial_params, rosenbrock
 
 FIXTURE = Path(__file__).parent / "fixtures" / "optim" / "LBFGS.npz"
 TOLERANCE = {"float64": dict(rtol=1e-7, atol=1e-10), "float32": dict(rtol=1e-4, atol=1e-6)}
+# float32 strong-Wolfe runs on the rippled field: a one-ulp difference in a float32 dot product (torch's
+# reduction order is not gradkit's, and -march=native's vector width changes gradkit's) grows to ~1e-4
+# within two steps there (lr 2 and 20 take the line search through its far branches). float64 runs of
+# the same cases hold 1e-7.
+LINE_SEARCH_ON_RIPPLES_FLOAT32 = dict(rtol=1e-3, atol=1e-6)
+
+
+def _tolerance(run: dict) -> dict:
+    if run["dtype"] == "float32" and run["closure"] == "wavy" and run["kwargs"].get("line_search_fn"):
+        return LINE_SEARCH_ON_RIPPLES_FLOAT32
+    return TOLERANCE[run["dtype"]]
 
 
 def _runs():
@@ -44,10 +55,10 @@ def test_trajectory_matches_torch(run: dict) -> None:
         if change and step == change[0]:
             opt.param_groups[0][change[1]] = change[2]
         loss = opt.step(closure)
-        np.testing.assert_allclose(loss, losses[step], **TOLERANCE[dtype], err_msg=f"loss of step {step + 1}")
+        np.testing.assert_allclose(loss, losses[step], **_tolerance(run), err_msg=f"loss of step {step + 1}")
         for k, p in enumerate(params):
             np.testing.assert_allclose(
-                p, expected[k][step], **TOLERANCE[dtype], err_msg=f"param {k} after step {step + 1}"
+                p, expected[k][step], **_tolerance(run), err_msg=f"param {k} after step {step + 1}"
             )
 
 

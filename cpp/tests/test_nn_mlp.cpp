@@ -218,7 +218,9 @@ TEST(MLP, PredictGoesThroughAWorkspaceAtATime) {
     std::vector<double> out(10 * 3);
     pb.net.predict(pb.X.data(), 10, out.data(), small);
     const double* all = pb.net.forward(pb.X.data(), 10, big);
-    for (std::size_t i = 0; i < out.size(); ++i) EXPECT_EQ(out[i], all[i]);
+    // Eigen's kernels for a 3-row block and a 10-row one may round the last bits differently (seen
+    // in the AVX-512 Debug build); the values are the same computation.
+    for (std::size_t i = 0; i < out.size(); ++i) EXPECT_NEAR(out[i], all[i], 1e-14);
 }
 
 TEST(MLP, ThreadedPredictGivesTheBitsOfOneThread) {

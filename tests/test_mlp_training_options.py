@@ -13,13 +13,15 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from gradkit import MLPClassifier, MLPRegressor, _core
-from gradkit.optim import Adam, clip_grad_norm_
+from gradkit.optim import SGD, Adam, clip_grad_norm_
 from gradkit.schedules import (
     CosineAnnealingLR,
+    CyclicLR,
     ExponentialLR,
     InverseTimeLR,
     LinearLR,
     MultiStepLR,
+    OneCycleLR,
     PolynomialLR,
     StepLR,
     WarmupCosineLR,
@@ -250,6 +252,221 @@ def test_pickle_and_clone_carry_the_schedule():
     np.testing.assert_array_equal(est.lr_history_, lr_curve(StepLR, 6, lr=0.05, step_size=2, gamma=0.5))
     np.testing.assert_array_equal(_flat(copy), _flat(est))
     assert clone(est).get_params()["lr_schedule"] == ("StepLR", {"step_size": 2, "gamma": 0.5})
+
+
+# ------------------------------------------------------------------- lr_schedule= OneCycleLR, CyclicLR
+CYCLIC = [
+    (OneCycleLR, {"max_lr": 0.2, "total_steps": 10, "cycle_momentum": False}),
+    (
+        OneCycleLR,
+        {
+            "max_lr": [0.3],
+            "epochs": 2,
+            "steps_per_epoch": 6,
+            "pct_start": 0.25,
+            "anneal_strategy": "linear",
+            "div_factor": 10,
+            "final_div_factor": 50.0,
+            "three_phase": True,
+            "cycle_momentum": False,
+            "min_lr": 0.02,
+        },
+    ),
+    (CyclicLR, {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2, "cycle_momentum": False}),
+    (
+        CyclicLR,
+        {
+            "base_lr": 0.01,
+            "max_lr": 0.1,
+            "step_size_up": 3,
+            "step_size_down": 1,
+            "mode": "triangular2",
+            "cycle_momentum": False,
+        },
+    ),
+    (
+        CyclicLR,
+        {
+            "base_lr": [0.02],
+            "max_lr": 0.2,
+            "step_size_up": 2,
+            "mode": "exp_range",
+            "gamma": 0.8,
+            "cycle_momentum": False,
+            "min_lr": 0.05,
+        },
+    ),
+]
+
+
+def _scheduler_rates(schedule, kwargs, steps):
+    """The Python scheduler's rates over steps, stepped on a one-parameter optimizer (torch's loop)."""
+    opt = SGD([np.zeros(1)], lr=0.5)
+    scheduler = schedule(opt, **kwargs)
+    rates = []
+    for k in range(steps):
+        if k > 0:
+            scheduler.step()
+        rates.append(opt.param_groups[0]["lr"])
+    return rates
+
+
+@pytest.mark.parametrize(("schedule", "kwargs"), CYCLIC, ids=lambda s: getattr(s, "__name__", ""))
+def test_per_epoch_cyclic_schedule_rates_are_lr_curve_and_the_scheduler(schedule, kwargs):
+    X, y = _regression()
+    est = MLPRegressor(
+        hidden_layer_sizes=(4,),
+        solver="sgd",
+        learning_rate_init=0.5,  # unused: the cycle's levels are its own
+        lr_schedule=(schedule.__name__, kwargs),
+        max_iter=10,
+        n_iter_no_change=100,
+        random_state=0,
+    ).fit(X, y)
+    np.testing.assert_array_equal(est.lr_history_, lr_curve(schedule, 10, lr=0.5, **kwargs))
+    np.testing.assert_array_equal(est.lr_history_, _scheduler_rates(schedule, kwargs, 10))
+
+
+@pytest.mark.parametrize(("schedule", "kwargs"), [CYCLIC[1], CYCLIC[3]], ids=["OneCycleLR", "CyclicLR"])
+def test_per_batch_cyclic_schedule_steps_after_every_minibatch(schedule, kwargs):
+    X, y = _regression(n=64)
+    est = MLPRegressor(
+        hidden_layer_sizes=(4,),
+        optimizer="Adam",
+        batch_size=22,  # 3 steps per epoch, the last one 20 rows
+        learning_rate_init=0.01,
+        lr_schedule=(schedule, kwargs, "batch"),
+        max_iter=4,
+        n_iter_no_change=100,
+        random_state=0,
+    ).fit(X, y)
+    rates = _scheduler_rates(schedule, kwargs, 13)
+    np.testing.assert_array_equal(est.lr_history_, rates[:12:3])
+    assert est._trainer.lr == rates[12]
+    assert est._trainer.schedule_steps == 12
+
+
+def test_one_cycle_on_digits_trains_well(digits):
+    X_train, X_test, y_train, y_test = digits
+    kwargs = {"max_lr": 0.2, "total_steps": 20 * 7, "cycle_momentum": False}  # 1347 rows, minibatches of 200
+    clf = MLPClassifier(
+        hidden_layer_sizes=(100,),
+        solver="sgd",
+        lr_schedule=("OneCycleLR", kwargs, "batch"),
+        max_iter=20,
+        n_iter_no_change=100,
+        random_state=0,
+    ).fit(X_train, y_train)
+    assert clf.score(X_test, y_test) >= 0.95
+    np.testing.assert_array_equal(clf.lr_history_, lr_curve(OneCycleLR, 140, **kwargs)[::7])
+    assert clf.lr_history_[0] == pytest.approx(0.2 / 25)  # cos annealing from max_lr, as torch
+
+
+@pytest.mark.parametrize(
+    ("lr_schedule", "match"),
+    [
+        (("OneCycleLR", {"max_lr": 0.1, "total_steps": 10}), "cycle_momentum=False"),
+        (("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1}), "cycle_momentum=False"),
+        (
+            (
+                "CyclicLR",
+                {"base_lr": 0.01, "max_lr": 0.1, "scale_fn": lambda x: 1.0, "cycle_momentum": False},
+            ),
+            "scale_fn",
+        ),
+        (("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "mode": "sine", "cycle_momentum": False}), "mode"),
+        (("OneCycleLR", {"max_lr": 0.1, "cycle_momentum": False}), "total_steps OR"),
+        (("OneCycleLR", {"max_lr": 0.1, "total_steps": 0, "cycle_momentum": False}), "total_steps"),
+        (
+            ("OneCycleLR", {"max_lr": 0.1, "total_steps": 9, "pct_start": 1, "cycle_momentum": False}),
+            "pct_start",
+        ),
+        (("OneCycleLR", {"max_lr": 0.1, "total_steps": 9, "cycle_momentum": False, "gamma": 2}), "gamma"),
+        (("OneCycleLR", {"max_lr": [0.1, 0.2], "total_steps": 9, "cycle_momentum": False}), "param_groups"),
+        (("OneCycleLR", {"max_lr": 0.1, "total_steps": 9, "div_factor": 0, "cycle_momentum": False}), "zero"),
+        (("OneCycleLR", {"max_lr": 0.1, "total_steps": 9, "cycle_momentum": False, "max_lr_": 1}), "max_lr_"),
+        (
+            ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "cycle_momentum": False, "max_momentum": [1, 2]}),
+            None,
+        ),
+        (("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 0, "cycle_momentum": False}), "zero"),
+        # 3 epochs of one step each, or of 2 minibatches each, are more than total_steps.
+        (
+            ("OneCycleLR", {"max_lr": 0.1, "total_steps": 2, "cycle_momentum": False}),
+            "total_steps=2 .* 3 epochs",
+        ),
+        (
+            ("OneCycleLR", {"max_lr": 0.1, "total_steps": 5, "cycle_momentum": False}, "batch"),
+            r"total_steps=5 .* 3 epochs x 2 minibatches = 6 steps.*total_steps >= 6",
+        ),
+    ],
+)
+def test_bad_cyclic_schedule_is_refused_before_the_fit_changes_anything(lr_schedule, match):
+    X, y = _regression()
+    est = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, batch_size=32, random_state=0).fit(X, y)
+    weights = _flat(est).copy()
+    if match is None:  # momentum arguments are unused without cycle_momentum, as in torch
+        est.set_params(lr_schedule=lr_schedule).fit(X, y)
+        return
+    with pytest.raises(ValueError, match=match):
+        est.set_params(lr_schedule=lr_schedule).fit(X, y)
+    np.testing.assert_array_equal(_flat(est), weights)
+
+
+def test_one_cycle_step_count_is_kept_by_partial_fit_and_pickle():
+    X, y = _regression(n=64)
+    kwargs = {"max_lr": 0.1, "total_steps": 8, "cycle_momentum": False}
+    est = MLPRegressor(
+        hidden_layer_sizes=(4,), solver="adam", lr_schedule=("OneCycleLR", kwargs), random_state=0
+    )
+    for _ in range(3):
+        est.partial_fit(X, y)
+    copy = pickle.loads(pickle.dumps(est))
+    assert copy._trainer.schedule_steps == 3
+    for _ in range(5):
+        est.partial_fit(X, y)
+        copy.partial_fit(X, y)
+    np.testing.assert_array_equal(copy.lr_history_, est.lr_history_)
+    np.testing.assert_array_equal(est.lr_history_, lr_curve(OneCycleLR, 8, **kwargs))
+    np.testing.assert_array_equal(_flat(copy), _flat(est))
+    # The ninth partial_fit would step to 9 of total_steps=8: refused before training.
+    weights = _flat(est).copy()
+    with pytest.raises(ValueError, match=r"total_steps=8 .* after the 8 it has taken.*>= 9"):
+        est.partial_fit(X, y)
+    np.testing.assert_array_equal(_flat(est), weights)
+    assert est.n_iter_ == 1 and len(est.lr_history_) == 8
+
+
+@pytest.mark.parametrize("stepping", ["epoch", "batch"])
+def test_one_cycle_refused_inside_the_loop_leaves_a_consistent_estimator(monkeypatch, stepping):
+    """Should the check before training miss (here it is switched off), the core's refusal of the step
+    past total_steps ends fit with a ValueError and a record of the steps that were taken."""
+    from gradkit.neural_network import _multilayer_perceptron as mlp
+
+    monkeypatch.setattr(mlp._BaseMLP, "_check_schedule_length", lambda *args, **kwargs: None)
+    X, y = _regression(n=64)
+    kwargs = {"max_lr": 0.1, "total_steps": 5, "cycle_momentum": False}
+    est = MLPRegressor(
+        hidden_layer_sizes=(4,),
+        solver="sgd",
+        batch_size=32,
+        lr_schedule=("OneCycleLR", kwargs, stepping),
+        max_iter=10,
+        n_iter_no_change=100,
+        random_state=0,
+    )
+    with pytest.raises(
+        ValueError, match="OneCycleLR: Tried to step 6 times. The specified number of total steps is 5"
+    ):
+        est.fit(X, y)
+    epochs = 6 if stepping == "epoch" else 2  # 6 epochs ran; or 2 full ones (the 6th step is in the 3rd)
+    assert est.n_iter_ == epochs
+    assert len(est.loss_curve_) == len(est.lr_history_) == epochs
+    assert est._trainer.schedule_steps == 5
+    if stepping == "epoch":
+        np.testing.assert_array_equal(est.lr_history_, lr_curve(OneCycleLR, 6, **kwargs))
+    assert np.isfinite(_flat(est)).all()
+    assert est.predict(X).shape == (64,)
 
 
 # -------------------------------------------------------------------------- callbacks=, progress=

@@ -45,6 +45,7 @@
 #include "gradkit/schedules/restart_lr.hpp"
 #include "gradkit/schedules/step_lr.hpp"
 #include "gradkit/schedules/warmup_cosine_lr.hpp"
+#include "gradkit/train/cyclic_rates.hpp"
 #include "gradkit/train/epoch_loop.hpp"
 #include "gradkit/train/lbfgs_solver.hpp"
 #include "gradkit/train/schedule_rate.hpp"
@@ -162,7 +163,8 @@ const std::vector<std::pair<std::string, RuleFactory<T>>>& step_rules() {
     return rules;
 }
 
-// The schedules lr_schedule= accepts, by name: gradkit's closed-form schedules. Each factory returns the
+// The schedules lr_schedule= accepts, by name: gradkit's closed-form schedules and the cyclic ones
+// (their per-group levels in their arguments). Each factory returns the
 // policy and the rate of the first step.
 using ScheduleFactory = std::pair<std::unique_ptr<train::RatePolicy>, double> (*)(const py::dict&, schedules::RateBounds,
                                                                                   double, bool);
@@ -189,6 +191,8 @@ inline const std::vector<std::pair<std::string, ScheduleFactory>>& schedule_poli
         {schedules::RestartLR::name, &make_schedule<schedules::RestartLR>},
         {schedules::PiecewiseConstantLR::name, &make_schedule<schedules::PiecewiseConstantLR>},
         {schedules::WarmupCosineLR::name, &make_schedule<schedules::WarmupCosineLR>},
+        {train::OneCycleRate::name, &make_schedule<train::OneCycleRate>},
+        {train::CyclicRate::name, &make_schedule<train::CyclicRate>},
     };
     return policies;
 }
@@ -484,6 +488,7 @@ void bind_trainer(py::module_& m, const char* name) {
 
 void register_train(py::module_& m) {
     py::register_exception<train::DivergedError>(m, "TrainingDiverged", PyExc_ValueError);
+    py::register_exception<train::ScheduleStepError>(m, "ScheduleStepError", PyExc_ValueError);
     bind_trainer<float>(m, "MLPTrainer_float32");
     bind_trainer<double>(m, "MLPTrainer_float64");
 }

@@ -10,6 +10,7 @@
 #include "gradkit/optim/adam.hpp"
 #include "gradkit/optim/sklearn_adam.hpp"
 #include "gradkit/optim/sklearn_sgd.hpp"
+#include "gradkit/train/cyclic_rates.hpp"
 #include "gradkit/train/epoch_loop.hpp"
 #include "gradkit/schedules/linear_lr.hpp"
 #include "gradkit/schedules/step_lr.hpp"
@@ -132,6 +133,65 @@ TEST(ScheduleRate, PerEpochAndPerStepFollowTheSchedulesCurve) {
     EXPECT_THROW(train::ScheduleRate<sch::StepLR>(sch::StepLR::Args{2, -1.0}, {}, 0.1, false), std::invalid_argument);
 }
 
+TEST(ScheduleRate, OneCycleFollowsItsCurveAndRefusesAStepPastTotalSteps) {
+    namespace sch = gradkit::schedules;
+    train::OneCycleRate::Args args;
+    args.cycle.total_steps = 6;
+    args.cycle.pct_start = 0.4;
+    args.max_lr = 0.5;
+    args.div_factor = 10.0;
+    args.final_div_factor = 100.0;
+    std::vector<double> curve(7);
+    sch::curve_one_cycle(args.cycle, 7, 0.5, 10.0, 100.0, curve.data());
+    // base_lr (learning_rate_init) is ignored: the cycle starts at max_lr / div_factor.
+    train::ScheduleRate<train::OneCycleRate> rate(args, {}, 123.0, true);
+    EXPECT_EQ(rate.initial_lr(), curve[0]);
+    EXPECT_DOUBLE_EQ(curve[0], 0.05);
+    double lr = rate.initial_lr();
+    for (std::int64_t k = 1; k <= 6; ++k) {
+        rate.after_step(k, lr);
+        EXPECT_EQ(lr, curve[static_cast<std::size_t>(k)]);
+    }
+    // torch's ValueError past total_steps; the refused step leaves the state as it was.
+    try {
+        rate.after_step(7, lr);
+        FAIL() << "expected ScheduleStepError";
+    } catch (const train::ScheduleStepError& e) {
+        EXPECT_EQ(e.step, 7);
+        EXPECT_STREQ(e.what(), "Tried to step 7 times. The specified number of total steps is 6");
+    }
+    EXPECT_EQ(rate.steps_taken(), 6);
+    EXPECT_EQ(lr, curve[6]);
+    args.div_factor = 0.0;
+    EXPECT_THROW(train::ScheduleRate<train::OneCycleRate>(args, {}, 0.1, true), sch::zero_division);
+}
+
+TEST(ScheduleRate, CyclicFollowsItsCurveAndRefusesACustomScaleFn) {
+    namespace sch = gradkit::schedules;
+    train::CyclicRate::Args args;
+    const auto sizes = sch::CyclicLR::sizes(2.0, 3.0);
+    args.cycle.total_size = sizes.total_size;
+    args.cycle.step_ratio = sizes.step_ratio;
+    args.cycle.mode = sch::CyclicLR::exp_range;
+    args.cycle.gamma = 0.9;
+    args.base_lr = 0.01;
+    args.max_lr = 0.05;
+    std::vector<double> curve(12);
+    sch::curve_cyclic(args.cycle, 12, 0.01, 0.05, curve.data(), {0.02, std::numeric_limits<double>::infinity()});
+    train::ScheduleRate<train::CyclicRate> rate(args, {0.02, std::numeric_limits<double>::infinity()}, 0.5, false);
+    double lr = rate.initial_lr();
+    EXPECT_EQ(lr, curve[0]);
+    for (std::int64_t k = 1; k < 12; ++k) {
+        rate.after_epoch({k, 0, 0.0}, lr);
+        EXPECT_EQ(lr, curve[static_cast<std::size_t>(k)]);
+    }
+    rate.set_steps_taken(1);  // a restored state continues from its step count
+    rate.after_epoch({0, 0, 0.0}, lr);
+    EXPECT_EQ(lr, curve[2]);
+    args.cycle.mode = sch::CyclicLR::custom;
+    EXPECT_THROW(train::ScheduleRate<train::CyclicRate>(args, {}, 0.1, false), std::invalid_argument);
+}
+
 TEST(EpochLoop, LearnsAndKeepsSklearnsBookkeeping) {
     Data d(60);
     MLP<double> net = network();
@@ -152,6 +212,28 @@ TEST(EpochLoop, LearnsAndKeepsSklearnsBookkeeping) {
     EXPECT_LT(pr.loss_curve.back(), 0.5 * pr.loss_curve.front());
     EXPECT_EQ(pr.loss, pr.loss_curve.back());
     EXPECT_LE(pr.best_loss, pr.loss);
+}
+
+TEST(EpochLoop, AScheduleRefusingAStepLeavesTheProgressOfTheStepsTaken) {
+    Data d(60);
+    MLP<double> net = network();
+    auto rule = train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{0.1, 0.9, true}, net.params(), net.n_params());
+    train::OneCycleRate::Args args;
+    args.cycle.total_steps = 2;
+    train::ScheduleRate<train::OneCycleRate> rate(args, {}, 0.1, false);
+    rule->set_lr(rate.initial_lr());
+    train::LoopOptions opt;
+    opt.batch_size = 16;
+    opt.max_iter = 5;
+    opt.n_iter_no_change = std::numeric_limits<double>::infinity();
+    train::Progress pr;
+    LegacyRandomState rs(0);
+    train::EpochLoop<double> loop(net, *rule, rate);
+    // Epochs 1 and 2 end with steps 1 and 2; the end of epoch 3 would be step 3 of total_steps = 2.
+    EXPECT_THROW(loop.fit(d.rows(), nullptr, nullptr, &rs, opt, pr), train::ScheduleStepError);
+    EXPECT_EQ(pr.n_iter, 3);
+    EXPECT_EQ(pr.loss_curve.size(), 3u);
+    EXPECT_EQ(rate.steps_taken(), 2);
 }
 
 TEST(EpochLoop, SameSeedSameWeightsAndUnshuffledNeedsNoRandomState) {

@@ -368,6 +368,10 @@ class TrainingDiverged(ValueError):
     """Raised by fit_stochastic when an epoch gives a non-finite loss or weight (the previous epoch's
     weights are kept)."""
 
+class ScheduleStepError(ValueError):
+    """Raised by fit_stochastic when the schedule refuses a step inside the loop (OneCycleLR past
+    total_steps); last_progress holds the epochs completed and the weights every step taken."""
+
 @type_check_only
 class _MLPTrainer(Generic[_Float]):
     def __init__(self, layer_units: Sequence[int], hidden_activation: str, out_activation: str) -> None: ...

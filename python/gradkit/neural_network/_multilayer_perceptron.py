@@ -16,6 +16,7 @@ the same weights.
 
 from __future__ import annotations
 
+import math
 import warnings
 from itertools import pairwise
 from numbers import Integral, Real
@@ -194,16 +195,55 @@ def _resolve_schedule(spec: Any) -> tuple[str, dict, float | None, float | None,
     if not (isinstance(cls, type) and cls.__name__ in supported and issubclass(cls, LRScheduler)):
         raise ValueError(
             f"lr_schedule: {getattr(name, '__name__', name)!r} cannot drive the estimators' rate; "
-            f"expected one of gradkit's closed-form schedules: {', '.join(supported)} (loss-driven and "
-            "cyclic schedules are not supported by lr_schedule= yet)"
+            f"expected one of: {', '.join(supported)} (gradkit's closed-form schedules, and "
+            "OneCycleLR and CyclicLR with cycle_momentum=False; loss-driven schedules and those "
+            "that call Python functions or other schedulers are not supported by lr_schedule=)"
         )
     if "last_epoch" in kwargs or "optimizer" in kwargs:
         raise ValueError("lr_schedule: give the schedule's own arguments, not optimizer or last_epoch")
+    if cls.__name__ in _CYCLIC_SCHEDULES:
+        args, min_lr = _cyclic_schedule_args(cls, kwargs)
+        return cls.__name__, args, min_lr, None, stepping == "batch"
     try:
         args, min_lr, max_lr = _core_schedule_args(cls, kwargs)
     except TypeError as error:
         raise ValueError(f"lr_schedule {cls.__name__}: {error}") from None
     return cls.__name__, args, min_lr, max_lr, stepping == "batch"
+
+
+# Schedules whose levels come from their own arguments, not from learning_rate_init (torch's
+# constructors set the group's lr); they take only a lower bound, min_lr.
+_CYCLIC_SCHEDULES = ("OneCycleLR", "CyclicLR")
+
+
+def _cyclic_schedule_args(cls: type[LRScheduler], kwargs: dict) -> tuple[dict, float | None]:
+    """OneCycleLR's or CyclicLR's arguments (by torch's names, checked by the class itself) as the
+    trainer reads them, and min_lr."""
+    if kwargs.get("cycle_momentum", True):
+        raise ValueError(
+            f"lr_schedule {cls.__name__}: cycle_momentum=True (torch's default) also cycles the "
+            "optimizer's momentum (or beta1) every step, which the estimators' trainer cannot do: "
+            "pass cycle_momentum=False to cycle the learning rate alone"
+        )
+    if kwargs.get("scale_fn") is not None:
+        raise ValueError(
+            f"lr_schedule {cls.__name__}: a custom scale_fn (a Python callable) cannot run inside "
+            "the core's training loop; use mode='triangular', 'triangular2' or 'exp_range' (with gamma)"
+        )
+    try:
+        return cls._trainer_args(kwargs)
+    except (TypeError, ValueError, ZeroDivisionError) as error:
+        raise ValueError(f"lr_schedule {cls.__name__}: {error}") from None
+
+
+def _batches_per_epoch(
+    n_samples: int, batch_size: Any, early_stopping: bool, validation_fraction: float
+) -> int:
+    """The minibatches of one epoch, as _fit_stochastic will make them (scikit-learn's validation split:
+    ceil(validation_fraction * n) rows held out)."""
+    n_train = n_samples - math.ceil(validation_fraction * n_samples) if early_stopping else n_samples
+    size = min(200, n_train) if batch_size == "auto" else int(np.clip(batch_size, 1, n_train))
+    return math.ceil(n_train / size)
 
 
 def _progress_bar(total: int):
@@ -353,6 +393,7 @@ class _BaseMLP(BaseEstimator):
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = X.dtype if first_pass else self._dtype
         self._check_training_options(dtype)
+        self._check_schedule_length(X.shape[0], incremental, continuing=incremental and not first_pass)
         X = _core_array(X, dtype)
         n_samples, n_features = X.shape
         if sample_weight is not None:
@@ -424,10 +465,44 @@ class _BaseMLP(BaseEstimator):
             scratch.set_step_rule(*(rule or ("SklearnSGD", {"lr": lr, "momentum": 0.0, "nesterov": False})))
             try:
                 scratch.set_schedule(name, args, min_lr, max_lr, lr, per_step)
-                getattr(_core, f"{name}_curve")(args, 3, lr, min_lr=min_lr, max_lr=max_lr)
+                if name not in _CYCLIC_SCHEDULES:  # those were stepped by their own class
+                    getattr(_core, f"{name}_curve")(args, 3, lr, min_lr=min_lr, max_lr=max_lr)
             except (KeyError, TypeError, ZeroDivisionError) as error:
                 raise ValueError(f"lr_schedule {name}: {error}") from None
         self._resolved_options = (rule, schedule)
+
+    def _check_schedule_length(self, n_samples: int, incremental: bool, continuing: bool) -> None:
+        """OneCycleLR's total_steps must cover every step this fit can take (torch raises past it):
+        max_iter epochs (one for partial_fit), each one step or one per minibatch, after the steps a
+        continued partial_fit has already taken."""
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            return
+        continuing = continuing and self._trainer.has_step_rule  # else _set_optimizer starts anew
+        schedule = self._schedule if continuing else self._resolved_options[1]
+        if schedule is None or schedule[0] != "OneCycleLR":
+            return
+        per_step = schedule[-1]
+        total = int(schedule[1]["total_steps"])
+        taken = self._trainer.schedule_steps if continuing else 0
+        epochs = 1 if incremental else int(self.max_iter)
+        early_stopping = self.early_stopping and not incremental  # partial_fit refuses it later
+        batches = _batches_per_epoch(n_samples, self.batch_size, early_stopping, self.validation_fraction)
+        needed = epochs * (batches if per_step else 1)
+        if taken + needed <= total:
+            return
+        if per_step:
+            plural = "es" if batches != 1 else ""
+            steps = (
+                f"{epochs} epoch{'s' if epochs != 1 else ''} x {batches} minibatch{plural} = {needed} steps"
+            )
+        else:
+            steps = f"{needed} epoch{'s' if needed != 1 else ''}, one step each"
+        after = f" after the {taken} it has taken" if taken else ""
+        raise ValueError(
+            f"lr_schedule OneCycleLR: total_steps={total} is too few for this fit, which can take "
+            f"{steps}{after}; stepping past total_steps is an error (as in torch). Give total_steps "
+            f">= {taken + needed} (or epochs and steps_per_epoch), or fewer epochs (max_iter)"
+        )
 
     def _initialize(self, layer_units: list[int], dtype: np.dtype, random_state) -> None:
         """scikit-learn's _initialize: attributes, output activation, Glorot-uniform weights."""
@@ -568,6 +643,16 @@ class _BaseMLP(BaseEstimator):
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=5)
             progress, reason = trainer.last_progress, "interrupted"
+        except _core.ScheduleStepError as error:
+            # The schedule refused a step (e.g. OneCycleLR past total_steps, when the check before
+            # training could not foresee it): the weights hold every step taken, and so does the record.
+            self._store_progress(trainer.last_progress)
+            if len(self.lr_history_) < len(self.loss_curve_):  # an epoch ended, its hook did not run
+                self.lr_history_.append(float(trainer.lr))
+            raise ValueError(
+                f"lr_schedule {self._schedule[0]}: {error} (the schedule had taken "
+                f"{trainer.schedule_steps} steps, {self.n_iter_} epochs into this fit)"
+            ) from None
         except _core.TrainingDiverged as error:
             self._store_progress(trainer.last_progress)
             trainer.clear_step_rule()  # its state holds the diverged steps
@@ -756,6 +841,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         ``("StepLR", {"step_size": 30, "gamma": 0.1})``) starting from ``learning_rate_init``,
         computed by the core and stepped after every epoch (default) or every minibatch; its
         ``min_lr`` / ``max_lr`` may be given too. Not with ``learning_rate`` other than 'constant'.
+        ``OneCycleLR`` and ``CyclicLR`` work too, with torch's arguments, e.g. ``("OneCycleLR",
+        {"max_lr": 0.1, "total_steps": 500, "cycle_momentum": False}, "batch")``: their levels
+        come from their own arguments (``learning_rate_init`` is unused), they take only ``min_lr``,
+        and they need ``cycle_momentum=False`` (the trainer cycles the rate alone, not the
+        momentum) and no custom ``scale_fn``. OneCycleLR's ``total_steps`` must cover the fit
+        (``max_iter`` epochs, times the minibatches per epoch when stepped per batch; one epoch per
+        ``partial_fit``), else fit raises ValueError before training, as torch raises past it.
     callbacks : None or list of callable, default=None
         Beyond scikit-learn: each is called after every epoch with a dict of ``epoch``, ``loss``,
         ``validation_score`` (None without early stopping) and ``lr``; any returning True stops

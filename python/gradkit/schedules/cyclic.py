@@ -7,6 +7,7 @@ along with the learning rate. The arithmetic is in the C++ core (``gradkit._core
 
 from __future__ import annotations
 
+import inspect
 import math
 import types
 import warnings
@@ -355,6 +356,17 @@ class CyclicLR(LRScheduler):
         self._init_scale_fn()
 
     @classmethod
+    def _trainer_args(cls, kwargs: dict[str, Any]) -> tuple[dict[str, Any], float | None]:
+        """The MLP trainer's CyclicLR arguments (the cycle's and the group's levels) and min_lr.
+
+        torch's checks are this class's own, made by constructing it on a one-group stand-in.
+        """
+        _refuse_optimizer_args(kwargs)
+        sched = cls(_OneGroup(1.0), **kwargs)  # torch's checks
+        args = dict(sched._core_args(), base_lr=float(sched.base_lrs[0]), max_lr=float(sched.max_lrs[0]))
+        return args, single_group(sched.min_lr, None)[0]
+
+    @classmethod
     def _lr_curve(cls, steps: int, lr: float, kwargs: dict[str, Any]) -> np.ndarray:
         _refuse_optimizer_args(kwargs)
         sched = cls(_OneGroup(lr), **kwargs)  # torch's checks
@@ -534,15 +546,33 @@ class OneCycleLR(LRScheduler):
         self._last_lr = [group["lr"] for group in groups]
 
     @classmethod
+    def _trainer_args(cls, kwargs: dict[str, Any]) -> tuple[dict[str, Any], float | None]:
+        """The MLP trainer's OneCycleLR arguments (the cycle's and the group's levels) and min_lr.
+
+        torch's checks are this class's own, made by constructing it on a one-group stand-in.
+        """
+        _refuse_optimizer_args(kwargs)
+        opt = _OneGroup(1.0)
+        sched = cls(opt, **kwargs)  # torch's checks
+        bound = inspect.signature(cls.__init__).bind(None, opt, **kwargs)
+        bound.apply_defaults()
+        args = dict(
+            sched._core_args(),
+            max_lr=float(opt.param_groups[0]["max_lr"]),
+            div_factor=float(bound.arguments["div_factor"]),
+            final_div_factor=float(bound.arguments["final_div_factor"]),
+        )
+        return args, single_group(sched.min_lr, None)[0]
+
+    @classmethod
     def _lr_curve(cls, steps: int, lr: float, kwargs: dict[str, Any]) -> np.ndarray:
         _refuse_optimizer_args(kwargs)
-        opt = _OneGroup(lr)
-        sched = cls(opt, **kwargs)  # torch's checks
+        args, min_lr = cls._trainer_args(kwargs)
         return _core.OneCycleLR_curve(
-            sched._core_args(),
+            {name: args[name] for name in ("total_steps", "pct_start", "linear", "three_phase")},
             steps,
-            opt.param_groups[0]["max_lr"],
-            kwargs.get("div_factor", 25.0),
-            kwargs.get("final_div_factor", 1e4),
-            min_lr=single_group(sched.min_lr, None)[0],
+            args["max_lr"],
+            args["div_factor"],
+            args["final_div_factor"],
+            min_lr=min_lr,
         )

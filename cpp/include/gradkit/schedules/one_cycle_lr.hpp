@@ -82,6 +82,15 @@ struct OneCycleLR {
         }
     }
 
+    // torch's per-group levels from its constructor's arguments (Python's division by zero raises).
+    struct Levels {
+        double initial_lr, max_lr, min_lr;
+    };
+    static Levels levels(double max_lr, double div_factor, double final_div_factor) {
+        const double initial = py_div(max_lr, div_factor);
+        return {initial, max_lr, py_div(initial, final_div_factor)};
+    }
+
     static double lr(const Args& a, std::int64_t step_num, double initial_lr, double max_lr, double min_lr) {
         const Position p = position(a, step_num);
         const double from[3] = {initial_lr, max_lr, initial_lr};
@@ -103,9 +112,8 @@ inline void curve_one_cycle(const OneCycleLR::Args& a, std::int64_t steps, doubl
                             double final_div_factor, double* out, const RateBounds& bounds = {}) {
     OneCycleLR::validate(a);
     bounds.validate();
-    const double initial = max_lr / div_factor;
-    const double min_lr = initial / final_div_factor;
-    for (std::int64_t k = 0; k < steps; ++k) out[k] = bounds.clip(OneCycleLR::lr(a, k, initial, max_lr, min_lr));
+    const auto l = OneCycleLR::levels(max_lr, div_factor, final_div_factor);
+    for (std::int64_t k = 0; k < steps; ++k) out[k] = bounds.clip(OneCycleLR::lr(a, k, l.initial_lr, l.max_lr, l.min_lr));
 }
 
 }  // namespace gradkit::schedules

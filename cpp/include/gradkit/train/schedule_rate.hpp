@@ -8,6 +8,9 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "gradkit/schedules/rate_bounds.hpp"
@@ -15,6 +18,13 @@
 #include "gradkit/train/rate_policy.hpp"
 
 namespace gradkit::train {
+
+// A schedule that refused a step inside the loop (OneCycleLR past total_steps, a division by zero):
+// the bindings raise it as a ValueError, after the loop has left its progress consistent.
+struct ScheduleStepError : std::runtime_error {
+    ScheduleStepError(const std::string& message, std::int64_t step_) : std::runtime_error(message), step(step_) {}
+    std::int64_t step;  // the step that was refused
+};
 
 template <class S>
 class ScheduleRate final : public RatePolicy {
@@ -41,7 +51,18 @@ public:
     void set_steps_taken(std::int64_t steps) override { steps_ = steps; }
 
 private:
-    void advance(double& lr) { lr = bounds_.clip(S::next_lr(args_, ++steps_, base_lr_, lr, false)); }
+    // The step count moves only once the step succeeded, so a refused step leaves the state as it was.
+    void advance(double& lr) {
+        const std::int64_t next = steps_ + 1;
+        double rate;
+        try {
+            rate = S::next_lr(args_, next, base_lr_, lr, false);
+        } catch (const std::exception& e) {
+            throw ScheduleStepError(e.what(), next);
+        }
+        lr = bounds_.clip(rate);
+        steps_ = next;
+    }
 
     typename S::Args args_;
     schedules::RateBounds bounds_;

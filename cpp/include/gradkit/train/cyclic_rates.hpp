@@ -1,0 +1,77 @@
+// OneCycleLR and CyclicLR as ScheduleRate schedules (the estimators' lr_schedule=). Their formulas are
+// the schedules' own (schedules/one_cycle_lr.hpp, cyclic_lr.hpp); what these adapters add is the
+// per-group levels torch keeps (initial/max/min lr, base/max lr) as Args, so that next_lr is a function
+// of the step count alone. Both ignore base_lr (the estimator's learning_rate_init), as torch's
+// constructors overwrite the group's lr. Momentum cycling is not here: the trainer's rate policy sets
+// only the lr, so Python refuses cycle_momentum=True.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+
+#include "gradkit/schedules/cyclic_lr.hpp"
+#include "gradkit/schedules/one_cycle_lr.hpp"
+
+namespace gradkit::train {
+
+struct OneCycleRate {
+    static constexpr const char* name = schedules::OneCycleLR::name;
+
+    struct Args {
+        schedules::OneCycleLR::Args cycle;
+        double max_lr = 0.1;
+        double div_factor = 25.0;
+        double final_div_factor = 1e4;
+
+        template <class V>
+        void visit(V&& v) {
+            cycle.visit(v);
+            v("max_lr", max_lr);
+            v("div_factor", div_factor);
+            v("final_div_factor", final_div_factor);
+        }
+    };
+
+    static void validate(const Args& a) {
+        schedules::OneCycleLR::validate(a.cycle);
+        (void)schedules::OneCycleLR::levels(a.max_lr, a.div_factor, a.final_div_factor);  // Python's ZeroDivisionError
+    }
+
+    // Throws torch's ValueError message past total_steps.
+    static double next_lr(const Args& a, std::int64_t last_epoch, double, double, bool) {
+        const auto l = schedules::OneCycleLR::levels(a.max_lr, a.div_factor, a.final_div_factor);
+        return schedules::OneCycleLR::lr(a.cycle, last_epoch, l.initial_lr, l.max_lr, l.min_lr);
+    }
+};
+
+struct CyclicRate {
+    static constexpr const char* name = schedules::CyclicLR::name;
+
+    struct Args {
+        schedules::CyclicLR::Args cycle;
+        double base_lr = 0.001;
+        double max_lr = 0.006;
+
+        template <class V>
+        void visit(V&& v) {
+            cycle.visit(v);
+            v("base_lr", base_lr);
+            v("max_lr", max_lr);
+        }
+    };
+
+    // A custom scale_fn is a Python callable, evaluated per step: the trainer runs without the GIL.
+    static void validate(const Args& a) {
+        schedules::CyclicLR::validate(a.cycle);
+        if (a.cycle.mode == schedules::CyclicLR::custom)
+            throw std::invalid_argument("CyclicLR: a custom scale_fn cannot drive the trainer; use a built-in mode");
+    }
+
+    static double next_lr(const Args& a, std::int64_t last_epoch, double, double, bool) {
+        const auto p = schedules::CyclicLR::position(a.cycle, last_epoch);
+        return schedules::CyclicLR::lr(a.base_lr, a.max_lr, p.scale_factor,
+                                       schedules::CyclicLR::builtin_scale_at(a.cycle, p, last_epoch));
+    }
+};
+
+}  // namespace gradkit::train

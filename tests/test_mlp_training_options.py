@@ -16,6 +16,7 @@ from gradkit import MLPClassifier, MLPRegressor, _core
 from gradkit.optim import SGD, Adam, clip_grad_norm_
 from gradkit.schedules import (
     CosineAnnealingLR,
+    CosineAnnealingWarmRestarts,
     CyclicLR,
     ExponentialLR,
     InverseTimeLR,
@@ -147,6 +148,8 @@ SCHEDULES = [
     (CosineAnnealingLR, {"T_max": 5, "eta_min": 0.01}),
     (InverseTimeLR, {"decay_rate": 0.5, "decay_steps": 2, "staircase": True}),
     (WarmupCosineLR, {"warmup_steps": 3, "total_steps": 10}),
+    (CosineAnnealingWarmRestarts, {"T_0": 3, "eta_min": 0.01}),
+    (CosineAnnealingWarmRestarts, {"T_0": 2, "T_mult": 2, "eta_min": 0.01, "min_lr": 0.02}),
 ]
 
 

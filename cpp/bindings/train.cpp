@@ -186,6 +186,7 @@ inline const std::vector<std::pair<std::string, ScheduleFactory>>& schedule_poli
         {schedules::ExponentialLR::name, &make_schedule<schedules::ExponentialLR>},
         {schedules::PolynomialLR::name, &make_schedule<schedules::PolynomialLR>},
         {schedules::CosineAnnealingLR::name, &make_schedule<schedules::CosineAnnealingLR>},
+        {train::WarmRestartsRate::name, &make_schedule<train::WarmRestartsRate>},
         {schedules::InverseTimeLR::name, &make_schedule<schedules::InverseTimeLR>},
         {schedules::InvScalingLR::name, &make_schedule<schedules::InvScalingLR>},
         {schedules::RestartLR::name, &make_schedule<schedules::RestartLR>},

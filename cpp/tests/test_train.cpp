@@ -192,6 +192,28 @@ TEST(ScheduleRate, CyclicFollowsItsCurveAndRefusesACustomScaleFn) {
     EXPECT_THROW(train::ScheduleRate<train::CyclicRate>(args, {}, 0.1, false), std::invalid_argument);
 }
 
+TEST(ScheduleRate, WarmRestartsFollowTorchsRecursionStepForStep) {
+    namespace sch = gradkit::schedules;
+    for (std::int64_t mult : {1, 2, 3}) {
+        sch::CosineAnnealingWarmRestarts::Args args;
+        args.T_0 = 3;
+        args.T_mult = mult;
+        args.eta_min = 0.01;
+        std::vector<double> curve(60);
+        sch::curve_warm_restarts(args, 60, 0.2, curve.data());  // steps the recursion
+        train::ScheduleRate<train::WarmRestartsRate> rate(args, {}, 0.2, true);
+        double lr = rate.initial_lr();
+        EXPECT_EQ(lr, curve[0]);
+        for (std::int64_t k = 1; k < 60; ++k) {
+            rate.after_step(k, lr);
+            ASSERT_EQ(lr, curve[static_cast<std::size_t>(k)]) << "T_mult " << mult << ", step " << k;
+        }
+    }
+    sch::CosineAnnealingWarmRestarts::Args bad;
+    bad.T_0 = 0;
+    EXPECT_THROW(train::ScheduleRate<train::WarmRestartsRate>(bad, {}, 0.1, true), std::invalid_argument);
+}
+
 TEST(EpochLoop, LearnsAndKeepsSklearnsBookkeeping) {
     Data d(60);
     MLP<double> net = network();

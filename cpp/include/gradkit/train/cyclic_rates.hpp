@@ -1,5 +1,7 @@
-// OneCycleLR and CyclicLR as ScheduleRate schedules (the estimators' lr_schedule=). Their formulas are
-// the schedules' own (schedules/one_cycle_lr.hpp, cyclic_lr.hpp); what these adapters add is the
+// OneCycleLR, CyclicLR and CosineAnnealingWarmRestarts as ScheduleRate schedules (the estimators'
+// lr_schedule=). Their formulas are the schedules' own (schedules/one_cycle_lr.hpp, cyclic_lr.hpp,
+// cosine_annealing_warm_restarts.hpp). For warm restarts the adapter gives torch's recursive state
+// after any number of steps; for the other two it adds the
 // per-group levels torch keeps (initial/max/min lr, base/max lr) as Args, so that next_lr is a function
 // of the step count alone. Both ignore base_lr (the estimator's learning_rate_init), as torch's
 // constructors overwrite the group's lr. Momentum cycling is not here: the trainer's rate policy sets
@@ -9,6 +11,7 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "gradkit/schedules/cosine_annealing_warm_restarts.hpp"
 #include "gradkit/schedules/cyclic_lr.hpp"
 #include "gradkit/schedules/one_cycle_lr.hpp"
 
@@ -71,6 +74,37 @@ struct CyclicRate {
         const auto p = schedules::CyclicLR::position(a.cycle, last_epoch);
         return schedules::CyclicLR::lr(a.base_lr, a.max_lr, p.scale_factor,
                                        schedules::CyclicLR::builtin_scale_at(a.cycle, p, last_epoch));
+    }
+};
+
+struct WarmRestartsRate {
+    using S = schedules::CosineAnnealingWarmRestarts;
+    static constexpr const char* name = S::name;
+    using Args = S::Args;
+
+    static void validate(const Args& a) { S::validate(a); }
+
+    // (T_cur, T_i) after `steps` calls of torch's step(): each restart subtracts the finished cycle's
+    // length and multiplies it by T_mult. The counts are whole numbers, so this is exactly where the
+    // recursion (S::advance, T_cur += 1 per call) arrives, in O(number of restarts).
+    static S::State state_after(const Args& a, std::int64_t steps) {
+        S::State s;
+        s.T_i = a.T_0;
+        std::int64_t left = steps;
+        if (a.T_mult == 1) {
+            left %= a.T_0;
+        } else {
+            while (left >= s.T_i) {
+                left -= s.T_i;
+                s.T_i *= a.T_mult;
+            }
+        }
+        s.T_cur = static_cast<double>(left);
+        return s;
+    }
+
+    static double next_lr(const Args& a, std::int64_t last_epoch, double base_lr, double, bool) {
+        return S::lr(a, state_after(a, last_epoch), base_lr);
     }
 };
 

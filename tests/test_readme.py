@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -46,3 +47,27 @@ def test_readme_tables_list_every_optimizer_and_schedule():
     # and each row names its torch / scikit-learn / Keras equivalent, or says there is none
     rows = [line for line in text.splitlines() if re.match(r"^\| `[A-Za-z]+`", line)]
     assert rows and all(line.count("|") == 4 for line in rows)
+
+
+def _run_all():
+    """benchmarks/run_all.py as a module (it is a script, not part of the package)."""
+    import importlib.util
+
+    path = README.parent / "benchmarks" / "run_all.py"
+    spec = importlib.util.spec_from_file_location("run_all", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_quotes_benchmarks_results_md_unchanged():
+    # Every benchmark number in the README comes from benchmarks/results.md, written by run_all.py.
+    run_all = _run_all()
+    results = (README.parent / "benchmarks" / "results.md").read_text()
+    text = README.read_text()
+    assert text == run_all.replace_between_markers(text, run_all.readme_block(results))
+
+
+def test_results_block_replacement_refuses_a_readme_without_markers():
+    with pytest.raises(ValueError, match="benchmark-results:begin"):
+        _run_all().replace_between_markers("# no markers here\n", "| table |")

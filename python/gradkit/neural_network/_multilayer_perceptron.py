@@ -837,7 +837,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         beta_1, beta_2 and epsilon belong to scikit-learn's rules and are then unused). None keeps
         scikit-learn's rules and numbers.
     lr_schedule : None or (schedule, dict) or (schedule, dict, 'batch' or 'epoch'), default=None
-        Beyond scikit-learn: a closed-form ``gradkit.schedules`` schedule (a name or the class, e.g.
+        Beyond scikit-learn: a closed-form ``gradkit.schedules`` schedule or
+        ``CosineAnnealingWarmRestarts`` (a name or the class, e.g.
         ``("StepLR", {"step_size": 30, "gamma": 0.1})``) starting from ``learning_rate_init``,
         computed by the core and stepped after every epoch (default) or every minibatch; its
         ``min_lr`` / ``max_lr`` may be given too. Not with ``learning_rate`` other than 'constant'.

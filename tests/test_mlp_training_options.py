@@ -15,6 +15,8 @@ from sklearn.model_selection import train_test_split
 from gradkit import MLPClassifier, MLPRegressor, _core
 from gradkit.optim import SGD, Adam, clip_grad_norm_
 from gradkit.schedules import (
+    AdaptiveLR,
+    BoldDriverLR,
     CosineAnnealingLR,
     CosineAnnealingWarmRestarts,
     CyclicLR,
@@ -24,6 +26,7 @@ from gradkit.schedules import (
     MultiStepLR,
     OneCycleLR,
     PolynomialLR,
+    ReduceLROnPlateau,
     StepLR,
     WarmupCosineLR,
     lr_curve,
@@ -209,8 +212,8 @@ def test_seed_004_digits_with_step_and_exponential_decay(digits, schedule, last_
 @pytest.mark.parametrize(
     ("lr_schedule", "match"),
     [
-        (("ReduceLROnPlateau", {}), "closed-form"),
-        (("NoSuchLR", {}), "closed-form"),
+        (("LambdaLR", {"lr_lambda": abs}), "Python functions"),
+        (("NoSuchLR", {}), "step-driven"),
         (("StepLR", {}), "step_size"),
         (("StepLR", {"step_size": 0}), "by zero"),
         (("ExponentialLR", {"gamma": -1.0}), "gamma"),
@@ -549,3 +552,74 @@ def test_progress_without_tqdm_warns_and_trains(monkeypatch):
     with pytest.warns(UserWarning, match="tqdm"):
         est = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, progress=True).fit(X, y)
     assert est.n_iter_ == 3
+
+
+# --------------------------------------------------------------- loss-driven schedules, per epoch
+LOSS_DRIVEN = [
+    (ReduceLROnPlateau, {"factor": 0.5, "patience": 0, "threshold": 0.15}),
+    (ReduceLROnPlateau, {"factor": 0.5, "patience": 0, "threshold": 0.2, "cooldown": 2, "max_lr": 0.08}),
+    (AdaptiveLR, {"patience": 1, "tol": 0.15}),
+    (BoldDriverLR, {"increase": 1.1, "decrease": 0.5, "max_lr": 0.12}),
+]
+
+
+@pytest.mark.parametrize(("schedule", "kwargs"), LOSS_DRIVEN, ids=lambda s: getattr(s, "__name__", ""))
+def test_loss_driven_schedule_acts_as_the_python_scheduler_stepped_with_loss_curve_(schedule, kwargs):
+    X, y = _regression()
+    est = MLPRegressor(
+        hidden_layer_sizes=(4,),
+        solver="sgd",
+        learning_rate_init=0.1,
+        lr_schedule=(schedule.__name__, kwargs),
+        max_iter=15,
+        n_iter_no_change=100,
+        random_state=0,
+    ).fit(X, y)
+    opt = SGD([np.zeros(1)], lr=0.1)
+    scheduler = schedule(opt, **kwargs)
+    expected = [opt.param_groups[0]["lr"]]
+    for loss in est.loss_curve_[:-1]:  # each epoch's rate follows the losses before it
+        scheduler.step(loss)
+        expected.append(opt.param_groups[0]["lr"])
+    assert est.lr_history_ == expected
+    assert len(set(expected)) > 1  # the schedule acted during the fit
+
+
+def test_loss_driven_schedule_state_goes_on_over_partial_fit():
+    X, y = _regression()
+    kwargs = {"factor": 0.5, "patience": 1, "threshold": 0.15}
+    est = MLPRegressor(
+        hidden_layer_sizes=(4,),
+        solver="sgd",
+        learning_rate_init=0.1,
+        lr_schedule=("ReduceLROnPlateau", kwargs),
+    )
+    for _ in range(12):
+        est.partial_fit(X, y)
+    opt = SGD([np.zeros(1)], lr=0.1)
+    scheduler = ReduceLROnPlateau(opt, **kwargs)
+    expected = [0.1]
+    for loss in est.loss_curve_[:-1]:
+        scheduler.step(loss)
+        expected.append(opt.param_groups[0]["lr"])
+    assert est.lr_history_ == expected and len(set(expected)) > 1
+
+
+@pytest.mark.parametrize(
+    ("lr_schedule", "match"),
+    [
+        (("ReduceLROnPlateau", {}, "batch"), "once per epoch"),
+        (("ReduceLROnPlateau", {"factor": 2.0}), "Factor should be < 1.0"),
+        (("ReduceLROnPlateau", {"mode": "up"}), "mode up is unknown"),
+        (("AdaptiveLR", {"factor": 0.0}), "factor"),
+        (("BoldDriverLR", {"increase": 0.5}), "increase"),
+        (("BoldDriverLR", {"min_lr": 1.0, "max_lr": 0.5}), "min_lr"),
+    ],
+)
+def test_bad_loss_driven_schedule_is_refused_before_the_fit_changes_anything(lr_schedule, match):
+    X, y = _regression()
+    est = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit(X, y)
+    weights = _flat(est).copy()
+    with pytest.raises(ValueError, match=match):
+        est.set_params(lr_schedule=lr_schedule).fit(X, y)
+    np.testing.assert_array_equal(_flat(est), weights)

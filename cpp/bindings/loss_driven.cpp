@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "loss_driven_args.hpp"
 #include "gradkit/schedules/adaptive_lr.hpp"
 #include "gradkit/schedules/bold_driver_lr.hpp"
 
@@ -20,17 +21,6 @@ namespace {
 using Adaptive = schedules::AdaptiveLR;
 using BoldDriver = schedules::BoldDriverLR;
 
-template <class T>
-T item(const char* owner, const py::dict& d, const char* key) {
-    if (!d.contains(key)) throw py::key_error(std::string(owner) + ": missing '" + key + "'");
-    try {
-        return d[key].cast<T>();
-    } catch (const py::cast_error&) {
-        throw py::type_error(std::string(owner) + " '" + key + "': cannot use " + std::string(py::repr(d[key])) +
-                             " here");
-    }
-}
-
 void check_lengths(const char* owner, const std::vector<double>& lrs, const std::vector<double>& min_lrs,
                    const std::vector<double>& max_lrs) {
     if (min_lrs.size() != lrs.size() || max_lrs.size() != lrs.size())
@@ -39,20 +29,12 @@ void check_lengths(const char* owner, const std::vector<double>& lrs, const std:
                               " max_lrs");
 }
 
-Adaptive::Args adaptive_args(const py::dict& d) {
-    Adaptive::Args a;
-    a.factor = item<double>(Adaptive::name, d, "factor");
-    a.patience = item<std::int64_t>(Adaptive::name, d, "patience");
-    a.tol = item<double>(Adaptive::name, d, "tol");
-    return a;
-}
-
 Adaptive adaptive_from(const py::dict& args, const py::dict& state) {
     Adaptive s(adaptive_args(args));
-    s.state.best_loss = item<double>(Adaptive::name, state, "best_loss");
-    s.state.no_improvement_count = item<std::int64_t>(Adaptive::name, state, "no_improvement_count");
-    s.state.last_epoch = item<std::int64_t>(Adaptive::name, state, "last_epoch");
-    s.state.stopped = item<bool>(Adaptive::name, state, "stopped");
+    s.state.best_loss = loss_driven_item<double>(Adaptive::name, state, "best_loss");
+    s.state.no_improvement_count = loss_driven_item<std::int64_t>(Adaptive::name, state, "no_improvement_count");
+    s.state.last_epoch = loss_driven_item<std::int64_t>(Adaptive::name, state, "last_epoch");
+    s.state.stopped = loss_driven_item<bool>(Adaptive::name, state, "stopped");
     return s;
 }
 
@@ -65,20 +47,13 @@ py::dict state_dict(const Adaptive& s) {
     return d;
 }
 
-BoldDriver::Args bold_driver_args(const py::dict& d) {
-    BoldDriver::Args a;
-    a.increase = item<double>(BoldDriver::name, d, "increase");
-    a.decrease = item<double>(BoldDriver::name, d, "decrease");
-    return a;
-}
-
 // previous_loss is None before the first loss (and after a non-finite one).
 BoldDriver bold_driver_from(const py::dict& args, const py::dict& state) {
     BoldDriver s(bold_driver_args(args));
     if (!state.contains("previous_loss")) throw py::key_error("BoldDriverLR: missing 'previous_loss'");
     s.state.has_previous = !state["previous_loss"].is_none();
-    if (s.state.has_previous) s.state.previous_loss = item<double>(BoldDriver::name, state, "previous_loss");
-    s.state.last_epoch = item<std::int64_t>(BoldDriver::name, state, "last_epoch");
+    if (s.state.has_previous) s.state.previous_loss = loss_driven_item<double>(BoldDriver::name, state, "previous_loss");
+    s.state.last_epoch = loss_driven_item<std::int64_t>(BoldDriver::name, state, "last_epoch");
     return s;
 }
 

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "loss_driven_args.hpp"
 #include "gradkit/schedules/reduce_lr_on_plateau.hpp"
 
 namespace gradkit::bindings {
@@ -20,37 +21,12 @@ namespace {
 
 using Plateau = schedules::ReduceLROnPlateau;
 
-template <class T>
-T item(const py::dict& d, const char* key) {
-    if (!d.contains(key)) throw py::key_error(std::string("ReduceLROnPlateau: missing '") + key + "'");
-    try {
-        return d[key].cast<T>();
-    } catch (const py::cast_error&) {
-        throw py::type_error(std::string("ReduceLROnPlateau argument '") + key + "': cannot use " +
-                             std::string(py::repr(d[key])) + " here");
-    }
-}
-
-// torch's checks in torch's order: factor, then mode, then threshold_mode.
-Plateau::Args args_from_dict(const py::dict& d) {
-    Plateau::Args a;
-    a.factor = item<double>(d, "factor");
-    Plateau::validate(a);
-    a.mode = Plateau::parse_mode(item<std::string>(d, "mode"));
-    a.threshold_mode = Plateau::parse_threshold_mode(item<std::string>(d, "threshold_mode"));
-    a.patience = item<std::int64_t>(d, "patience");
-    a.threshold = item<double>(d, "threshold");
-    a.cooldown = item<std::int64_t>(d, "cooldown");
-    a.eps = item<double>(d, "eps");
-    return a;
-}
-
 Plateau plateau_from(const py::dict& args, const py::dict& state) {
-    Plateau p(args_from_dict(args));
-    p.state.best = item<double>(state, "best");
-    p.state.num_bad_epochs = item<std::int64_t>(state, "num_bad_epochs");
-    p.state.cooldown_counter = item<std::int64_t>(state, "cooldown_counter");
-    p.state.last_epoch = item<std::int64_t>(state, "last_epoch");
+    Plateau p(plateau_args(args));
+    p.state.best = loss_driven_item<double>(Plateau::name, state, "best");
+    p.state.num_bad_epochs = loss_driven_item<std::int64_t>(Plateau::name, state, "num_bad_epochs");
+    p.state.cooldown_counter = loss_driven_item<std::int64_t>(Plateau::name, state, "cooldown_counter");
+    p.state.last_epoch = loss_driven_item<std::int64_t>(Plateau::name, state, "last_epoch");
     return p;
 }
 
@@ -66,7 +42,7 @@ py::dict state_dict(const Plateau& p) {
 }  // namespace
 
 void register_plateau(py::module_& m) {
-    m.def("ReduceLROnPlateau_check", [](const py::dict& args) { args_from_dict(args); }, py::arg("args"));
+    m.def("ReduceLROnPlateau_check", [](const py::dict& args) { plateau_args(args); }, py::arg("args"));
     m.def(
         "ReduceLROnPlateau_observe",
         [](const py::dict& args, const py::dict& state, double metric, std::int64_t epoch) {

@@ -16,6 +16,7 @@
 
 #include "arrays.hpp"
 #include "bind_optimizer.hpp"
+#include "loss_driven_args.hpp"
 #include "rate_bounds.hpp"
 #include "schedule_args.hpp"
 #include "gradkit/nn/glorot_init.hpp"
@@ -48,6 +49,7 @@
 #include "gradkit/train/cyclic_rates.hpp"
 #include "gradkit/train/epoch_loop.hpp"
 #include "gradkit/train/lbfgs_solver.hpp"
+#include "gradkit/train/loss_driven_rates.hpp"
 #include "gradkit/train/schedule_rate.hpp"
 
 namespace gradkit::bindings {
@@ -177,6 +179,30 @@ std::pair<std::unique_ptr<train::RatePolicy>, double> make_schedule(const py::di
     return {std::move(policy), first};
 }
 
+// The loss-driven schedules step after each epoch, on its training loss.
+void refuse_per_step(const char* name, bool per_step) {
+    if (per_step)
+        throw py::value_error(std::string(name) + " steps once per epoch, on the epoch's training loss; not per batch");
+}
+
+std::pair<std::unique_ptr<train::RatePolicy>, double> make_plateau(const py::dict& args, schedules::RateBounds bounds,
+                                                                   double base_lr, bool per_step) {
+    refuse_per_step(schedules::ReduceLROnPlateau::name, per_step);
+    auto policy = std::make_unique<train::PlateauRate>(plateau_args(args), bounds.bounds_below() ? bounds.min_lr : 0.0,
+                                                       bounds.max_lr);
+    const double first = policy->initial_lr(base_lr);
+    return {std::move(policy), first};
+}
+
+template <class Machine, typename Machine::Args (*read)(const py::dict&)>
+std::pair<std::unique_ptr<train::RatePolicy>, double> make_loss_rule(const py::dict& args, schedules::RateBounds bounds,
+                                                                     double base_lr, bool per_step) {
+    refuse_per_step(Machine::name, per_step);
+    auto policy = std::make_unique<train::LossRuleRate<Machine>>(read(args), bounds);
+    const double first = policy->initial_lr(base_lr);
+    return {std::move(policy), first};
+}
+
 inline const std::vector<std::pair<std::string, ScheduleFactory>>& schedule_policies() {
     static const std::vector<std::pair<std::string, ScheduleFactory>> policies = {
         {schedules::StepLR::name, &make_schedule<schedules::StepLR>},
@@ -187,6 +213,9 @@ inline const std::vector<std::pair<std::string, ScheduleFactory>>& schedule_poli
         {schedules::PolynomialLR::name, &make_schedule<schedules::PolynomialLR>},
         {schedules::CosineAnnealingLR::name, &make_schedule<schedules::CosineAnnealingLR>},
         {train::WarmRestartsRate::name, &make_schedule<train::WarmRestartsRate>},
+        {schedules::ReduceLROnPlateau::name, &make_plateau},
+        {schedules::AdaptiveLR::name, &make_loss_rule<schedules::AdaptiveLR, &adaptive_args>},
+        {schedules::BoldDriverLR::name, &make_loss_rule<schedules::BoldDriverLR, &bold_driver_args>},
         {schedules::InverseTimeLR::name, &make_schedule<schedules::InverseTimeLR>},
         {schedules::InvScalingLR::name, &make_schedule<schedules::InvScalingLR>},
         {schedules::RestartLR::name, &make_schedule<schedules::RestartLR>},

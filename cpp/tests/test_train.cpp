@@ -11,6 +11,7 @@
 #include "gradkit/optim/sklearn_adam.hpp"
 #include "gradkit/optim/sklearn_sgd.hpp"
 #include "gradkit/train/cyclic_rates.hpp"
+#include "gradkit/train/loss_driven_rates.hpp"
 #include "gradkit/train/epoch_loop.hpp"
 #include "gradkit/schedules/linear_lr.hpp"
 #include "gradkit/schedules/step_lr.hpp"
@@ -212,6 +213,36 @@ TEST(ScheduleRate, WarmRestartsFollowTorchsRecursionStepForStep) {
     sch::CosineAnnealingWarmRestarts::Args bad;
     bad.T_0 = 0;
     EXPECT_THROW(train::ScheduleRate<train::WarmRestartsRate>(bad, {}, 0.1, true), std::invalid_argument);
+}
+
+TEST(LossDrivenRate, PlateauAndBoldDriverActOnEachEpochsLoss) {
+    namespace sch = gradkit::schedules;
+    sch::ReduceLROnPlateau::Args plateau;
+    plateau.factor = 0.5;
+    plateau.patience = 0;
+    train::PlateauRate reduce(plateau, 0.02, 0.08);
+    EXPECT_EQ(reduce.initial_lr(0.1), 0.08);  // max_lr clips from the start
+    double lr = 0.08;
+    const double losses[] = {1.0, 0.5, 0.6, 0.7, 0.7, 0.1};
+    const double expected[] = {0.08, 0.08, 0.04, 0.02, 0.02, 0.02};  // floored at torch's min_lr
+    for (int e = 0; e < 6; ++e) {
+        reduce.after_epoch({e + 1, 0, losses[e]}, lr);
+        EXPECT_EQ(lr, expected[e]) << e;
+    }
+    reduce.after_step(1, lr);  // nothing happens between epochs
+    EXPECT_EQ(lr, 0.02);
+
+    train::LossRuleRate<sch::BoldDriverLR> bold(sch::BoldDriverLR::Args{2.0, 0.5}, {0.01, 0.3});
+    EXPECT_EQ(bold.initial_lr(0.1), 0.1);
+    lr = 0.1;
+    bold.after_epoch({1, 0, 1.0}, lr);  // the first loss only sets the reference
+    EXPECT_EQ(lr, 0.1);
+    bold.after_epoch({2, 0, 0.5}, lr);
+    EXPECT_EQ(lr, 0.2);
+    bold.after_epoch({3, 0, 0.4}, lr);
+    EXPECT_EQ(lr, 0.3);  // clamped into the bounds
+    bold.after_epoch({4, 0, 0.9}, lr);
+    EXPECT_EQ(lr, 0.15);
 }
 
 TEST(EpochLoop, LearnsAndKeepsSklearnsBookkeeping) {

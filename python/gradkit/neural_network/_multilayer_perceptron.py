@@ -35,7 +35,8 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_targ
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from .. import _core, optim, schedules
-from ..schedules.lr_scheduler import LRScheduler, _core_schedule_args
+from ..schedules._rate_bounds import single_group
+from ..schedules.lr_scheduler import LRScheduler, _core_schedule_args, _OneGroup
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data
@@ -195,12 +196,20 @@ def _resolve_schedule(spec: Any) -> tuple[str, dict, float | None, float | None,
     if not (isinstance(cls, type) and cls.__name__ in supported and issubclass(cls, LRScheduler)):
         raise ValueError(
             f"lr_schedule: {getattr(name, '__name__', name)!r} cannot drive the estimators' rate; "
-            f"expected one of: {', '.join(supported)} (gradkit's closed-form schedules, and "
-            "OneCycleLR and CyclicLR with cycle_momentum=False; loss-driven schedules and those "
-            "that call Python functions or other schedulers are not supported by lr_schedule=)"
+            f"expected one of: {', '.join(supported)} (gradkit's step-driven schedules, OneCycleLR "
+            "and CyclicLR with cycle_momentum=False, and the loss-driven ones, stepped per epoch; "
+            "schedules that call Python functions or other schedulers are not supported by lr_schedule=)"
         )
     if "last_epoch" in kwargs or "optimizer" in kwargs:
         raise ValueError("lr_schedule: give the schedule's own arguments, not optimizer or last_epoch")
+    if cls.__name__ in _LOSS_DRIVEN_SCHEDULES:
+        if stepping == "batch":
+            raise ValueError(
+                f"lr_schedule {cls.__name__}: a loss-driven schedule steps once per epoch, on the "
+                "epoch's training loss (loss_curve_); leave out 'batch'"
+            )
+        args, min_lr, max_lr = _loss_driven_schedule_args(cls, kwargs)
+        return cls.__name__, args, min_lr, max_lr, False
     if cls.__name__ in _CYCLIC_SCHEDULES:
         args, min_lr = _cyclic_schedule_args(cls, kwargs)
         return cls.__name__, args, min_lr, None, stepping == "batch"
@@ -209,6 +218,25 @@ def _resolve_schedule(spec: Any) -> tuple[str, dict, float | None, float | None,
     except TypeError as error:
         raise ValueError(f"lr_schedule {cls.__name__}: {error}") from None
     return cls.__name__, args, min_lr, max_lr, stepping == "batch"
+
+
+# Schedules stepped with each epoch's training loss (the value loss_curve_ records).
+_LOSS_DRIVEN_SCHEDULES = ("ReduceLROnPlateau", "AdaptiveLR", "BoldDriverLR")
+
+
+def _loss_driven_schedule_args(
+    cls: type[LRScheduler], kwargs: dict
+) -> tuple[dict, float | None, float | None]:
+    """A loss-driven schedule's arguments as the trainer reads them, and its bounds, checked by the
+    class itself (with torch's messages where torch has the class) on a one-group stand-in."""
+    try:
+        scheduler = cls(_OneGroup(1.0), **kwargs)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"lr_schedule {cls.__name__}: {error}") from None
+    if cls.__name__ == "ReduceLROnPlateau":  # min_lr is torch's floor of a reduction
+        return scheduler._core_args(), float(scheduler.min_lrs[0]), single_group(None, scheduler.max_lr)[1]
+    min_lr, max_lr = single_group(scheduler.min_lr, scheduler.max_lr)
+    return scheduler._core_args(), min_lr, max_lr
 
 
 # Schedules whose levels come from their own arguments, not from learning_rate_init (torch's
@@ -465,7 +493,7 @@ class _BaseMLP(BaseEstimator):
             scratch.set_step_rule(*(rule or ("SklearnSGD", {"lr": lr, "momentum": 0.0, "nesterov": False})))
             try:
                 scratch.set_schedule(name, args, min_lr, max_lr, lr, per_step)
-                if name not in _CYCLIC_SCHEDULES:  # those were stepped by their own class
+                if name not in _CYCLIC_SCHEDULES + _LOSS_DRIVEN_SCHEDULES:  # checked by their own class
                     getattr(_core, f"{name}_curve")(args, 3, lr, min_lr=min_lr, max_lr=max_lr)
             except (KeyError, TypeError, ZeroDivisionError) as error:
                 raise ValueError(f"lr_schedule {name}: {error}") from None
@@ -849,6 +877,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         momentum) and no custom ``scale_fn``. OneCycleLR's ``total_steps`` must cover the fit
         (``max_iter`` epochs, times the minibatches per epoch when stepped per batch; one epoch per
         ``partial_fit``), else fit raises ValueError before training, as torch raises past it.
+        The loss-driven ``ReduceLROnPlateau``, ``AdaptiveLR`` and ``BoldDriverLR`` step after every
+        epoch with its training loss (the value ``loss_curve_`` records), from ``learning_rate_init``;
+        their counters go on over ``partial_fit`` calls but start anew in an unpickled estimator.
+        scikit-learn's own stop (``n_iter_no_change`` epochs without improvement) still applies.
     callbacks : None or list of callable, default=None
         Beyond scikit-learn: each is called after every epoch with a dict of ``epoch``, ``loss``,
         ``validation_score`` (None without early stopping) and ``lr``; any returning True stops

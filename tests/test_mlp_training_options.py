@@ -142,6 +142,21 @@ def test_clip_grad_norm_scales_each_gradient_as_torch_clip_grad_norm_():
 
 
 # -------------------------------------------------------------------------------------- lr_schedule=
+def _fit_scheduled(schedule, kwargs, max_iter: int = 10, lr: float = 0.1) -> MLPRegressor:
+    """An MLPRegressor trained by plain SGD at learning_rate_init=lr with lr_schedule=(schedule, kwargs),
+    max_iter epochs without scikit-learn's stall stop."""
+    X, y = _regression()
+    return MLPRegressor(
+        hidden_layer_sizes=(4,),
+        solver="sgd",
+        learning_rate_init=lr,
+        lr_schedule=(schedule.__name__, kwargs),
+        max_iter=max_iter,
+        n_iter_no_change=100,
+        random_state=0,
+    ).fit(X, y)
+
+
 SCHEDULES = [
     (StepLR, {"step_size": 3, "gamma": 0.5}),
     (MultiStepLR, {"milestones": [2, 5], "gamma": 0.3}),
@@ -158,16 +173,7 @@ SCHEDULES = [
 
 @pytest.mark.parametrize(("schedule", "kwargs"), SCHEDULES, ids=lambda s: getattr(s, "__name__", ""))
 def test_per_epoch_schedule_rates_are_lr_curve(schedule, kwargs):
-    X, y = _regression()
-    est = MLPRegressor(
-        hidden_layer_sizes=(4,),
-        solver="sgd",
-        learning_rate_init=0.1,
-        lr_schedule=(schedule.__name__, kwargs),
-        max_iter=10,
-        n_iter_no_change=100,
-        random_state=0,
-    ).fit(X, y)
+    est = _fit_scheduled(schedule, kwargs)
     np.testing.assert_array_equal(est.lr_history_, lr_curve(schedule, 10, lr=0.1, **kwargs))
 
 
@@ -319,16 +325,7 @@ def _scheduler_rates(schedule, kwargs, steps):
 
 @pytest.mark.parametrize(("schedule", "kwargs"), CYCLIC, ids=lambda s: getattr(s, "__name__", ""))
 def test_per_epoch_cyclic_schedule_rates_are_lr_curve_and_the_scheduler(schedule, kwargs):
-    X, y = _regression()
-    est = MLPRegressor(
-        hidden_layer_sizes=(4,),
-        solver="sgd",
-        learning_rate_init=0.5,  # unused: the cycle's levels are its own
-        lr_schedule=(schedule.__name__, kwargs),
-        max_iter=10,
-        n_iter_no_change=100,
-        random_state=0,
-    ).fit(X, y)
+    est = _fit_scheduled(schedule, kwargs, lr=0.5)  # lr unused: the cycle's levels are its own
     np.testing.assert_array_equal(est.lr_history_, lr_curve(schedule, 10, lr=0.5, **kwargs))
     np.testing.assert_array_equal(est.lr_history_, _scheduler_rates(schedule, kwargs, 10))
 
@@ -563,24 +560,21 @@ LOSS_DRIVEN = [
 ]
 
 
-@pytest.mark.parametrize(("schedule", "kwargs"), LOSS_DRIVEN, ids=lambda s: getattr(s, "__name__", ""))
-def test_loss_driven_schedule_acts_as_the_python_scheduler_stepped_with_loss_curve_(schedule, kwargs):
-    X, y = _regression()
-    est = MLPRegressor(
-        hidden_layer_sizes=(4,),
-        solver="sgd",
-        learning_rate_init=0.1,
-        lr_schedule=(schedule.__name__, kwargs),
-        max_iter=15,
-        n_iter_no_change=100,
-        random_state=0,
-    ).fit(X, y)
+def _rates_stepped_with(schedule, kwargs, losses) -> list[float]:
+    """The lr of each epoch when the Python scheduler is stepped with the losses of the epochs before."""
     opt = SGD([np.zeros(1)], lr=0.1)
     scheduler = schedule(opt, **kwargs)
-    expected = [opt.param_groups[0]["lr"]]
-    for loss in est.loss_curve_[:-1]:  # each epoch's rate follows the losses before it
+    rates = [opt.param_groups[0]["lr"]]
+    for loss in losses[:-1]:
         scheduler.step(loss)
-        expected.append(opt.param_groups[0]["lr"])
+        rates.append(opt.param_groups[0]["lr"])
+    return rates
+
+
+@pytest.mark.parametrize(("schedule", "kwargs"), LOSS_DRIVEN, ids=lambda s: getattr(s, "__name__", ""))
+def test_loss_driven_schedule_acts_as_the_python_scheduler_stepped_with_loss_curve_(schedule, kwargs):
+    est = _fit_scheduled(schedule, kwargs, max_iter=15)
+    expected = _rates_stepped_with(schedule, kwargs, est.loss_curve_)
     assert est.lr_history_ == expected
     assert len(set(expected)) > 1  # the schedule acted during the fit
 
@@ -596,12 +590,7 @@ def test_loss_driven_schedule_state_goes_on_over_partial_fit():
     )
     for _ in range(12):
         est.partial_fit(X, y)
-    opt = SGD([np.zeros(1)], lr=0.1)
-    scheduler = ReduceLROnPlateau(opt, **kwargs)
-    expected = [0.1]
-    for loss in est.loss_curve_[:-1]:
-        scheduler.step(loss)
-        expected.append(opt.param_groups[0]["lr"])
+    expected = _rates_stepped_with(ReduceLROnPlateau, kwargs, est.loss_curve_)
     assert est.lr_history_ == expected and len(set(expected)) > 1
 
 

@@ -523,3 +523,83 @@ def test_the_trainer_takes_any_gradkit_optimizer_as_its_step_rule():
         trainer.set_step_rule("Lion", {})
     with pytest.raises(TypeError, match="X: expected a C-contiguous float64 array"):
         trainer.predict(X.astype(np.float32))
+
+
+def _labelled_trainer(seed: int = 0):
+    from gradkit import _core
+
+    trainer = _core.MLPTrainer_float64([5, 8, 3], "relu", "softmax")
+    trainer.glorot_init(_core.LegacyRandomState(seed))
+    trainer.set_step_rule("SklearnAdam", {"lr": 0.01})
+    trainer.set_rate_policy("constant")
+    return trainer
+
+
+def _fit_trainer(trainer, X, Y, **kwargs):
+    from gradkit import _core
+
+    options = dict(
+        batch_size=16, shuffle=True, max_iter=4, alpha=1e-4, tol=0.0, n_iter_no_change=np.inf,
+        incremental=False, score="accuracy",
+    )  # fmt: skip
+    options.update(kwargs)
+    rs = _core.LegacyRandomState(1)
+    return trainer.fit_stochastic(X, Y, None, None, None, None, rs, {}, None, **options)
+
+
+def test_the_trainer_takes_class_labels_as_their_one_hot_rows():
+    # Multiclass estimators hand the core each row's class, not an n × n_classes matrix: the
+    # numbers must be the matrix's, bit for bit.
+    X, y = blobs(n=90)
+    by_matrix, by_label = _labelled_trainer(), _labelled_trainer()
+    progress_m, _ = _fit_trainer(by_matrix, X, np.eye(3)[y])
+    progress_l, _ = _fit_trainer(by_label, X, y.astype(np.int64))
+    assert progress_l["loss_curve"] == progress_m["loss_curve"]
+    np.testing.assert_array_equal(by_label.params, by_matrix.params)
+
+
+def test_the_trainer_refuses_class_labels_it_cannot_use_and_changes_nothing():
+    X, y = blobs(n=90)
+    trainer = _labelled_trainer()
+    before = trainer.params.copy()
+    bad = y.astype(np.int64)
+    bad[7] = 3
+    with pytest.raises(ValueError, match=r"Y\[7\] = 3 is not a class of the network's 3 outputs"):
+        _fit_trainer(trainer, X, bad)
+    with pytest.raises(ValueError, match=r"Y: expected .* int64 class labels of shape \(90,\)"):
+        _fit_trainer(trainer, X, y[:50].astype(np.int64))
+    np.testing.assert_array_equal(trainer.params, before)
+    # Labels mean one-hot rows of a softmax output; a logistic (multilabel) network needs its matrix.
+    from gradkit import _core
+
+    multilabel = _core.MLPTrainer_float64([5, 8, 3], "relu", "logistic")
+    multilabel.set_step_rule("SklearnAdam", {"lr": 0.01})
+    multilabel.set_rate_policy("constant")
+    with pytest.raises(TypeError, match="Y: expected a C-contiguous float64 array of shape \\(90, 3\\)"):
+        _fit_trainer(multilabel, X, y.astype(np.int64))
+
+
+def test_a_multiclass_fit_keeps_no_label_matrix(monkeypatch):
+    # What the core receives for 3+ classes is one int64 per row; with solver='lbfgs' the one-hot
+    # matrix is built for the full batch only.
+    from gradkit.neural_network import _multilayer_perceptron as mlp
+
+    X, y = blobs(n=90)
+    seen = []
+    original = mlp._class_targets
+
+    def spy(*args):
+        seen.append(original(*args))
+        return seen[-1]
+
+    monkeypatch.setattr(mlp, "_class_targets", spy)
+    clf = gradkit.MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, np.array(["a", "b", "c"])[y])
+    assert seen[-1].dtype == np.int64 and seen[-1].shape == (90,)
+    np.testing.assert_array_equal(seen[-1], y)
+    assert clf.n_outputs_ == 3 and clf.predict_proba(X).shape == (90, 3)
+    lbfgs = gradkit.MLPClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=30, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert lbfgs.fit(X, y).score(X, y) > 0.9

@@ -93,6 +93,22 @@ const std::int64_t* index_array(py::handle obj, const char* name, py::ssize_t n,
     return p;
 }
 
+// Class labels as targets: a C-contiguous 1-d int64 array of n values, each in [0, n_classes).
+const std::int64_t* label_array(py::handle obj, const char* name, py::ssize_t n, py::ssize_t n_classes) {
+    const std::string need = "a C-contiguous float array of shape (" + std::to_string(n) + ", " +
+                             std::to_string(n_classes) + ") or int64 class labels of shape (" + std::to_string(n) + ",)";
+    if (!py::isinstance<py::array_t<std::int64_t>>(obj)) throw py::type_error(std::string(name) + ": expected " + need + ", got " + describe(obj));
+    auto arr = py::reinterpret_borrow<py::array>(obj);
+    if (arr.ndim() != 1 || arr.shape(0) != n || !(arr.flags() & py::array::c_style))
+        throw py::value_error(std::string(name) + ": expected " + need + ", got " + describe(obj));
+    const auto* p = static_cast<const std::int64_t*>(arr.data());
+    for (py::ssize_t i = 0; i < n; ++i)
+        if (p[i] < 0 || p[i] >= n_classes)
+            throw py::value_error(std::string(name) + "[" + std::to_string(i) + "] = " + std::to_string(p[i]) +
+                                  " is not a class of the network's " + std::to_string(n_classes) + " outputs");
+    return p;
+}
+
 py::dict progress_to_dict(const train::Progress& p) {
     py::dict d;
     d["n_iter"] = p.n_iter;
@@ -329,7 +345,12 @@ public:
         const auto nf = static_cast<py::ssize_t>(layout.n_features()), no = static_cast<py::ssize_t>(layout.n_outputs());
         const T* x = rows_array<T>(X, "X", -1, nf);
         const py::ssize_t n = py::reinterpret_borrow<py::array>(X).shape(0);
-        train::Rows<T> tr{x, rows_array<T>(Y, "Y", n, no), nullptr, nullptr, static_cast<std::size_t>(n)};
+        train::Rows<T> tr{x, nullptr, nullptr, nullptr, static_cast<std::size_t>(n)};
+        // Targets: the matrix the network sees, or (softmax outputs) each row's class.
+        if (py::isinstance<py::array_t<std::int64_t>>(Y) && net_.output_activation() == nn::Activation::softmax)
+            tr.labels = label_array(Y, "Y", n, no);
+        else
+            tr.Y = rows_array<T>(Y, "Y", n, no);
         if (!sample_weight.is_none()) tr.sample_weight = rows_array<T>(sample_weight, "sample_weight", n, -1);
         if (!train_index.is_none()) tr.index = index_array(train_index, "train_index", n, tr.size);
         std::optional<train::Rows<T>> val;
@@ -505,7 +526,8 @@ void bind_trainer(py::module_& m, const char* name) {
              py::arg("progress"), py::arg("hook"), py::kw_only(), py::arg("batch_size"), py::arg("shuffle"),
              py::arg("max_iter"), py::arg("alpha"), py::arg("tol"), py::arg("n_iter_no_change"),
              py::arg("incremental"), py::arg("score"), py::arg("clip_grad_norm") = 0.0,
-             "sklearn's _fit_stochastic on rows of X (read in place). Returns (progress, stop reason).")
+             "sklearn's _fit_stochastic on rows of X (read in place). Y is the targets as the network sees them "
+             "(n, n_outputs), or for a softmax output the int64 class of each row. Returns (progress, stop reason).")
         .def_property_readonly("last_progress", &Tr::last_progress,
                                "The progress of the last fit_stochastic, also when it raised.")
         .def("fit_lbfgs", &Tr::fit_lbfgs, py::arg("X"), py::arg("Y"), py::arg("sample_weight"), py::kw_only(),

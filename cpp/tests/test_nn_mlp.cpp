@@ -206,10 +206,10 @@ TEST(Workspace, GatheredRowsGiveTheNumbersOfTheSameRows) {
     }
     Workspace<double> ws(pb.net.layout(), 3), ws2(pb.net.layout(), 3);
     const double expected = pb.net.backprop({X.data(), y.data(), sw.data(), 3}, 0.2, ws2);
-    const Batch<double> b = ws.gather(pb.X.data(), pb.y.data(), pb.sw.data(), idx.data(), 3);
+    const Batch<double> b = ws.gather(pb.X.data(), pb.y.data(), nullptr, pb.sw.data(), idx.data(), 3);
     EXPECT_EQ(pb.net.backprop(b, 0.2, ws), expected);
     for (std::size_t i = 0; i < pb.net.n_params(); ++i) EXPECT_EQ(ws.grads()[i], ws2.grads()[i]);
-    EXPECT_EQ(ws.gather(pb.X.data(), pb.y.data(), nullptr, idx.data(), 3).sample_weight, nullptr);
+    EXPECT_EQ(ws.gather(pb.X.data(), pb.y.data(), nullptr, nullptr, idx.data(), 3).sample_weight, nullptr);
 }
 
 TEST(MLP, PredictGoesThroughAWorkspaceAtATime) {

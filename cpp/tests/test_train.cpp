@@ -31,6 +31,7 @@ namespace {
 struct Data {
     std::size_t n, nf = 4, k = 3;
     std::vector<double> X, Y, sw;
+    std::vector<std::int64_t> labels;  // each row's class: Y's one-hot rows as labels
     explicit Data(std::size_t rows, unsigned seed = 0) : n(rows) {
         std::mt19937 gen(seed);
         std::normal_distribution<double> noise(0.0, 0.3);
@@ -41,6 +42,7 @@ struct Data {
             const std::size_t c = r % k;
             for (std::size_t j = 0; j < nf; ++j) X[r * nf + j] = (j == c ? 2.0 : 0.0) + noise(gen);
             Y[r * k + c] = 1.0;
+            labels.push_back(static_cast<std::int64_t>(c));
             sw[r] = 0.5 + static_cast<double>(r % 4);
         }
     }
@@ -347,6 +349,58 @@ TEST(EpochLoop, IndexedRowsGiveTheSameNumbersAsACopy) {
         out.push_back(params_of(net));
     }
     EXPECT_EQ(out[0], out[1]);
+}
+
+// Class labels instead of the one-hot matrix (the estimator's way for multiclass data, n_outputs times
+// less memory): the same bits whether rows are shuffled, read in place, or indexed with early stopping.
+TEST(EpochLoop, ClassLabelsTrainAsTheirOneHotRows) {
+    Data d(45);
+    std::vector<std::int64_t> tr, va;
+    for (std::int64_t i = 0; i < 45; ++i) (i % 4 == 0 ? va : tr).push_back(i);
+    for (int mode = 0; mode < 3; ++mode) {
+        std::vector<std::vector<double>> out;
+        std::vector<double> scores;
+        for (int labelled = 0; labelled < 2; ++labelled) {
+            MLP<double> net = network();
+            auto rule = train::make_step_rule<SklearnAdam>(SklearnAdam::Hyper{0.01}, net.params(), net.n_params());
+            train::ConstantRate rate;
+            train::LoopOptions opt;
+            opt.batch_size = 8;
+            opt.max_iter = 3;
+            opt.shuffle = mode != 1;
+            train::Progress pr;
+            LegacyRandomState rs(5);
+            auto rows = mode == 2 ? d.rows(tr.data(), tr.size(), true) : d.rows(nullptr, 0, true);
+            auto val = d.rows(va.data(), va.size(), true);
+            if (labelled) rows.Y = val.Y = nullptr, rows.labels = val.labels = d.labels.data();
+            std::vector<double> best = params_of(net);
+            train::EpochLoop<double>(net, *rule, rate)
+                .fit(rows, mode == 2 ? &val : nullptr, best.data(), opt.shuffle ? &rs : nullptr, opt, pr);
+            out.push_back(params_of(net));
+            scores.insert(scores.end(), pr.validation_scores.begin(), pr.validation_scores.end());
+            scores.insert(scores.end(), pr.loss_curve.begin(), pr.loss_curve.end());
+        }
+        EXPECT_EQ(out[0], out[1]) << "mode " << mode;
+        EXPECT_EQ(std::vector<double>(scores.begin(), scores.begin() + scores.size() / 2),
+                  std::vector<double>(scores.begin() + scores.size() / 2, scores.end()));
+    }
+    // Labels need a softmax output; R² needs a matrix.
+    MLP<double> logistic({4, 8, 3}, Activation::relu, Activation::logistic);
+    auto rule = train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{0.05}, logistic.params(), logistic.n_params());
+    train::ConstantRate rate;
+    train::LoopOptions opt;
+    opt.shuffle = false;
+    opt.batch_size = 8;
+    train::Progress pr;
+    auto rows = d.rows();
+    rows.Y = nullptr;
+    rows.labels = d.labels.data();
+    EXPECT_THROW(train::EpochLoop<double>(logistic, *rule, rate).fit(rows, nullptr, nullptr, nullptr, opt, pr),
+                 std::invalid_argument);
+    rows.labels = nullptr;
+    EXPECT_THROW(train::EpochLoop<double>(logistic, *rule, rate).fit(rows, nullptr, nullptr, nullptr, opt, pr),
+                 std::invalid_argument);
+    EXPECT_EQ(pr.n_iter, 0);
 }
 
 TEST(EpochLoop, AdaptiveRateDividesWhenTheLossStalls) {

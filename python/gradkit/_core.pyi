@@ -435,7 +435,7 @@ class _MLPTrainer(Generic[_Float]):
     def fit_stochastic(
         self,
         X: NDArray[_Float],
-        Y: NDArray[_Float],
+        Y: NDArray[_Float] | NDArray[np.int64],
         sample_weight: NDArray[_Float] | None,
         train_index: NDArray[np.int64] | None,
         val_index: NDArray[np.int64] | None,
@@ -454,7 +454,9 @@ class _MLPTrainer(Generic[_Float]):
         score: Literal["accuracy", "r2"],
         clip_grad_norm: float = 0.0,
     ) -> tuple[dict[str, Any], str]:
-        """sklearn's _fit_stochastic on rows of X (read in place). Returns (progress, stop reason)."""
+        """sklearn's _fit_stochastic on rows of X (read in place). Y is the targets as the network sees
+        them (n, n_outputs), or for a softmax output the int64 class of each row. Returns (progress,
+        stop reason)."""
 
     @property
     def last_progress(self) -> dict[str, Any] | None:

@@ -65,7 +65,7 @@ TEST(NoMalloc, MinibatchStepsAllocateNothing) {
     EXPECT_NO_THROW({
         for (std::size_t start = 0; start < n; start += 64) {
             const std::size_t rows = std::min<std::size_t>(64, n - start);
-            auto batch = ws.gather(X.data(), y.data(), sw.data(), idx.data() + start, rows);
+            auto batch = ws.gather(X.data(), y.data(), nullptr, sw.data(), idx.data() + start, rows);
             loss += net.backprop(batch, 1e-4, ws);
             opt.step(grads);
         }

@@ -81,26 +81,32 @@ def _core_array(X: Any, dtype: np.dtype) -> np.ndarray:
 _LABEL_SLICE = 65_536
 
 
-def _label_matrix(binarizer: LabelBinarizer, y: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """``binarizer.transform(y)`` as the network's targets, of the model's dtype.
+def _class_targets(binarizer: LabelBinarizer, y: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """The network's targets for the labels y: ``binarizer.transform(y)``, in a fraction of its memory.
 
     LabelBinarizer returns an int64 (n_samples, n_classes) array; for 10 classes that is 80 bytes a
     row, a fifth of a float32 X with 100 features, at the peak of the fit's memory. Single-label y
-    (the classes are sorted, and every label of y is one of them, as the caller checked) becomes its
-    one-hot rows directly (one column for two classes, as LabelBinarizer gives).
+    (the classes are sorted, and every label of y is one of them, as the caller checked) becomes,
+    for three classes or more, the int64 position of each row's class: the core trains on the
+    one-hot rows of those positions, 8 bytes a row. Two classes give one column of the model's
+    dtype (LabelBinarizer's), multilabel y its label matrix in the model's dtype.
     """
     classes = binarizer.classes_
     if binarizer.y_type_ not in ("binary", "multiclass") or len(classes) < 2:
         return binarizer.transform(y).astype(dtype)
-    matrix = np.zeros((len(y), 1 if len(classes) == 2 else len(classes)), dtype=dtype)
-    # In slices, so that the class positions and their row numbers stay small beside the matrix.
+    if len(classes) > 2:
+        return np.searchsorted(classes, y).astype(np.int64, copy=False)
+    column = np.empty((len(y), 1), dtype=dtype)
+    # In slices, so that the class positions stay small beside the column.
     for start in range(0, len(y), _LABEL_SLICE):
-        rows = matrix[start : start + _LABEL_SLICE]
-        positions = np.searchsorted(classes, y[start : start + _LABEL_SLICE])
-        if len(classes) == 2:
-            rows[:, 0] = positions
-        else:
-            rows[np.arange(len(rows)), positions] = 1
+        column[start : start + _LABEL_SLICE, 0] = np.searchsorted(classes, y[start : start + _LABEL_SLICE])
+    return column
+
+
+def _one_hot(labels: np.ndarray, n_classes: int, dtype: np.dtype) -> np.ndarray:
+    """The (n_samples, n_classes) one-hot matrix of class positions, for the full-batch solver."""
+    matrix = np.zeros((len(labels), n_classes), dtype=dtype)
+    matrix[np.arange(len(labels)), labels] = 1
     return matrix
 
 
@@ -427,9 +433,14 @@ class _BaseMLP(BaseEstimator):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
             sample_weight = np.require(sample_weight, dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
-        Y = np.require(y.reshape(n_samples, -1), dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
-        del y  # Y is y itself when y already had the model's dtype (a classifier's label matrix)
-        self.n_outputs_ = Y.shape[1]
+        if is_classifier(self) and y.ndim == 1 and y.dtype == np.int64:
+            # Class positions (three classes or more): the core trains on their one-hot rows.
+            Y = np.require(y, requirements=["C_CONTIGUOUS", "ALIGNED"])
+            self.n_outputs_ = len(self.classes_)
+        else:
+            Y = np.require(y.reshape(n_samples, -1), dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
+            self.n_outputs_ = Y.shape[1]
+        del y  # Y is y itself when y already had the model's dtype (a classifier's targets)
         layer_units = [n_features, *hidden_layer_sizes, self.n_outputs_]
 
         random_state = check_random_state(self.random_state)
@@ -752,6 +763,8 @@ class _BaseMLP(BaseEstimator):
         return stop
 
     def _fit_lbfgs(self, X, Y, sample_weight):
+        if Y.ndim == 1:  # class positions; a full batch holds far more than their one-hot matrix
+            Y = _one_hot(Y, self.n_outputs_, self._dtype)
         loss, n_iter, n_evals, converged = self._trainer.fit_lbfgs(
             X,
             Y,
@@ -1030,7 +1043,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                     f"'y' has {classes}."
                 )
         # The dtype of the work: X's on a first fit, the model's when training goes on.
-        return X, _label_matrix(self._label_binarizer, y, X.dtype if reset else self._dtype)
+        return X, _class_targets(self._label_binarizer, y, X.dtype if reset else self._dtype)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

@@ -15,7 +15,8 @@ namespace gradkit::nn {
 
 // A minibatch: `rows` consecutive rows of X (rows × n_features, row-major), of y (rows × n_outputs)
 // and of the sample weights (null: all 1). Either the caller's own rows (an unshuffled slice of X,
-// read in place) or rows gathered into a Workspace.
+// read in place) or rows gathered into a Workspace. y always lies as a matrix: targets given as class
+// labels are expanded into one-hot rows in the workspace.
 template <typename T>
 struct Batch {
     const T* x = nullptr;
@@ -61,19 +62,33 @@ public:
     const T* grads() const { return grads_.data(); }
 
     // Copies rows index[0..rows) of X, y and sample_weight (which may be null) into the workspace, as
-    // sklearn's `_safe_indexing(X, batch_idx)` does, and returns them as a batch. Indices are not
-    // checked here: the caller's permutation of [0, n_samples) is.
-    Batch<T> gather(const T* X, const T* y, const T* sample_weight, const std::int64_t* index, std::size_t rows) {
+    // sklearn's `_safe_indexing(X, batch_idx)` does, and returns them as a batch. Without y (null),
+    // labels gives each row's class (in [0, n_outputs)) and its target row is that class's one-hot
+    // row: the rows LabelBinarizer would give, without an n × n_outputs matrix of them. Indices and
+    // labels are not checked here: the caller's permutation of [0, n_samples) and labels are.
+    Batch<T> gather(const T* X, const T* y, const std::int64_t* labels, const T* sample_weight,
+                    const std::int64_t* index, std::size_t rows) {
         require_rows(rows);
-        if (sw_.size() < rows) throw std::logic_error("this workspace was made without room to gather rows");
+        require_room();
         const std::size_t nf = layout_.n_features(), no = layout_.n_outputs();
         for (std::size_t r = 0; r < rows; ++r) {
             const std::size_t src = static_cast<std::size_t>(index[r]);
             copy_row(X + src * nf, x_.data() + r * nf, nf);
-            copy_row(y + src * no, y_.data() + r * no, no);
+            if (y) copy_row(y + src * no, y_.data() + r * no, no);
+            else one_hot_row(labels[src], y_.data() + r * no, no);
             if (sample_weight) sw_[r] = sample_weight[src];
         }
         return {x_.data(), y_.data(), sample_weight ? sw_.data() : nullptr, rows};
+    }
+
+    // Consecutive rows read in place (x: rows × n_features, sample_weight: rows or null) with their
+    // targets the one-hot rows of labels[0..rows), written into the workspace.
+    Batch<T> one_hot(const T* x, const std::int64_t* labels, const T* sample_weight, std::size_t rows) {
+        require_rows(rows);
+        require_room();
+        const std::size_t no = layout_.n_outputs();
+        for (std::size_t r = 0; r < rows; ++r) one_hot_row(labels[r], y_.data() + r * no, no);
+        return {x, y_.data(), sample_weight, rows};
     }
 
     // Throws unless 1 <= rows <= capacity().
@@ -89,8 +104,15 @@ private:
             throw std::length_error("workspace: capacity times layer width overflows");
         return capacity_ * cols;
     }
+    void require_room() const {
+        if (sw_.size() < capacity_) throw std::logic_error("this workspace was made without room to gather rows");
+    }
     static void copy_row(const T* __restrict from, T* __restrict to, std::size_t n) {
         for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
+    }
+    static void one_hot_row(std::int64_t label, T* __restrict to, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) to[i] = T(0);
+        to[static_cast<std::size_t>(label)] = T(1);
     }
 
     Layout layout_;

@@ -141,7 +141,7 @@ public:
                 nn::Batch<T> batch;
                 if (gathered) {
                     for (std::size_t i = 0; i < m; ++i) rows[i] = train.index ? train.index[order[start + i]] : order[start + i];
-                    batch = ws.gather(train.X, train.Y, train.sample_weight, rows.data(), m);
+                    batch = ws.gather(train.X, train.Y, train.labels, train.sample_weight, rows.data(), m);
                 } else {
                     batch = train.batch(start, m, ws);
                 }
@@ -226,6 +226,9 @@ private:
     void check(const Rows<T>& train, const Rows<T>* validation, const T* best_params, const nn::LegacyRandomState* rs,
                const LoopOptions& opt) const {
         if (train.size == 0) throw std::invalid_argument("the training set has no rows");
+        if (!train.Y && !train.labels) throw std::invalid_argument("the training set has no targets");
+        if (!train.Y && net_.output_activation() != nn::Activation::softmax)
+            throw std::invalid_argument("class labels as targets need a softmax output (single-label multiclass)");
         if (opt.batch_size == 0 || opt.batch_size > train.size)
             throw std::invalid_argument("batch_size must be in [1, " + std::to_string(train.size) + "], got " +
                                         std::to_string(opt.batch_size));

@@ -64,6 +64,7 @@ double accuracy(const nn::MLP<T>& net, const Rows<T>& set, nn::Workspace<T>& ws)
 template <typename T>
 double r2(const nn::MLP<T>& net, const Rows<T>& set, nn::Workspace<T>& ws) {
     const std::size_t k = net.layout().n_outputs(), n = set.size;
+    if (!set.Y) throw std::invalid_argument("R² needs the targets as a matrix");
     if (n < 2) return std::numeric_limits<double>::quiet_NaN();  // sklearn: not well-defined
     auto weight = [&](std::size_t i) { return set.sample_weight ? static_cast<double>(set.sample_weight[set.row(i)]) : 1.0; };
     // np.average(y_true, axis=0, weights=sample_weight)

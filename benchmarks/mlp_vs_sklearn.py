@@ -57,6 +57,13 @@ RESULTS = Path(__file__).parent / "results"
 SEED = 0
 
 
+# The pause before each timed run. A BLAS or OpenMP pool keeps its worker threads spinning for a
+# while after its last product, holding the other core: a run started meanwhile is timed against
+# that spinning (on 2 cores, gradkit's digits fit took 2.0 ms an epoch right after a scikit-learn fit
+# and 1.1 ms after a 0.3 s pause). Every side gets the same pause.
+SETTLE_SECONDS = 0.5
+
+
 def median_times(runners: dict[str, Callable[[], object]], repeats: int, warmup: bool = True) -> dict:
     """Runs each callable once per round, alternating, and returns the median seconds of each."""
     if warmup:  # thread pools, first-touch of buffers, lazy imports
@@ -65,6 +72,7 @@ def median_times(runners: dict[str, Callable[[], object]], repeats: int, warmup:
     times: dict[str, list[float]] = {k: [] for k in runners}
     for _ in range(repeats):
         for key, run in runners.items():
+            time.sleep(SETTLE_SECONDS)
             t0 = time.perf_counter()
             run()
             times[key].append(time.perf_counter() - t0)
@@ -317,7 +325,8 @@ def report(args, digits, large, latency, memory, repeats) -> str:
     lines = [
         f"{kind}Measured {time.strftime('%Y-%m-%d')} on {cpu_model()}, {os.cpu_count()} cores; {versions}.",
         f"{threads} Fit times are medians of {repeats} alternating runs (digits: after one warm-up "
-        "round, except with --quick); latencies are medians of many alternating calls.",
+        f"round, except with --quick), each after a {SETTLE_SECONDS:g} s pause so that no side's "
+        "thread pool is still spinning on the other core; latencies are medians of many alternating calls.",
         "",
         "| benchmark | data | dtype (gradkit / sklearn) | gradkit | scikit-learn | torch "
         "| × sklearn | × torch |",

@@ -212,6 +212,32 @@ TEST(Workspace, GatheredRowsGiveTheNumbersOfTheSameRows) {
     EXPECT_EQ(ws.gather(pb.X.data(), pb.y.data(), nullptr, nullptr, idx.data(), 3).sample_weight, nullptr);
 }
 
+// A batch with enough work is cut into row ranges, one per thread, whose gradient sums are added:
+// the numbers of one pass over all rows up to the order of those sums, the same bits on every call.
+TEST(MLP, BackpropSplitAmongThreadsGivesTheOnePassGradient) {
+    const gradkit::ScopedThreads two(2);
+    for (Activation out : {Activation::softmax, Activation::identity}) {
+        Problem pb({20, 64, 5}, Activation::tanh, out, 1001, 11);
+        Workspace<double> one(pb.net.layout(), pb.n, true, 1), split(pb.net.layout(), pb.n, true, 2);
+        ASSERT_EQ(pb.net.backprop_parts(pb.n, one), 1);
+        ASSERT_EQ(pb.net.backprop_parts(pb.n, split), 2);
+        EXPECT_EQ(pb.net.backprop_parts(10, split), 1);  // too little work for a second thread
+        for (bool weighted : {false, true}) {
+            const double expected = pb.net.backprop(pb.batch(weighted), 0.3, one);
+            const double loss = pb.net.backprop(pb.batch(weighted), 0.3, split);
+            EXPECT_NEAR(loss, expected, 1e-13 * std::abs(expected));
+            const std::vector<double> first(split.grads(), split.grads() + pb.net.n_params());
+            for (std::size_t i = 0; i < pb.net.n_params(); ++i)
+                EXPECT_NEAR(first[i], one.grads()[i], 1e-12 * (1.0 + std::abs(one.grads()[i]))) << i;
+            for (std::size_t l = 0; l < pb.net.layout().n_weight_layers(); ++l)
+                for (std::size_t i = 0; i < pb.n * pb.net.layout().fan_out(l); ++i)
+                    ASSERT_NEAR(split.activations(l)[i], one.activations(l)[i], 1e-12) << l << " " << i;
+            pb.net.backprop(pb.batch(weighted), 0.3, split);
+            EXPECT_EQ(std::vector<double>(split.grads(), split.grads() + pb.net.n_params()), first);
+        }
+    }
+}
+
 TEST(MLP, PredictGoesThroughAWorkspaceAtATime) {
     Problem pb({3, 4, 3}, Activation::tanh, Activation::softmax, 10, 6);
     Workspace<double> small(pb.net.layout(), 3), big(pb.net.layout(), 10);

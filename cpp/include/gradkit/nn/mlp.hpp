@@ -11,11 +11,11 @@
 // All scratch memory lives in a Workspace made once for the largest batch: forward and backward
 // write only into it (Eigen products are evaluated with noalias() into its buffers, no temporaries).
 //
-// Threads: the products are Eigen's GEMM, which runs on OpenMP threads when built with OpenMP (as
-// gradkit_core is); it uses Eigen::nbThreads(), which follows the calling thread's
-// omp_get_max_threads() -- gradkit.set_num_threads -- unless Eigen::setNbThreads was called. Each
-// product is given product_threads() of them (parallel.hpp): a product too small to gain from a
-// second thread runs on one.
+// Threads: the products are Eigen's GEMM, on OpenMP threads (gradkit_core is built with OpenMP; the
+// team size is the calling thread's omp_get_max_threads(), set by gradkit.set_num_threads). backprop
+// splits a large enough batch into row ranges, one per thread, each running its products on one thread
+// (backprop_parts); forward and predict give each product product_threads() threads (parallel.hpp),
+// so that a product too small to gain from a second thread runs on one.
 // Eigen packs the blocks of a product into a buffer of its own, as any BLAS does: on the stack on one
 // thread while it fits EIGEN_STACK_ALLOCATION_LIMIT (128 KB), on the heap for larger or multithreaded
 // products (cpp/tests/no_malloc checks that nothing else allocates). Sums may round differently with
@@ -66,13 +66,18 @@ void regularized_mean_kernel(T* __restrict g, const T* __restrict w, T alpha, T 
     for (std::size_t i = b; i < e; ++i) g[i] = optim::plus(g[i], alpha * w[i]) / sw_sum;
 }
 
-// `np.sum(deltas, axis=0) / sw_sum`: NumPy adds the rows one after another.
+// `np.sum(deltas, axis=0)` (divided by sw_sum later): NumPy adds the rows one after another.
 template <typename T>
-void column_mean_kernel(const T* __restrict d, T* __restrict g, std::size_t rows, std::size_t cols, T sw_sum) {
+void column_sum_kernel(const T* __restrict d, T* __restrict g, std::size_t rows, std::size_t cols) {
     for (std::size_t j = 0; j < cols; ++j) g[j] = d[j];
     for (std::size_t r = 1; r < rows; ++r)
         for (std::size_t j = 0; j < cols; ++j) g[j] += d[r * cols + j];
-    for (std::size_t j = 0; j < cols; ++j) g[j] /= sw_sum;
+}
+
+// g += other on [b, e): one part's gradient sums added to another's.
+template <typename T>
+void add_kernel(T* __restrict g, const T* __restrict other, std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) g[i] += other[i];
 }
 
 // dst = a * b, evaluated by Eigen's GEMM into dst (no temporary) on product_threads' count of threads.
@@ -83,10 +88,19 @@ void multiply_into(Dst&& dst, const Lhs& a, const Rhs& b) {
     dst.noalias() = a * b;
 }
 
+// The sum of w² in double, in eight running sums so that the loop vectorises (a single running sum is
+// a chain of dependent adds: 50 µs a minibatch for a 59k-weight network). Its last bits differ from
+// one sum's, as NumPy's dot differs from both; only the loss reads it.
 template <typename T>
 double squared_norm(const T* __restrict w, std::size_t n) {
+    constexpr std::size_t lanes = 8;
+    double sums[lanes] = {};
+    std::size_t i = 0;
+    for (; i + lanes <= n; i += lanes)
+        for (std::size_t j = 0; j < lanes; ++j) sums[j] += static_cast<double>(w[i + j]) * static_cast<double>(w[i + j]);
     double s = 0.0;
-    for (std::size_t i = 0; i < n; ++i) s += static_cast<double>(w[i]) * static_cast<double>(w[i]);
+    for (std::size_t j = 0; j < lanes; ++j) s += sums[j];
+    for (; i < n; ++i) s += static_cast<double>(w[i]) * static_cast<double>(w[i]);
     return s;
 }
 
@@ -142,18 +156,8 @@ public:
     // Fills ws.activations(l) for every layer and returns the output layer's (rows × n_outputs).
     const T* forward(const T* x, std::size_t rows, Workspace<T>& ws) const {
         require_workspace(ws, rows);
-        const T* in = x;
-        const std::size_t layers = layout_.n_weight_layers();
-        for (std::size_t l = 0; l < layers; ++l) {
-            const auto fi = static_cast<Eigen::Index>(layout_.fan_in(l));
-            const auto fo = static_cast<Eigen::Index>(layout_.fan_out(l));
-            const auto n = static_cast<Eigen::Index>(rows);
-            T* out = ws.activations(l);
-            detail::multiply_into(MatrixMap(out, n, fo), ConstMatrixMap(in, n, fi), ConstMatrixMap(coef(l), fi, fo));
-            add_bias_and_activate(l + 1 == layers ? output_ : hidden_, out, intercept(l), rows, layout_.fan_out(l));
-            in = out;
-        }
-        return in;
+        forward_rows(x, 0, rows, ws);
+        return ws.activations(layout_.n_weight_layers() - 1);
     }
 
     // Writes the network's output for all `rows` rows of x into out (rows × n_outputs), a workspace
@@ -177,7 +181,7 @@ public:
         const int threads = product_threads(rows, layout_.size(), 1);
         std::vector<Workspace<T>> spaces;
         spaces.reserve(static_cast<std::size_t>(threads));
-        for (int t = 0; t < threads && static_cast<std::size_t>(t) < blocks; ++t) spaces.emplace_back(layout_, block, false);
+        for (int t = 0; t < threads && static_cast<std::size_t>(t) < blocks; ++t) spaces.emplace_back(layout_, block, false, 1);
         const std::size_t nf = layout_.n_features(), no = layout_.n_outputs();
         parallel_blocks(blocks, threads, [&](int thread, std::size_t b) {
             const std::size_t start = b * block, m = std::min(block, rows - start);
@@ -199,48 +203,113 @@ public:
     // sum(delta) / sw_sum), where sw_sum is the batch's weight sum or its row count. Returns the loss.
     // Like sklearn's, the gradient of squared_error with k outputs is k times the derivative of its
     // loss (the loss averages over outputs, the delta p - y does not): the numbers are sklearn's.
+    //
+    // Threads: a batch with enough work (backprop_parts) is cut into as many consecutive row ranges as
+    // threads, each run forward and backward on one thread with its own products (one parallel region
+    // per batch rather than one per product, and each thread's products stay large), then the parts'
+    // gradient sums are added. On one part the numbers are those of one pass over all rows.
     double backprop(const Batch<T>& batch, double alpha, Workspace<T>& ws) const {
         const std::size_t n = batch.rows;
-        forward(batch.x, n, ws);
-        const std::size_t layers = layout_.n_weight_layers(), last = layers - 1, k = layout_.n_outputs();
+        require_workspace(ws, n);
+        const int parts = backprop_parts(n, ws);
+        if (parts == 1) {
+            forward_rows(batch.x, 0, n, ws);
+            backward_rows(batch, 0, n, ws.grads(), ws);
+        } else {
+            const std::size_t nf = layout_.n_features();
+            parallel_blocks(static_cast<std::size_t>(parts), parts, [&](int, std::size_t part) {
+                const ScopedThreads one(1);
+                const std::size_t begin = part * n / static_cast<std::size_t>(parts);
+                const std::size_t end = (part + 1) * n / static_cast<std::size_t>(parts);
+                forward_rows(batch.x + begin * nf, begin, end - begin, ws);
+                backward_rows(batch, begin, end - begin, ws.part_grads(static_cast<int>(part)), ws);
+            });
+        }
+
+        const std::size_t last = layout_.n_weight_layers() - 1;
         const T* sw = batch.sample_weight;
-        double loss = loss_value(loss_, batch.y, ws.activations(last), sw, n, k);
+        double loss = loss_value(loss_, batch.y, ws.activations(last), sw, n, layout_.n_outputs());
         const double sw_sum = weight_sum(sw, n);
         loss += (0.5 * alpha) * coef_squared_norm() / sw_sum;
 
-        // The output delta is p - y for every (output activation, loss) pair sklearn uses.
-        const T* p = ws.activations(last);
-        const T* y = batch.y;
-        T* d = ws.deltas(last);
-        parallel_rows(n, k, [=](std::size_t rb, std::size_t re) {
-            if (sw) detail::output_delta_kernel<T, true>(p, y, sw, d, k, rb, re);
-            else detail::output_delta_kernel<T, false>(p, y, sw, d, k, rb, re);
-        });
-
+        T* g = ws.grads();
+        for (int part = 1; part < parts; ++part) {
+            const T* other = ws.part_grads(part);
+            parallel_chunks(n_params(), [=](std::size_t b, std::size_t e) { detail::add_kernel(g, other, b, e); });
+        }
         const T alpha_t = static_cast<T>(alpha), sw_sum_t = static_cast<T>(sw_sum);
-        const auto rows = static_cast<Eigen::Index>(n);
-        for (std::size_t l = layers; l-- > 0;) {
-            const auto fi = static_cast<Eigen::Index>(layout_.fan_in(l));
-            const auto fo = static_cast<Eigen::Index>(layout_.fan_out(l));
-            const T* a_prev = l == 0 ? batch.x : ws.activations(l - 1);
-            ConstMatrixMap delta(ws.deltas(l), rows, fo);
-            T* g = ws.grads() + layout_.coef_offset(l);
-            detail::multiply_into(MatrixMap(g, fi, fo), ConstMatrixMap(a_prev, rows, fi).transpose(), delta);
+        for (std::size_t l = 0; l <= last; ++l) {
+            T* gc = g + layout_.coef_offset(l);
             const T* w = coef(l);
             parallel_chunks(layout_.coef_size(l), [=](std::size_t b, std::size_t e) {
-                detail::regularized_mean_kernel(g, w, alpha_t, sw_sum_t, b, e);
+                detail::regularized_mean_kernel(gc, w, alpha_t, sw_sum_t, b, e);
             });
-            detail::column_mean_kernel(ws.deltas(l), ws.grads() + layout_.intercept_offset(l), n, layout_.fan_out(l),
-                                       sw_sum_t);
-            if (l > 0) {
-                detail::multiply_into(MatrixMap(ws.deltas(l - 1), rows, fi), delta, ConstMatrixMap(w, fi, fo).transpose());
-                multiply_by_derivative(hidden_, ws.activations(l - 1), ws.deltas(l - 1), n * layout_.fan_in(l));
-            }
+            T* gi = g + layout_.intercept_offset(l);
+            for (std::size_t j = 0; j < layout_.fan_out(l); ++j) gi[j] /= sw_sum_t;
         }
         return loss;
     }
 
+    // How many row ranges backprop cuts a batch of `rows` rows into: one per thread that has
+    // kMinProductWorkPerThread multiply-adds of the batch's products (about 3 × rows × n_params: the
+    // forward products, and the weight and delta products backward), at most the workspace's
+    // gradient_parts() and the number of rows.
+    int backprop_parts(std::size_t rows, const Workspace<T>& ws) const {
+        const int wanted = product_threads(rows, layout_.size(), 3);
+        return static_cast<int>(std::max<std::size_t>(
+            1, std::min({static_cast<std::size_t>(wanted), static_cast<std::size_t>(ws.gradient_parts()), rows})));
+    }
+
 private:
+    // The forward pass of `rows` rows starting at x (row `begin` of the batch): writes rows
+    // [begin, begin + rows) of every layer's activations.
+    void forward_rows(const T* x, std::size_t begin, std::size_t rows, Workspace<T>& ws) const {
+        const T* in = x;
+        const std::size_t layers = layout_.n_weight_layers();
+        const auto n = static_cast<Eigen::Index>(rows);
+        for (std::size_t l = 0; l < layers; ++l) {
+            const auto fi = static_cast<Eigen::Index>(layout_.fan_in(l));
+            const auto fo = static_cast<Eigen::Index>(layout_.fan_out(l));
+            T* out = ws.activations(l) + begin * layout_.fan_out(l);
+            detail::multiply_into(MatrixMap(out, n, fo), ConstMatrixMap(in, n, fi), ConstMatrixMap(coef(l), fi, fo));
+            add_bias_and_activate(l + 1 == layers ? output_ : hidden_, out, intercept(l), rows, layout_.fan_out(l));
+            in = out;
+        }
+    }
+
+    // The backward pass of rows [begin, begin + rows) of the batch after their forward pass: their
+    // deltas, and into g (laid out like the parameters) their gradient sums before scaling: a^T delta
+    // per coefficient block, the column sums of delta per intercept.
+    void backward_rows(const Batch<T>& batch, std::size_t begin, std::size_t rows, T* g, Workspace<T>& ws) const {
+        const std::size_t layers = layout_.n_weight_layers(), last = layers - 1, k = layout_.n_outputs();
+        // The output delta is p - y for every (output activation, loss) pair sklearn uses.
+        const T* p = ws.activations(last) + begin * k;
+        const T* y = batch.y + begin * k;
+        const T* sw = batch.sample_weight ? batch.sample_weight + begin : nullptr;
+        T* d = ws.deltas(last) + begin * k;
+        parallel_rows(rows, k, [=](std::size_t rb, std::size_t re) {
+            if (sw) detail::output_delta_kernel<T, true>(p, y, sw, d, k, rb, re);
+            else detail::output_delta_kernel<T, false>(p, y, sw, d, k, rb, re);
+        });
+
+        const auto n = static_cast<Eigen::Index>(rows);
+        for (std::size_t l = layers; l-- > 0;) {
+            const std::size_t fan_in = layout_.fan_in(l), fan_out = layout_.fan_out(l);
+            const auto fi = static_cast<Eigen::Index>(fan_in), fo = static_cast<Eigen::Index>(fan_out);
+            const T* a_prev = l == 0 ? batch.x + begin * fan_in : ws.activations(l - 1) + begin * fan_in;
+            const T* d_l = ws.deltas(l) + begin * fan_out;
+            ConstMatrixMap delta(d_l, n, fo);
+            detail::multiply_into(MatrixMap(g + layout_.coef_offset(l), fi, fo), ConstMatrixMap(a_prev, n, fi).transpose(),
+                                  delta);
+            detail::column_sum_kernel(d_l, g + layout_.intercept_offset(l), rows, fan_out);
+            if (l > 0) {
+                T* d_prev = ws.deltas(l - 1) + begin * fan_in;
+                detail::multiply_into(MatrixMap(d_prev, n, fi), delta, ConstMatrixMap(coef(l), fi, fo).transpose());
+                multiply_by_derivative(hidden_, ws.activations(l - 1) + begin * fan_in, d_prev, rows * fan_in);
+            }
+        }
+    }
+
     void require_workspace(const Workspace<T>& ws, std::size_t rows) const {
         if (ws.layout() != layout_) throw std::invalid_argument("the workspace was made for another network");
         ws.require_rows(rows);

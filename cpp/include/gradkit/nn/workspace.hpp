@@ -1,8 +1,10 @@
 // Everything a forward/backward pass writes, allocated once for a maximum batch size, so that training
 // allocates nothing per minibatch: each layer's activations and deltas, the gradient (in the network's
-// parameter layout) and room to gather the rows of a shuffled minibatch.
+// parameter layout), one more gradient per extra thread a backward pass may split its rows among
+// (MLP::backprop), and room to gather the rows of a shuffled minibatch.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "gradkit/nn/layout.hpp"
+#include "gradkit/parallel.hpp"
 
 namespace gradkit::nn {
 
@@ -29,8 +32,11 @@ template <typename T>
 class Workspace {
 public:
     // gather=false leaves out the room to gather rows (for passes over rows that lie consecutively,
-    // such as a full batch or predict, where that room would double X's memory).
-    Workspace(const Layout& layout, std::size_t capacity, bool gather = true) : layout_(layout), capacity_(capacity) {
+    // such as a full batch or predict, where that room would double X's memory). gradient_parts: the
+    // most threads a backward pass through this workspace splits its rows among (1 for forward-only
+    // use; the default, the calling thread's OpenMP team size).
+    Workspace(const Layout& layout, std::size_t capacity, bool gather = true, int gradient_parts = max_threads())
+        : layout_(layout), capacity_(capacity), gradient_parts_(std::max(1, gradient_parts)) {
         if (capacity == 0) throw std::invalid_argument("a workspace needs room for at least one row");
         const std::size_t layers = layout.n_weight_layers();
         activations_.resize(layers);
@@ -40,6 +46,7 @@ public:
             deltas_[l].resize(rows_times(layout.fan_out(l)));
         }
         grads_.resize(layout.size());
+        partial_grads_.resize(static_cast<std::size_t>(gradient_parts_ - 1) * layout.size());
         if (gather) {
             x_.resize(rows_times(layout.n_features()));
             y_.resize(rows_times(layout.n_outputs()));
@@ -60,6 +67,12 @@ public:
     // The gradient of the last backward pass, laid out like the network's parameters.
     T* grads() { return grads_.data(); }
     const T* grads() const { return grads_.data(); }
+    // How many parts a backward pass may split its rows into, and the gradient buffer of part p
+    // (part 0's is grads(), where the parts are summed).
+    int gradient_parts() const { return gradient_parts_; }
+    T* part_grads(int part) {
+        return part == 0 ? grads_.data() : partial_grads_.data() + static_cast<std::size_t>(part - 1) * layout_.size();
+    }
 
     // Copies rows index[0..rows) of X, y and sample_weight (which may be null) into the workspace, as
     // sklearn's `_safe_indexing(X, batch_idx)` does, and returns them as a batch. Without y (null),
@@ -117,8 +130,9 @@ private:
 
     Layout layout_;
     std::size_t capacity_;
+    int gradient_parts_;
     std::vector<std::vector<T>> activations_, deltas_;
-    std::vector<T> grads_, x_, y_, sw_;
+    std::vector<T> grads_, partial_grads_, x_, y_, sw_;
 };
 
 }  // namespace gradkit::nn

@@ -57,25 +57,32 @@ RESULTS = Path(__file__).parent / "results"
 SEED = 0
 
 
-# The pause before each timed run. A BLAS or OpenMP pool keeps its worker threads spinning for a
+# The pause before each side's turn. A BLAS or OpenMP pool keeps its worker threads spinning for a
 # while after its last product, holding the other core: a run started meanwhile is timed against
 # that spinning (on 2 cores, gradkit's digits fit took 2.0 ms an epoch right after a scikit-learn fit
 # and 1.1 ms after a 0.3 s pause). Every side gets the same pause.
 SETTLE_SECONDS = 0.5
 
 
-def median_times(runners: dict[str, Callable[[], object]], repeats: int, warmup: bool = True) -> dict:
-    """Runs each callable once per round, alternating, and returns the median seconds of each."""
+def median_times(
+    runners: dict[str, Callable[[], object]], rounds: int, warmup: bool = True, calls_per_turn: int = 1
+) -> dict:
+    """Median seconds of one call of each callable, the sides taking turns.
+
+    Each round gives every side a turn: a pause (SETTLE_SECONDS), then ``calls_per_turn`` timed calls
+    in a row (many for a latency, one for a fit).
+    """
     if warmup:  # thread pools, first-touch of buffers, lazy imports
         for run in runners.values():
             run()
     times: dict[str, list[float]] = {k: [] for k in runners}
-    for _ in range(repeats):
+    for _ in range(rounds):
         for key, run in runners.items():
             time.sleep(SETTLE_SECONDS)
-            t0 = time.perf_counter()
-            run()
-            times[key].append(time.perf_counter() - t0)
+            for _ in range(calls_per_turn):
+                t0 = time.perf_counter()
+                run()
+                times[key].append(time.perf_counter() - t0)
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -184,9 +191,11 @@ def bench_large(n_samples: int, epochs: int, repeats: int, latency_calls: int) -
     for rows in (1, 10_000):
         Xq = np.ascontiguousarray(X[:rows])
         calls = latency_calls if rows == 1 else max(5, latency_calls // 20)
+        turns = min(5, calls)
         lt = median_times(
             {"gradkit": lambda Xq=Xq: gk.predict_proba(Xq), "sklearn": lambda Xq=Xq: sk.predict_proba(Xq)},
-            calls,
+            turns,
+            calls_per_turn=calls // turns,
         )
         latency[rows] = {"calls": calls, **lt}
     return fit_row, latency
@@ -326,7 +335,8 @@ def report(args, digits, large, latency, memory, repeats) -> str:
         f"{kind}Measured {time.strftime('%Y-%m-%d')} on {cpu_model()}, {os.cpu_count()} cores; {versions}.",
         f"{threads} Fit times are medians of {repeats} alternating runs (digits: after one warm-up "
         f"round, except with --quick), each after a {SETTLE_SECONDS:g} s pause so that no side's "
-        "thread pool is still spinning on the other core; latencies are medians of many alternating calls.",
+        "thread pool is still spinning on the other core; latencies are medians of many calls, made in "
+        "5 alternating turns with the same pause.",
         "",
         "| benchmark | data | dtype (gradkit / sklearn) | gradkit | scikit-learn | torch "
         "| × sklearn | × torch |",

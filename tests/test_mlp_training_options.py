@@ -374,8 +374,8 @@ def test_one_cycle_on_digits_trains_well(digits):
 @pytest.mark.parametrize(
     ("lr_schedule", "match"),
     [
-        (("OneCycleLR", {"max_lr": 0.1, "total_steps": 10}), "cycle_momentum=False"),
-        (("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1}), "cycle_momentum=False"),
+        (("OneCycleLR", {"max_lr": 0.1, "total_steps": 10, "max_momentum": [0.9, 0.8]}), "max_momentum"),
+        (("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "base_momentum": [0.8, 0.7]}), "base_momentum"),
         (
             (
                 "CyclicLR",
@@ -422,9 +422,10 @@ def test_bad_cyclic_schedule_is_refused_before_the_fit_changes_anything(lr_sched
     np.testing.assert_array_equal(_flat(est), weights)
 
 
-def test_one_cycle_step_count_is_kept_by_partial_fit_and_pickle():
+@pytest.mark.parametrize("cycle_momentum", [False, True])
+def test_one_cycle_step_count_is_kept_by_partial_fit_and_pickle(cycle_momentum):
     X, y = _regression(n=64)
-    kwargs = {"max_lr": 0.1, "total_steps": 8, "cycle_momentum": False}
+    kwargs = {"max_lr": 0.1, "total_steps": 8, "cycle_momentum": cycle_momentum}
     est = MLPRegressor(
         hidden_layer_sizes=(4,), solver="adam", lr_schedule=("OneCycleLR", kwargs), random_state=0
     )
@@ -444,6 +445,74 @@ def test_one_cycle_step_count_is_kept_by_partial_fit_and_pickle():
         est.partial_fit(X, y)
     np.testing.assert_array_equal(_flat(est), weights)
     assert est.n_iter_ == 1 and len(est.lr_history_) == 8
+
+
+@pytest.mark.parametrize(
+    ("schedule", "kwargs", "optimizer"),
+    [
+        (OneCycleLR, {"max_lr": 0.2, "total_steps": 12, "pct_start": 0.4}, (SGD, {"momentum": 0.9})),
+        (
+            OneCycleLR,
+            {"max_lr": 0.2, "total_steps": 12, "three_phase": True, "base_momentum": 0.5},
+            (SGD, {"momentum": 0.9, "nesterov": True}),
+        ),
+        (CyclicLR, {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3}, (Adam, {})),
+        (
+            CyclicLR,
+            {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2, "mode": "triangular2", "max_momentum": 0.95},
+            (SGD, {"momentum": 0.5}),
+        ),
+    ],
+    ids=["OneCycleLR-SGD", "OneCycleLR-three-phase-Nesterov", "CyclicLR-Adam-betas", "CyclicLR-SGD"],
+)
+def test_cycled_momentum_is_the_python_schedulers_on_gradkit_optim(schedule, kwargs, optimizer):
+    """cycle_momentum=True (torch's default): each step's momentum (SGD) or beta1 (Adam's betas) is
+    the one the Python scheduler sets on a gradkit.optim optimizer stepped by hand."""
+    X, y = _regression()
+    cls, hyper = optimizer
+    est = MLPRegressor(
+        hidden_layer_sizes=(5,),
+        activation="tanh",
+        optimizer=(cls.__name__, hyper),
+        learning_rate_init=0.05,
+        alpha=1e-3,
+        batch_size=X.shape[0],
+        shuffle=False,
+        max_iter=1,
+        warm_start=True,
+        n_iter_no_change=100,
+        random_state=0,
+    ).fit(X, y)
+    before = _flat(est).copy()
+    est.set_params(lr_schedule=(schedule, kwargs, "batch"), max_iter=10).fit(X, y)
+
+    by_hand = before.copy()
+    opt = cls([by_hand], lr=0.05, **hyper)
+    scheduler = schedule(opt, **kwargs)
+    momenta = []
+    for _ in range(10):
+        group = opt.param_groups[0]
+        momenta.append(group["betas"][0] if "betas" in group else group["momentum"])
+        _, grads, _ = _core.mlp_backprop(
+            [3, 5, 1], "tanh", "identity", by_hand, X, y.reshape(-1, 1), None, 1e-3
+        )
+        opt.step([grads])
+        scheduler.step()
+    assert len(set(momenta)) > 3  # the momentum did move
+    np.testing.assert_allclose(_flat(est), by_hand, rtol=1e-12, atol=1e-15)
+
+
+def test_cycled_momentum_needs_an_optimizer_with_momentum_or_beta1():
+    X, y = _regression()
+    est = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, batch_size=32, random_state=0).fit(X, y)
+    weights = _flat(est).copy()
+    with pytest.raises(ValueError, match=r"optimizer must support momentum or beta1 .*Adagrad has neither"):
+        est.set_params(
+            optimizer="Adagrad", lr_schedule=("OneCycleLR", {"max_lr": 0.1, "total_steps": 9})
+        ).fit(X, y)
+    np.testing.assert_array_equal(_flat(est), weights)
+    kwargs = {"max_lr": 0.1, "total_steps": 9, "cycle_momentum": False}
+    est.set_params(lr_schedule=("OneCycleLR", kwargs)).fit(X, y)  # the rate alone: any optimizer
 
 
 @pytest.mark.parametrize("stepping", ["epoch", "batch"])

@@ -277,7 +277,8 @@ public:
     }
 
     // A gradkit schedule from base_lr, stepped after every optimizer step or every epoch; sets the step
-    // rule's rate to the schedule's first one. Nothing changes if the arguments are refused.
+    // rule's rate (and a momentum-cycling schedule's momentum) to the schedule's first. Nothing changes
+    // if the arguments are refused.
     void set_schedule(const std::string& name, const py::dict& args, std::optional<double> min_lr,
                       std::optional<double> max_lr, double base_lr, bool per_step) {
         train::StepRule<T>& rule = this->rule();
@@ -285,7 +286,13 @@ public:
         for (const auto& [known, factory] : schedule_policies()) {
             if (known == name) {
                 auto [policy, first] = factory(args, rate_bounds(min_lr, max_lr), base_lr, per_step);
+                const double momentum = policy->momentum();
+                if (!std::isnan(momentum) && std::isnan(rule.momentum()))
+                    throw py::value_error(name + " with cycle_momentum=True: optimizer must support momentum or beta1 "
+                                          "with `cycle_momentum` option enabled (" + rule.name() +
+                                          " has neither; pass cycle_momentum=False)");
                 rule.set_lr(first);
+                if (!std::isnan(momentum)) rule.set_momentum(momentum);
                 rate_ = std::move(policy);
                 return;
             }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gradkit/nn/glorot_init.hpp"
+#include "gradkit/optim/adagrad.hpp"
 #include "gradkit/optim/adam.hpp"
 #include "gradkit/optim/sklearn_adam.hpp"
 #include "gradkit/optim/sklearn_sgd.hpp"
@@ -167,6 +168,62 @@ TEST(ScheduleRate, OneCycleFollowsItsCurveAndRefusesAStepPastTotalSteps) {
     EXPECT_EQ(lr, curve[6]);
     args.div_factor = 0.0;
     EXPECT_THROW(train::ScheduleRate<train::OneCycleRate>(args, {}, 0.1, true), sch::zero_division);
+}
+
+// torch's rule for what cycle_momentum moves: betas[0] where the algorithm has betas, else momentum
+// (sklearn's Adam: beta_1); an algorithm with neither has no momentum to set.
+TEST(StepRule, MomentumIsBeta1OrMomentum) {
+    std::vector<double> p(3, 1.0);
+    auto sgd = train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{0.1, 0.9, false}, p.data(), p.size());
+    auto adam = train::make_step_rule<gradkit::optim::Adam>(gradkit::optim::Adam::Hyper{}, p.data(), p.size());
+    auto sk_adam = train::make_step_rule<SklearnAdam>(SklearnAdam::Hyper{}, p.data(), p.size());
+    auto adagrad = train::make_step_rule<gradkit::optim::Adagrad>(gradkit::optim::Adagrad::Hyper{}, p.data(), p.size());
+    EXPECT_EQ(sgd->momentum(), 0.9);
+    EXPECT_EQ(adam->momentum(), 0.9);
+    EXPECT_EQ(sk_adam->momentum(), 0.9);
+    for (auto* rule : {sgd.get(), adam.get(), sk_adam.get()}) {
+        rule->set_momentum(0.85);
+        EXPECT_EQ(rule->momentum(), 0.85) << rule->name();
+    }
+    EXPECT_TRUE(std::isnan(adagrad->momentum()));
+    EXPECT_THROW(adagrad->set_momentum(0.9), std::invalid_argument);
+    EXPECT_THROW(adam->set_momentum(1.5), std::invalid_argument);  // Adam refuses beta1 >= 1
+    EXPECT_EQ(adam->momentum(), 0.85);
+}
+
+// With cycle_momentum the loop sets the rule's momentum to the schedule's after every step (and at the
+// start of a fit, where the count stands); without it the momentum is left alone.
+TEST(EpochLoop, CyclicScheduleSetsTheMomentumOfEveryStep) {
+    namespace sch = gradkit::schedules;
+    Data d(40);
+    train::OneCycleRate::Args args;
+    args.cycle.total_steps = 20;
+    args.max_lr = 0.05;
+    args.cycle_momentum = true;
+    args.base_momentum = 0.5;
+    args.max_momentum = 0.9;
+    for (bool cycle : {true, false}) {
+        args.cycle_momentum = cycle;
+        MLP<double> net = network();
+        auto rule = train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{0.01, 0.7, false}, net.params(), net.n_params());
+        train::ScheduleRate<train::OneCycleRate> rate(args, {}, 0.01, true);
+        train::LoopOptions opt;
+        opt.batch_size = 10;  // 4 steps an epoch
+        opt.max_iter = 3;
+        opt.shuffle = false;
+        train::Progress pr;
+        std::vector<double> seen;
+        train::EpochLoop<double>(net, *rule, rate).fit(d.rows(), nullptr, nullptr, nullptr, opt, pr,
+                                                       [&](const train::EpochReport&) {
+                                                           seen.push_back(rule->momentum());
+                                                           return false;
+                                                       });
+        ASSERT_EQ(seen.size(), 3u);
+        for (std::size_t e = 0; e < 3; ++e) {
+            const double expected = cycle ? sch::OneCycleLR::momentum(args.cycle, 4 * (e + 1), 0.5, 0.9) : 0.7;
+            EXPECT_EQ(seen[e], expected) << e;
+        }
+    }
 }
 
 TEST(ScheduleRate, CyclicFollowsItsCurveAndRefusesACustomScaleFn) {

@@ -203,7 +203,7 @@ def _resolve_schedule(spec: Any) -> tuple[str, dict, float | None, float | None,
         raise ValueError(
             f"lr_schedule: {getattr(name, '__name__', name)!r} cannot drive the estimators' rate; "
             f"expected one of: {', '.join(supported)} (gradkit's step-driven schedules, OneCycleLR "
-            "and CyclicLR with cycle_momentum=False, and the loss-driven ones, stepped per epoch; "
+            "and CyclicLR, and the loss-driven ones, stepped per epoch; "
             "schedules that call Python functions or other schedulers are not supported by lr_schedule=)"
         )
     if "last_epoch" in kwargs or "optimizer" in kwargs:
@@ -253,12 +253,6 @@ _CYCLIC_SCHEDULES = ("OneCycleLR", "CyclicLR")
 def _cyclic_schedule_args(cls: type[LRScheduler], kwargs: dict) -> tuple[dict, float | None]:
     """OneCycleLR's or CyclicLR's arguments (by torch's names, checked by the class itself) as the
     trainer reads them, and min_lr."""
-    if kwargs.get("cycle_momentum", True):
-        raise ValueError(
-            f"lr_schedule {cls.__name__}: cycle_momentum=True (torch's default) also cycles the "
-            "optimizer's momentum (or beta1) every step, which the estimators' trainer cannot do: "
-            "pass cycle_momentum=False to cycle the learning rate alone"
-        )
     if kwargs.get("scale_fn") is not None:
         raise ValueError(
             f"lr_schedule {cls.__name__}: a custom scale_fn (a Python callable) cannot run inside "
@@ -884,10 +878,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         computed by the core and stepped after every epoch (default) or every minibatch; its
         ``min_lr`` / ``max_lr`` may be given too. Not with ``learning_rate`` other than 'constant'.
         ``OneCycleLR`` and ``CyclicLR`` work too, with torch's arguments, e.g. ``("OneCycleLR",
-        {"max_lr": 0.1, "total_steps": 500, "cycle_momentum": False}, "batch")``: their levels
-        come from their own arguments (``learning_rate_init`` is unused), they take only ``min_lr``,
-        and they need ``cycle_momentum=False`` (the trainer cycles the rate alone, not the
-        momentum) and no custom ``scale_fn``. OneCycleLR's ``total_steps`` must cover the fit
+        {"max_lr": 0.1, "total_steps": 500}, "batch")``: their levels come from their own
+        arguments (``learning_rate_init`` is unused), they take only ``min_lr`` and no custom
+        ``scale_fn``, and with ``cycle_momentum=True`` (torch's default) they also set the
+        momentum of each step: ``momentum`` of 'sgd' and of optimizers that have it, ``beta_1`` of
+        'adam', the first of ``betas`` of Adam-like optimizers (an optimizer with none of them is
+        refused, as torch refuses it). OneCycleLR's ``total_steps`` must cover the fit
         (``max_iter`` epochs, times the minibatches per epoch when stepped per batch; one epoch per
         ``partial_fit``), else fit raises ValueError before training, as torch raises past it.
         The loss-driven ``ReduceLROnPlateau``, ``AdaptiveLR`` and ``BoldDriverLR`` step after every

@@ -41,6 +41,18 @@ def _check_optimizer(optimizer: Any) -> None:
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
 
 
+def _momentum_args(sched: Any, base_momentum: Any, max_momentum: Any) -> dict[str, Any]:
+    """The MLP trainer's momentum arguments of a cyclic scheduler: its levels with cycle_momentum,
+    placeholders (unused) without."""
+    if not sched.cycle_momentum:
+        return {"cycle_momentum": False, "base_momentum": 0.0, "max_momentum": 0.0}
+    return {
+        "cycle_momentum": True,
+        "base_momentum": float(base_momentum),
+        "max_momentum": float(max_momentum),
+    }
+
+
 def _set_momentum(group: dict[str, Any], use_beta1: bool, momentum: float) -> None:
     if use_beta1:
         group["betas"] = (momentum, *group["betas"][1:])
@@ -364,6 +376,8 @@ class CyclicLR(LRScheduler):
         _refuse_optimizer_args(kwargs)
         sched = cls(_OneGroup(1.0), **kwargs)  # torch's checks
         args = dict(sched._core_args(), base_lr=float(sched.base_lrs[0]), max_lr=float(sched.max_lrs[0]))
+        levels = (sched.base_momentums[0], sched.max_momentums[0]) if sched.cycle_momentum else (None, None)
+        args.update(_momentum_args(sched, *levels))
         return args, single_group(sched.min_lr, None)[0]
 
     @classmethod
@@ -562,6 +576,8 @@ class OneCycleLR(LRScheduler):
             div_factor=float(bound.arguments["div_factor"]),
             final_div_factor=float(bound.arguments["final_div_factor"]),
         )
+        group = opt.param_groups[0]
+        args.update(_momentum_args(sched, group.get("base_momentum"), group.get("max_momentum")))
         return args, single_group(sched.min_lr, None)[0]
 
     @classmethod

@@ -4,11 +4,12 @@
 // after any number of steps; for the other two it adds the
 // per-group levels torch keeps (initial/max/min lr, base/max lr) as Args, so that next_lr is a function
 // of the step count alone. Both ignore base_lr (the estimator's learning_rate_init), as torch's
-// constructors overwrite the group's lr. Momentum cycling is not here: the trainer's rate policy sets
-// only the lr, so Python refuses cycle_momentum=True.
+// constructors overwrite the group's lr. With cycle_momentum they also give the momentum (or beta1)
+// of each step, which ScheduleRate hands to the step rule; without it, momentum() is NaN (left alone).
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 
 #include "gradkit/schedules/cosine_annealing_warm_restarts.hpp"
@@ -25,6 +26,9 @@ struct OneCycleRate {
         double max_lr = 0.1;
         double div_factor = 25.0;
         double final_div_factor = 1e4;
+        bool cycle_momentum = false;
+        double base_momentum = 0.85;
+        double max_momentum = 0.95;
 
         template <class V>
         void visit(V&& v) {
@@ -32,6 +36,9 @@ struct OneCycleRate {
             v("max_lr", max_lr);
             v("div_factor", div_factor);
             v("final_div_factor", final_div_factor);
+            v("cycle_momentum", cycle_momentum);
+            v("base_momentum", base_momentum);
+            v("max_momentum", max_momentum);
         }
     };
 
@@ -45,6 +52,13 @@ struct OneCycleRate {
         const auto l = schedules::OneCycleLR::levels(a.max_lr, a.div_factor, a.final_div_factor);
         return schedules::OneCycleLR::lr(a.cycle, last_epoch, l.initial_lr, l.max_lr, l.min_lr);
     }
+
+    // The momentum after `last_epoch` steps (max_momentum -> base_momentum -> max_momentum), NaN
+    // without cycle_momentum.
+    static double momentum(const Args& a, std::int64_t last_epoch) {
+        if (!a.cycle_momentum) return std::numeric_limits<double>::quiet_NaN();
+        return schedules::OneCycleLR::momentum(a.cycle, last_epoch, a.base_momentum, a.max_momentum);
+    }
 };
 
 struct CyclicRate {
@@ -54,12 +68,18 @@ struct CyclicRate {
         schedules::CyclicLR::Args cycle;
         double base_lr = 0.001;
         double max_lr = 0.006;
+        bool cycle_momentum = false;
+        double base_momentum = 0.8;
+        double max_momentum = 0.9;
 
         template <class V>
         void visit(V&& v) {
             cycle.visit(v);
             v("base_lr", base_lr);
             v("max_lr", max_lr);
+            v("cycle_momentum", cycle_momentum);
+            v("base_momentum", base_momentum);
+            v("max_momentum", max_momentum);
         }
     };
 
@@ -74,6 +94,14 @@ struct CyclicRate {
         const auto p = schedules::CyclicLR::position(a.cycle, last_epoch);
         return schedules::CyclicLR::lr(a.base_lr, a.max_lr, p.scale_factor,
                                        schedules::CyclicLR::builtin_scale_at(a.cycle, p, last_epoch));
+    }
+
+    // The momentum after `last_epoch` steps (it falls as the lr rises), NaN without cycle_momentum.
+    static double momentum(const Args& a, std::int64_t last_epoch) {
+        if (!a.cycle_momentum) return std::numeric_limits<double>::quiet_NaN();
+        const auto p = schedules::CyclicLR::position(a.cycle, last_epoch);
+        return schedules::CyclicLR::momentum(a.base_momentum, a.max_momentum, p.scale_factor,
+                                             schedules::CyclicLR::builtin_scale_at(a.cycle, p, last_epoch));
     }
 };
 

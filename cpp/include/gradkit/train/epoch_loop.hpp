@@ -8,7 +8,8 @@
 //   plateau action (stop, or divide the rate as 'adaptive' does). With early stopping the best
 //   weights are put back at the end.
 //
-// Beyond sklearn: a hook sees every epoch's results and may stop training (the Python binding calls
+// Beyond sklearn: a momentum-cycling schedule (OneCycleLR, CyclicLR) sets the rule's momentum or beta1
+// wherever it sets the rate; a hook sees every epoch's results and may stop training (the Python binding calls
 // into Python through it, once per epoch), and divergence stops training with DivergedError, the
 // weights put back to those at the end of the previous epoch (a copy per epoch costs one pass over
 // the parameters, small beside an epoch's products).
@@ -120,6 +121,7 @@ public:
     StopReason fit(const Rows<T>& train, const Rows<T>* validation, T* best_params, nn::LegacyRandomState* rs,
                    const LoopOptions& opt, Progress& progress, const EpochHook& hook = {}) {
         check(train, validation, best_params, rs, opt);
+        apply_momentum();  // the policy's, at its step count (a fresh schedule's first, or where partial_fit left it)
         const std::size_t n = train.size, bs = opt.batch_size, n_params = net_.n_params();
         nn::Workspace<T> ws(net_.layout(), bs);
         std::vector<std::int64_t> order(n), rows(bs);
@@ -151,6 +153,7 @@ public:
                 double step_lr = rule_.lr();
                 rate_.after_step(++steps, step_lr);
                 if (step_lr != rule_.lr()) rule_.set_lr(step_lr);
+                apply_momentum();
             }
             const double loss = accumulated / static_cast<double>(n);
             if (!std::isfinite(loss) || !detail::all_finite(params, n_params)) {
@@ -180,6 +183,7 @@ public:
             double next = rule_.lr();
             rate_.after_epoch({progress.n_iter, progress.t, loss}, next);
             if (next != rule_.lr()) rule_.set_lr(next);
+            apply_momentum();
 
             StopReason stop = StopReason::max_iter;
             bool stopping = false;
@@ -213,6 +217,12 @@ public:
     }
 
 private:
+    // A momentum-cycling schedule sets the rule's momentum (or beta1) after each of its steps.
+    void apply_momentum() {
+        const double m = rate_.momentum();
+        if (!std::isnan(m) && m != rule_.momentum()) rule_.set_momentum(m);
+    }
+
     void finish(const Rows<T>* validation, const T* best_params) {
         if (validation) std::copy(best_params, best_params + net_.n_params(), net_.params());
     }

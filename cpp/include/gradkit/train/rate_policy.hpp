@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 namespace gradkit::train {
 
@@ -40,6 +41,9 @@ public:
         (void)lr;
         return PlateauAction::stop;
     }
+    // The momentum (or beta1) the policy sets for the next step: OneCycleLR's and CyclicLR's with
+    // cycle_momentum, from their step count. NaN (every other policy): the momentum is left alone.
+    virtual double momentum() const { return std::numeric_limits<double>::quiet_NaN(); }
     // The steps a stateful policy (a schedule) has taken, for pickling; stateless policies keep none.
     virtual std::int64_t steps_taken() const { return 0; }
     virtual void set_steps_taken(std::int64_t steps) { (void)steps; }

@@ -11,6 +11,7 @@
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "gradkit/schedules/rate_bounds.hpp"
@@ -25,6 +26,17 @@ struct ScheduleStepError : std::runtime_error {
     ScheduleStepError(const std::string& message, std::int64_t step_) : std::runtime_error(message), step(step_) {}
     std::int64_t step;  // the step that was refused
 };
+
+namespace detail {
+
+// Whether S gives a momentum per step (S::momentum(args, step)): the cyclic schedules.
+template <class S, class = void>
+struct gives_momentum : std::false_type {};
+template <class S>
+struct gives_momentum<S, std::void_t<decltype(S::momentum(std::declval<const typename S::Args&>(), std::int64_t{}))>>
+    : std::true_type {};
+
+}  // namespace detail
 
 template <class S>
 class ScheduleRate final : public RatePolicy {
@@ -45,6 +57,11 @@ public:
     }
     void after_epoch(const EpochEnd&, double& lr) override {
         if (!per_step_) advance(lr);
+    }
+
+    double momentum() const override {
+        if constexpr (detail::gives_momentum<S>::value) return S::momentum(args_, steps_);
+        else return RatePolicy::momentum();
     }
 
     std::int64_t steps_taken() const override { return steps_; }

@@ -8,7 +8,9 @@
 // kernels do not reach the trainer. The rate is the hyperparameter the group visits as "lr".
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <limits>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -39,6 +41,11 @@ public:
     virtual double lr() const = 0;
     // Throws std::invalid_argument (leaving the rate unchanged) if the algorithm refuses the value.
     virtual void set_lr(double lr) = 0;
+    // The momentum a cycling schedule moves, by torch's rule: the first of "betas" where the
+    // algorithm has them (sklearn's Adam: beta_1), else "momentum"; NaN when it has neither.
+    virtual double momentum() const = 0;
+    // Throws std::invalid_argument (leaving it unchanged) if the algorithm has no momentum or refuses it.
+    virtual void set_momentum(double momentum) = 0;
     virtual const char* name() const = 0;
     virtual RuleState<T> state() const = 0;
     // Checks every entry first: names, and buffer sizes against the parameters; changes nothing on error.
@@ -66,6 +73,29 @@ struct LrWriter {
     void operator()(const char* key, F& field) {
         if constexpr (std::is_same_v<F, double>)
             if (std::strcmp(key, "lr") == 0) field = lr;
+    }
+};
+
+// Reads or writes the hyperparameter StepRule::momentum names: betas[0], beta_1, or momentum.
+struct MomentumAccess {
+    bool write = false;
+    double value = std::numeric_limits<double>::quiet_NaN();
+    bool found = false, from_betas = false;
+    template <class F>
+    void operator()(const char* key, F& field) {
+        if constexpr (std::is_same_v<F, std::array<double, 2>>) {
+            if (std::strcmp(key, "betas") == 0) {
+                if (write) field[0] = value;
+                else value = field[0];
+                found = from_betas = true;
+            }
+        } else if constexpr (std::is_same_v<F, double>) {
+            if (!from_betas && (std::strcmp(key, "momentum") == 0 || std::strcmp(key, "beta_1") == 0)) {
+                if (write) field = value;
+                else value = field;
+                found = true;
+            }
+        }
     }
 };
 
@@ -130,6 +160,21 @@ public:
     void set_lr(double lr) override {
         Hyper h = group_.hyper();
         h.visit(detail::LrWriter{lr});
+        group_.set_hyper(h);
+    }
+    double momentum() const override {
+        detail::MomentumAccess r;
+        Hyper h = group_.hyper();
+        h.visit(r);
+        return r.value;
+    }
+    void set_momentum(double momentum) override {
+        detail::MomentumAccess w;
+        w.write = true;
+        w.value = momentum;
+        Hyper h = group_.hyper();
+        h.visit(w);
+        if (!w.found) throw std::invalid_argument(std::string(Algo::name) + " has no momentum or beta1 to cycle");
         group_.set_hyper(h);
     }
     const char* name() const override { return Algo::name; }

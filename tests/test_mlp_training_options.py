@@ -656,14 +656,42 @@ def test_loss_driven_schedule_acts_as_the_python_scheduler_stepped_with_loss_cur
 
 def test_loss_driven_schedule_state_goes_on_over_partial_fit():
     X, y = _regression()
-    kwargs = {"factor": 0.5, "patience": 1, "threshold": 0.15}
+    kwargs = {"factor": 0.5, "patience": 0, "threshold": 0.15}
     est = MLPRegressor(
         hidden_layer_sizes=(4,),
         solver="sgd",
         learning_rate_init=0.1,
         lr_schedule=("ReduceLROnPlateau", kwargs),
+        random_state=0,
     )
     for _ in range(12):
         est.partial_fit(X, y)
     expected = _rates_stepped_with(ReduceLROnPlateau, kwargs, est.loss_curve_)
     assert est.lr_history_ == expected and len(set(expected)) > 1
+
+
+@pytest.mark.parametrize(("schedule", "kwargs"), LOSS_DRIVEN, ids=lambda s: getattr(s, "__name__", ""))
+def test_loss_driven_schedule_state_goes_through_pickle(schedule, kwargs):
+    X, y = _regression()
+    est = MLPRegressor(
+        hidden_layer_sizes=(4,),
+        solver="sgd",
+        learning_rate_init=0.1,
+        lr_schedule=(schedule.__name__, kwargs),
+        random_state=0,
+    )
+    for _ in range(6):
+        est.partial_fit(X, y)
+    copy = pickle.loads(pickle.dumps(est))
+    assert copy._trainer.schedule_state == est._trainer.schedule_state != []
+    for _ in range(9):
+        est.partial_fit(X, y)
+        copy.partial_fit(X, y)
+    assert copy.lr_history_ == est.lr_history_ == _rates_stepped_with(schedule, kwargs, est.loss_curve_)
+    # Not bit for bit: a one-output layer's product takes Eigen's GEMV, whose sums follow where the
+    # unpickled trainer's buffers lie.
+    np.testing.assert_allclose(_flat(copy), _flat(est), rtol=1e-12)
+    kept = copy._trainer.schedule_state
+    with pytest.raises(ValueError, match="numbers of state, got 1"):
+        copy._trainer.schedule_state = [0.0]
+    assert copy._trainer.schedule_state == kept

@@ -301,6 +301,11 @@ public:
         throw py::value_error("unknown schedule '" + name + "'; expected one of " + names);
     }
     std::int64_t schedule_steps() const { return rate_ ? rate_->steps_taken() : 0; }
+    std::vector<double> schedule_state() const { return rate_ ? rate_->machine_state() : std::vector<double>{}; }
+    void set_schedule_state(const std::vector<double>& state) {
+        if (!rate_) throw py::value_error("the trainer has no rate policy: call set_rate_policy or set_schedule first");
+        rate_->set_machine_state(state);
+    }
     void set_schedule_steps(std::int64_t steps) {
         if (!rate_) throw py::value_error("the trainer has no rate policy: call set_rate_policy or set_schedule first");
         if (steps < 0) throw py::value_error("schedule_steps must be non-negative, got " + std::to_string(steps));
@@ -525,6 +530,8 @@ void bind_trainer(py::module_& m, const char* name) {
             "The names set_schedule accepts.")
         .def_property("schedule_steps", &Tr::schedule_steps, &Tr::set_schedule_steps,
                       "The steps the rate policy's schedule has taken (its state).")
+        .def_property("schedule_state", &Tr::schedule_state, &Tr::set_schedule_state,
+                      "A loss-driven schedule's state machine (best loss, counters) as numbers; empty for others.")
         .def_property("lr", [](Tr& t) { return t.rule().lr(); }, [](Tr& t, double lr) { t.rule().set_lr(lr); })
         .def("rule_state", &Tr::rule_state)
         .def("set_rule_state", &Tr::set_rule_state, py::arg("state"))

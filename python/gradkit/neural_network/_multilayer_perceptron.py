@@ -385,12 +385,14 @@ class _BaseMLP(BaseEstimator):
             state["intercepts_"] = [b.copy() for b in self.intercepts_]
             state["_optimizer_state"] = trainer.rule_state()
             state["_schedule_steps"] = trainer.schedule_steps if trainer.has_step_rule else 0
+            state["_schedule_state"] = trainer.schedule_state if trainer.has_step_rule else []
         return state
 
     def __setstate__(self, state):
         state = dict(state)
         optimizer_state = state.pop("_optimizer_state", None)
         schedule_steps = state.pop("_schedule_steps", 0)
+        schedule_state = state.pop("_schedule_state", [])
         super().__setstate__(state)
         if "_network" in state:
             units, activation, out_activation = state["_network"]
@@ -405,6 +407,7 @@ class _BaseMLP(BaseEstimator):
                 if getattr(self, "_schedule", None) is not None:
                     trainer.set_schedule(*self._schedule)
                     trainer.schedule_steps = schedule_steps
+                    trainer.schedule_state = schedule_state
                 trainer.set_rule_state(optimizer_state)  # the rate too
             self._attach(trainer)
 
@@ -888,7 +891,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         ``partial_fit``), else fit raises ValueError before training, as torch raises past it.
         The loss-driven ``ReduceLROnPlateau``, ``AdaptiveLR`` and ``BoldDriverLR`` step after every
         epoch with its training loss (the value ``loss_curve_`` records), from ``learning_rate_init``;
-        their counters go on over ``partial_fit`` calls but start anew in an unpickled estimator.
+        their best loss and counters go on over ``partial_fit`` calls and through pickling.
         scikit-learn's own stop (``n_iter_no_change`` epochs without improvement) still applies.
     callbacks : None or list of callable, default=None
         Beyond scikit-learn: each is called after every epoch with a dict of ``epoch``, ``loss``,

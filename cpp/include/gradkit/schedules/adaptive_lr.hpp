@@ -47,6 +47,14 @@ struct AdaptiveLR {
         std::int64_t no_improvement_count = 0;
         std::int64_t last_epoch = 0;
         bool stopped = false;
+
+        template <class V>
+        void visit(V&& v) {
+            v(best_loss);
+            v(no_improvement_count);
+            v(last_epoch);
+            v(stopped);
+        }
     };
 
     static void validate(const Args& a) {

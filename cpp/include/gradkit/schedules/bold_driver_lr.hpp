@@ -35,6 +35,13 @@ struct BoldDriverLR {
         double previous_loss = 0.0;  // meaningful only when has_previous
         bool has_previous = false;
         std::int64_t last_epoch = 0;
+
+        template <class V>
+        void visit(V&& v) {
+            v(previous_loss);
+            v(has_previous);
+            v(last_epoch);
+        }
     };
 
     enum class Change { none, increase, decrease };

@@ -43,6 +43,14 @@ struct ReduceLROnPlateau {
         std::int64_t num_bad_epochs = 0;
         std::int64_t cooldown_counter = 0;
         std::int64_t last_epoch = 0;
+
+        template <class V>
+        void visit(V&& v) {
+            v(best);
+            v(num_bad_epochs);
+            v(cooldown_counter);
+            v(last_epoch);
+        }
     };
 
     // torch's messages, in torch's order (factor is checked first, mode and threshold_mode last).

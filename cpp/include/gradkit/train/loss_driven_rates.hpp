@@ -1,11 +1,17 @@
 // ReduceLROnPlateau, AdaptiveLR and BoldDriverLR as the trainer's rate policy (the estimators'
 // lr_schedule=): the schedules' own state machines (cpp/include/gradkit/schedules), stepped after
 // every epoch with that epoch's training loss -- what a user does with the Python classes and
-// loss_curve_[-1]. Their state (best loss, counters) lives as long as the trainer: partial_fit
-// continues it; a pickled estimator starts it anew.
+// loss_curve_[-1]. Their state (best loss, counters) lives as long as the trainer, so partial_fit
+// continues it, and goes out and back in as numbers (machine_state) so that pickling keeps it.
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
 
 #include "gradkit/schedules/adaptive_lr.hpp"
 #include "gradkit/schedules/bold_driver_lr.hpp"
@@ -14,6 +20,37 @@
 #include "gradkit/train/rate_policy.hpp"
 
 namespace gradkit::train {
+
+namespace detail {
+
+// A machine's State (fields double, int64 or bool, listed by its visit) to and from numbers; counts
+// and flags are whole numbers, exact in a double.
+template <class State>
+std::vector<double> state_numbers(State s) {
+    std::vector<double> out;
+    s.visit([&](auto& field) { out.push_back(static_cast<double>(field)); });
+    return out;
+}
+
+template <class State>
+State state_from_numbers(const std::vector<double>& numbers, const char* name) {
+    State s;
+    std::size_t fields = 0;
+    s.visit([&](auto&) { ++fields; });
+    if (numbers.size() != fields)
+        throw std::invalid_argument(std::string(name) + " keeps " + std::to_string(fields) + " numbers of state, got " +
+                                    std::to_string(numbers.size()));
+    std::size_t i = 0;
+    s.visit([&](auto& field) {
+        using F = std::decay_t<decltype(field)>;
+        const double x = numbers[i++];
+        if constexpr (std::is_same_v<F, bool>) field = x != 0.0;
+        else field = static_cast<F>(x);
+    });
+    return s;
+}
+
+}  // namespace detail
 
 // torch's ReduceLROnPlateau on one group: min_lr is torch's floor of a reduction, max_lr gradkit's
 // ceiling on every lr (clipped at construction and after each step, as the Python class clips).
@@ -27,6 +64,11 @@ public:
     void after_epoch(const EpochEnd& end, double& lr) override {
         machine_.step(end.loss, &lr, &min_lr_, 1);
         lr = std::min(lr, max_lr_);
+    }
+
+    std::vector<double> machine_state() const override { return detail::state_numbers(machine_.state); }
+    void set_machine_state(const std::vector<double>& s) override {
+        machine_.state = detail::state_from_numbers<schedules::ReduceLROnPlateau::State>(s, schedules::ReduceLROnPlateau::name);
     }
 
 private:
@@ -44,6 +86,11 @@ public:
 
     void after_epoch(const EpochEnd& end, double& lr) override {
         machine_.step(end.loss, &lr, &bounds_.min_lr, &bounds_.max_lr, 1);
+    }
+
+    std::vector<double> machine_state() const override { return detail::state_numbers(machine_.state); }
+    void set_machine_state(const std::vector<double>& s) override {
+        machine_.state = detail::state_from_numbers<typename Machine::State>(s, Machine::name);
     }
 
 private:

@@ -10,6 +10,8 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
+#include <vector>
 
 namespace gradkit::train {
 
@@ -47,6 +49,12 @@ public:
     // The steps a stateful policy (a schedule) has taken, for pickling; stateless policies keep none.
     virtual std::int64_t steps_taken() const { return 0; }
     virtual void set_steps_taken(std::int64_t steps) { (void)steps; }
+    // A loss-driven policy's state machine (best loss, counters) as numbers, for pickling; empty for
+    // the others. set_machine_state throws std::invalid_argument, changing nothing, on another length.
+    virtual std::vector<double> machine_state() const { return {}; }
+    virtual void set_machine_state(const std::vector<double>& state) {
+        if (!state.empty()) throw std::invalid_argument("this rate policy keeps no state machine");
+    }
 };
 
 // sklearn's 'constant' (and its Adam, which has no rate modes).

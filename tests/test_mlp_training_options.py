@@ -53,21 +53,28 @@ def _flat(est) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------- optimizer=
-def test_optimizer_step_is_gradkit_optim_on_the_core_gradients():
-    X, y = _regression()
-    est = MLPRegressor(
+def _one_full_batch_step(X, y, optimizer) -> MLPRegressor:
+    """A (3, 5, 1) tanh regressor after one full-batch step of optimizer=, at lr 0.05 and alpha 1e-3,
+    set to go on from there (warm start), as the tests' hand-written loops go on from its weights."""
+    return MLPRegressor(
         hidden_layer_sizes=(5,),
         activation="tanh",
         solver="sgd",
-        optimizer=("Adam", {"weight_decay": 0.01, "amsgrad": True}),
+        optimizer=optimizer,
         learning_rate_init=0.05,
         alpha=1e-3,
         batch_size=X.shape[0],
         shuffle=False,
         max_iter=1,
         warm_start=True,
+        n_iter_no_change=100,
         random_state=0,
     ).fit(X, y)
+
+
+def test_optimizer_step_is_gradkit_optim_on_the_core_gradients():
+    X, y = _regression()
+    est = _one_full_batch_step(X, y, ("Adam", {"weight_decay": 0.01, "amsgrad": True}))
     before = _flat(est)
     loss, grads, _ = _core.mlp_backprop(
         [3, 5, 1], "tanh", "identity", before, X, y.reshape(-1, 1), None, 1e-3
@@ -470,19 +477,7 @@ def test_cycled_momentum_is_the_python_schedulers_on_gradkit_optim(schedule, kwa
     the one the Python scheduler sets on a gradkit.optim optimizer stepped by hand."""
     X, y = _regression()
     cls, hyper = optimizer
-    est = MLPRegressor(
-        hidden_layer_sizes=(5,),
-        activation="tanh",
-        optimizer=(cls.__name__, hyper),
-        learning_rate_init=0.05,
-        alpha=1e-3,
-        batch_size=X.shape[0],
-        shuffle=False,
-        max_iter=1,
-        warm_start=True,
-        n_iter_no_change=100,
-        random_state=0,
-    ).fit(X, y)
+    est = _one_full_batch_step(X, y, (cls.__name__, hyper))
     before = _flat(est).copy()
     est.set_params(lr_schedule=(schedule, kwargs, "batch"), max_iter=10).fit(X, y)
 

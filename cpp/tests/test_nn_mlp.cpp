@@ -238,6 +238,23 @@ TEST(MLP, BackpropSplitAmongThreadsGivesTheOnePassGradient) {
     }
 }
 
+// Every buffer a product reads or writes starts on a 64-byte boundary: Eigen's one-column products
+// (a one-output layer) round by where their rows start, so this is what gives the same bits in
+// another process (an unpickled estimator going on with partial_fit).
+TEST(MLP, ParametersAndWorkspacesStartOn64ByteBoundaries) {
+    auto aligned = [](const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 64 == 0; };
+    for (int trial = 0; trial < 4; ++trial) {
+        std::vector<char> shift(static_cast<std::size_t>(trial) * 24 + 8);  // moves the heap around
+        Problem pb({3, 5, 1}, Activation::tanh, Activation::identity, 7 + trial, 3);
+        Workspace<double> ws(pb.net.layout(), pb.n, true, 2);
+        EXPECT_TRUE(aligned(pb.net.params()));
+        EXPECT_TRUE(aligned(ws.grads()) && aligned(ws.part_grads(1)));
+        for (std::size_t l = 0; l < 2; ++l) EXPECT_TRUE(aligned(ws.activations(l)) && aligned(ws.deltas(l)));
+        const std::vector<std::int64_t> idx{1, 0};
+        EXPECT_TRUE(aligned(ws.gather(pb.X.data(), pb.y.data(), nullptr, nullptr, idx.data(), 2).x));
+    }
+}
+
 TEST(MLP, PredictGoesThroughAWorkspaceAtATime) {
     Problem pb({3, 4, 3}, Activation::tanh, Activation::softmax, 10, 6);
     Workspace<double> small(pb.net.layout(), 3), big(pb.net.layout(), 10);

@@ -22,8 +22,11 @@
 // another thread count; with the same one, the same inputs give the same bits wherever they lie.
 #pragma once
 
-// Products always go through Eigen's GEMM/GEMV kernels, whose results do not depend on the operands'
-// alignment (CMakeLists.txt sets this for every translation unit; see there).
+// Products always go through Eigen's GEMM/GEMV kernels (CMakeLists.txt sets this for every translation
+// unit; see there). GEMM's results do not depend on the operands' alignment; GEMV's dot products (a
+// one-column result: a one-output layer) do, which is why the parameters and every workspace buffer
+// start on a 64-byte boundary (aligned_vector.hpp). The caller's X is read where it lies: only a
+// network without hidden layers and with one output takes a dot product over X's rows.
 #ifndef EIGEN_GEMM_TO_COEFFBASED_THRESHOLD
 #define EIGEN_GEMM_TO_COEFFBASED_THRESHOLD 0
 #endif
@@ -318,7 +321,7 @@ private:
     Layout layout_;
     Activation hidden_, output_;
     Loss loss_;
-    std::vector<T> params_;
+    AlignedVector<T> params_;  // 64-byte aligned, as the workspaces' buffers
 };
 
 }  // namespace gradkit::nn

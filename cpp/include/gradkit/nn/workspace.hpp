@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "gradkit/aligned_vector.hpp"
 #include "gradkit/nn/layout.hpp"
 #include "gradkit/parallel.hpp"
 
@@ -131,8 +132,9 @@ private:
     Layout layout_;
     std::size_t capacity_;
     int gradient_parts_;
-    std::vector<std::vector<T>> activations_, deltas_;
-    std::vector<T> grads_, partial_grads_, x_, y_, sw_;
+    // 64-byte aligned, so that a product's bits do not depend on where the buffers lie (aligned_vector.hpp).
+    std::vector<AlignedVector<T>> activations_, deltas_;
+    AlignedVector<T> grads_, partial_grads_, x_, y_, sw_;
 };
 
 }  // namespace gradkit::nn

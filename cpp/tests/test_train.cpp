@@ -199,11 +199,9 @@ TEST(EpochLoop, CyclicScheduleSetsTheMomentumOfEveryStep) {
     train::OneCycleRate::Args args;
     args.cycle.total_steps = 20;
     args.max_lr = 0.05;
-    args.cycle_momentum = true;
-    args.base_momentum = 0.5;
-    args.max_momentum = 0.9;
+    args.momentum = {true, 0.5, 0.9};
     for (bool cycle : {true, false}) {
-        args.cycle_momentum = cycle;
+        args.momentum.cycle_momentum = cycle;
         MLP<double> net = network();
         auto rule = train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{0.01, 0.7, false}, net.params(), net.n_params());
         train::ScheduleRate<train::OneCycleRate> rate(args, {}, 0.01, true);

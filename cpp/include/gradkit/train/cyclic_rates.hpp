@@ -18,6 +18,20 @@
 
 namespace gradkit::train {
 
+// cycle_momentum and the levels it moves the momentum between, by torch's names (unused without it).
+struct MomentumCycle {
+    bool cycle_momentum = false;
+    double base_momentum = 0.0;
+    double max_momentum = 0.0;
+
+    template <class V>
+    void visit(V&& v) {
+        v("cycle_momentum", cycle_momentum);
+        v("base_momentum", base_momentum);
+        v("max_momentum", max_momentum);
+    }
+};
+
 struct OneCycleRate {
     static constexpr const char* name = schedules::OneCycleLR::name;
 
@@ -26,9 +40,7 @@ struct OneCycleRate {
         double max_lr = 0.1;
         double div_factor = 25.0;
         double final_div_factor = 1e4;
-        bool cycle_momentum = false;
-        double base_momentum = 0.85;
-        double max_momentum = 0.95;
+        MomentumCycle momentum{false, 0.85, 0.95};
 
         template <class V>
         void visit(V&& v) {
@@ -36,9 +48,7 @@ struct OneCycleRate {
             v("max_lr", max_lr);
             v("div_factor", div_factor);
             v("final_div_factor", final_div_factor);
-            v("cycle_momentum", cycle_momentum);
-            v("base_momentum", base_momentum);
-            v("max_momentum", max_momentum);
+            momentum.visit(v);
         }
     };
 
@@ -56,8 +66,9 @@ struct OneCycleRate {
     // The momentum after `last_epoch` steps (max_momentum -> base_momentum -> max_momentum), NaN
     // without cycle_momentum.
     static double momentum(const Args& a, std::int64_t last_epoch) {
-        if (!a.cycle_momentum) return std::numeric_limits<double>::quiet_NaN();
-        return schedules::OneCycleLR::momentum(a.cycle, last_epoch, a.base_momentum, a.max_momentum);
+        const MomentumCycle& m = a.momentum;
+        if (!m.cycle_momentum) return std::numeric_limits<double>::quiet_NaN();
+        return schedules::OneCycleLR::momentum(a.cycle, last_epoch, m.base_momentum, m.max_momentum);
     }
 };
 
@@ -68,18 +79,14 @@ struct CyclicRate {
         schedules::CyclicLR::Args cycle;
         double base_lr = 0.001;
         double max_lr = 0.006;
-        bool cycle_momentum = false;
-        double base_momentum = 0.8;
-        double max_momentum = 0.9;
+        MomentumCycle momentum{false, 0.8, 0.9};
 
         template <class V>
         void visit(V&& v) {
             cycle.visit(v);
             v("base_lr", base_lr);
             v("max_lr", max_lr);
-            v("cycle_momentum", cycle_momentum);
-            v("base_momentum", base_momentum);
-            v("max_momentum", max_momentum);
+            momentum.visit(v);
         }
     };
 
@@ -98,9 +105,10 @@ struct CyclicRate {
 
     // The momentum after `last_epoch` steps (it falls as the lr rises), NaN without cycle_momentum.
     static double momentum(const Args& a, std::int64_t last_epoch) {
-        if (!a.cycle_momentum) return std::numeric_limits<double>::quiet_NaN();
+        const MomentumCycle& m = a.momentum;
+        if (!m.cycle_momentum) return std::numeric_limits<double>::quiet_NaN();
         const auto p = schedules::CyclicLR::position(a.cycle, last_epoch);
-        return schedules::CyclicLR::momentum(a.base_momentum, a.max_momentum, p.scale_factor,
+        return schedules::CyclicLR::momentum(m.base_momentum, m.max_momentum, p.scale_factor,
                                              schedules::CyclicLR::builtin_scale_at(a.cycle, p, last_epoch));
     }
 };

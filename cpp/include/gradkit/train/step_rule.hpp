@@ -142,40 +142,18 @@ public:
     using Hyper = typename Algo::Hyper;
 
     ParamGroupRule(Hyper hyper, T* params, std::size_t n) : group_(std::move(hyper)), n_(n) {
-        detail::LrReader r;
-        Hyper h = group_.hyper();
-        h.visit(r);
-        if (!r.found) throw std::invalid_argument(std::string(Algo::name) + " has no learning rate 'lr' to schedule");
+        if (!read_hyper(detail::LrReader{}).found) throw std::invalid_argument(std::string(Algo::name) + " has no learning rate 'lr' to schedule");
         group_.add_param({params, n});
     }
 
     void step(const T* grad) override { group_.step(&grad); }
 
-    double lr() const override {
-        detail::LrReader r;
-        Hyper h = group_.hyper();
-        h.visit(r);
-        return r.lr;
-    }
-    void set_lr(double lr) override {
-        Hyper h = group_.hyper();
-        h.visit(detail::LrWriter{lr});
-        group_.set_hyper(h);
-    }
-    double momentum() const override {
-        detail::MomentumAccess r;
-        Hyper h = group_.hyper();
-        h.visit(r);
-        return r.value;
-    }
+    double lr() const override { return read_hyper(detail::LrReader{}).lr; }
+    void set_lr(double lr) override { write_hyper(detail::LrWriter{lr}); }
+    double momentum() const override { return read_hyper(detail::MomentumAccess{}).value; }
     void set_momentum(double momentum) override {
-        detail::MomentumAccess w;
-        w.write = true;
-        w.value = momentum;
-        Hyper h = group_.hyper();
-        h.visit(w);
-        if (!w.found) throw std::invalid_argument(std::string(Algo::name) + " has no momentum or beta1 to cycle");
-        group_.set_hyper(h);
+        if (!write_hyper(detail::MomentumAccess{true, momentum}).found)
+            throw std::invalid_argument(std::string(Algo::name) + " has no momentum or beta1 to cycle");
     }
     const char* name() const override { return Algo::name; }
 
@@ -207,6 +185,22 @@ public:
     }
 
 private:
+    // The group's hyperparameters through a visitor that reads them, or that changes them (then set
+    // back: the group validates them and changes nothing when it refuses).
+    template <class Visitor>
+    Visitor read_hyper(Visitor v) const {
+        Hyper h = group_.hyper();
+        h.visit(v);
+        return v;
+    }
+    template <class Visitor>
+    Visitor write_hyper(Visitor v) {
+        Hyper h = group_.hyper();
+        h.visit(v);
+        group_.set_hyper(h);
+        return v;
+    }
+
     optim::ParamGroup<Algo, T> group_;
     std::size_t n_;
 };

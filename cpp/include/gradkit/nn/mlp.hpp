@@ -235,21 +235,19 @@ public:
         const double sw_sum = weight_sum(sw, n);
         loss += (0.5 * alpha) * coef_squared_norm() / sw_sum;
 
+        // One pass over the flat gradient, cut as the optimizer's step will cut the parameters
+        // (parallel_chunks over n_params()), so each thread steps the part of the gradient it has just
+        // written and still holds in its cache.
         T* g = ws.grads();
-        for (int part = 1; part < parts; ++part) {
-            const T* other = ws.part_grads(part);
-            parallel_chunks(n_params(), [=](std::size_t b, std::size_t e) { detail::add_kernel(g, other, b, e); });
-        }
+        const T* w = params_.data();
         const T alpha_t = static_cast<T>(alpha), sw_sum_t = static_cast<T>(sw_sum);
-        for (std::size_t l = 0; l <= last; ++l) {
-            T* gc = g + layout_.coef_offset(l);
-            const T* w = coef(l);
-            parallel_chunks(layout_.coef_size(l), [=](std::size_t b, std::size_t e) {
-                detail::regularized_mean_kernel(gc, w, alpha_t, sw_sum_t, b, e);
-            });
-            T* gi = g + layout_.intercept_offset(l);
-            for (std::size_t j = 0; j < layout_.fan_out(l); ++j) gi[j] /= sw_sum_t;
-        }
+        const std::size_t n_coefs = layout_.n_coefs();
+        parallel_chunks(n_params(), [&, g, w](std::size_t b, std::size_t e) {
+            for (int part = 1; part < parts; ++part) detail::add_kernel(g, ws.part_grads(part), b, e);
+            const std::size_t coefs_end = std::min(e, n_coefs);
+            if (b < coefs_end) detail::regularized_mean_kernel(g, w, alpha_t, sw_sum_t, b, coefs_end);
+            for (std::size_t i = std::max(b, n_coefs); i < e; ++i) g[i] /= sw_sum_t;
+        });
         return loss;
     }
 

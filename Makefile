@@ -30,6 +30,7 @@ test: test-cpp test-python
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check python tests benchmarks && $(PY) -m ruff format --check python tests benchmarks
+	$(PY) -m mypy python/gradkit
 
 test-python: $(VENV)/.installed lint
 	$(PY) -m pytest -q tests --doctest-modules \

@@ -108,9 +108,17 @@ class LRFinderResult:
         return ax
 
 
-def _check_rate(name: str, value: Any) -> float:
+def _check_real(name: str, value: Any) -> None:
+    """Refuses bools and whatever is not a real number, leaving the caller's value as given: its range
+    checks compare the value itself, exactly (where float() could round a Fraction or overflow on a
+    large int), which a narrowing to numbers.Real would not type-check (Real declares no ``>`` and no
+    comparison with an int)."""
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
+
+
+def _check_rate(name: str, value: Any) -> float:
+    _check_real(name, value)
     value = float(value)
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be a finite positive number, got {value!r}")
@@ -143,15 +151,10 @@ def _check_arguments(
         raise TypeError(f"num must be an integer, got {num!r} of type {type(num).__name__}")
     if num < 2:
         raise ValueError(f"num must be at least 2 (steps from start_lr to end_lr), got {num}")
-    if isinstance(beta, bool) or not isinstance(beta, Real):
-        raise TypeError(f"beta must be a real number, got {beta!r} of type {type(beta).__name__}")
+    _check_real("beta", beta)
     if not 0 <= beta < 1:
         raise ValueError(f"beta must be in [0, 1), got {beta!r}")
-    if isinstance(diverge_threshold, bool) or not isinstance(diverge_threshold, Real):
-        raise TypeError(
-            f"diverge_threshold must be a real number, got {diverge_threshold!r} of type "
-            f"{type(diverge_threshold).__name__}"
-        )
+    _check_real("diverge_threshold", diverge_threshold)
     if not diverge_threshold > 1:  # also refuses NaN; +inf turns the check off
         raise ValueError(f"diverge_threshold must be greater than 1 (or inf), got {diverge_threshold!r}")
     return start, end, int(num), float(beta), float(diverge_threshold)
@@ -333,7 +336,13 @@ def lr_find(
             stacklevel=2,
         )
         suggested = math.nan
-    arrays = [lrs_array, np.asarray(losses, dtype=np.float64), smoothed_array]
-    for array in arrays:
+    losses_array = np.asarray(losses, dtype=np.float64)
+    for array in (lrs_array, losses_array, smoothed_array):
         array.setflags(write=False)
-    return LRFinderResult(*arrays, suggested_lr=suggested, diverged=diverged)
+    return LRFinderResult(
+        lrs=lrs_array,
+        losses=losses_array,
+        smoothed_losses=smoothed_array,
+        suggested_lr=suggested,
+        diverged=diverged,
+    )

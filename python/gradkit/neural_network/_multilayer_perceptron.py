@@ -20,7 +20,7 @@ import math
 import warnings
 from itertools import pairwise
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, Protocol, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -64,7 +64,10 @@ except ImportError:  # pragma: no cover - older scikit-learn
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
-_TRAINERS = {np.dtype(np.float32): _core.MLPTrainer_float32, np.dtype(np.float64): _core.MLPTrainer_float64}
+_TRAINERS: dict[np.dtype, type[_core.MLPTrainer_float32] | type[_core.MLPTrainer_float64]] = {
+    np.dtype(np.float32): _core.MLPTrainer_float32,
+    np.dtype(np.float64): _core.MLPTrainer_float64,
+}
 
 
 def _core_array(X: Any, dtype: np.dtype) -> np.ndarray:
@@ -146,7 +149,17 @@ class _SharedRandomState:
         self._core = None
 
 
-def _optimizer_class(name: Any) -> type[optim.Optimizer]:
+class _MinibatchOptimizer(Protocol):
+    """A gradkit.optim class that can train the estimators: every one but the base class and LBFGS,
+    each constructed from the params, ``lr`` and its own hyperparameters by name."""
+
+    __name__: str
+    _algorithm: str
+
+    def __call__(self, params: list[np.ndarray], lr: float, **hyper: Any) -> optim.Optimizer: ...
+
+
+def _optimizer_class(name: Any) -> _MinibatchOptimizer:
     """The gradkit.optim class ``name`` (a name or the class) that can train the estimators."""
     if isinstance(name, str) and name == "LBFGS" or name is optim.LBFGS:
         raise ValueError(
@@ -159,7 +172,7 @@ def _optimizer_class(name: Any) -> type[optim.Optimizer]:
         optim.LBFGS,
     ):
         raise ValueError(f"optimizer: unknown optimizer {name!r}; expected one of {', '.join(known)}")
-    return cls
+    return cast(_MinibatchOptimizer, cls)  # a subclass, which takes lr where the base class does not
 
 
 def _resolve_optimizer(spec: Any, lr: float, dtype: np.dtype) -> tuple[str, dict] | None:
@@ -217,7 +230,8 @@ def _resolve_schedule(spec: Any) -> tuple[str, dict, float | None, float | None,
         args, min_lr, max_lr = _loss_driven_schedule_args(cls, kwargs)
         return cls.__name__, args, min_lr, max_lr, False
     if cls.__name__ in _CYCLIC_SCHEDULES:
-        args, min_lr = _cyclic_schedule_args(cls, kwargs)
+        # the class by the name the trainer knows it by: OneCycleLR's or CyclicLR's
+        args, min_lr = _cyclic_schedule_args(cast(_CyclicScheduleClass, cls), kwargs)
         return cls.__name__, args, min_lr, None, stepping == "batch"
     try:
         args, min_lr, max_lr = _core_schedule_args(cls, kwargs)
@@ -240,7 +254,8 @@ def _loss_driven_schedule_args(
     except (TypeError, ValueError) as error:
         raise ValueError(f"lr_schedule {cls.__name__}: {error}") from None
     if cls.__name__ == "ReduceLROnPlateau":  # min_lr is torch's floor of a reduction
-        return scheduler._core_args(), float(scheduler.min_lrs[0]), single_group(None, scheduler.max_lr)[1]
+        plateau = cast(schedules.ReduceLROnPlateau, scheduler)  # by name, as the trainer knows it
+        return plateau._core_args(), float(plateau.min_lrs[0]), single_group(None, plateau.max_lr)[1]
     min_lr, max_lr = single_group(scheduler.min_lr, scheduler.max_lr)
     return scheduler._core_args(), min_lr, max_lr
 
@@ -248,9 +263,10 @@ def _loss_driven_schedule_args(
 # Schedules whose levels come from their own arguments, not from learning_rate_init (torch's
 # constructors set the group's lr); they take only a lower bound, min_lr.
 _CYCLIC_SCHEDULES = ("OneCycleLR", "CyclicLR")
+_CyclicScheduleClass = type[schedules.OneCycleLR] | type[schedules.CyclicLR]
 
 
-def _cyclic_schedule_args(cls: type[LRScheduler], kwargs: dict) -> tuple[dict, float | None]:
+def _cyclic_schedule_args(cls: _CyclicScheduleClass, kwargs: dict) -> tuple[dict, float | None]:
     """OneCycleLR's or CyclicLR's arguments (by torch's names, checked by the class itself) as the
     trainer reads them, and min_lr."""
     if kwargs.get("scale_fn") is not None:
@@ -557,13 +573,13 @@ class _BaseMLP(BaseEstimator):
         shared.give_back()
         self._best_params = self._trainer.params.copy()
         if self.solver in _STOCHASTIC_SOLVERS:
-            self.loss_curve_ = []
-            self.lr_history_ = []
+            self.loss_curve_: list[float] = []
+            self.lr_history_: list[float] = []
             self._no_improvement_count = 0
             if self.early_stopping:
-                self.validation_scores_ = []
-                self.best_validation_score_ = -np.inf
-                self.best_loss_ = None
+                self.validation_scores_: list[float] | None = []
+                self.best_validation_score_: float | None = -np.inf
+                self.best_loss_: float | None = None
             else:
                 self.best_loss_ = np.inf
                 self.validation_scores_ = None

@@ -56,7 +56,8 @@ class Optimizer:
         self._n_params = 0
         # The multiplier arrays the core reads at every step (it holds raw pointers): kept alive here.
         self._lr_scale: list[np.ndarray | None] | None = None
-        groups = list(params)
+        # Arrays or param-group dicts, as given: add_param_group checks every group.
+        groups: list[Any] = list(params)
         if len(groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):

@@ -31,7 +31,8 @@ def _bounds_per_group(min_lr: Bound, max_lr: Bound, n_groups: int) -> tuple[list
     )
 
 
-def _loss_value(owner: str, loss: object) -> float:
+def _loss_value(owner: str, loss: Any) -> float:
+    """The loss given to step(), whatever its type, as a float; TypeError unless it is a real scalar."""
     if loss is None:
         raise TypeError(
             f"{owner}.step() needs the loss: call step(loss) once per epoch with the epoch's loss"
@@ -39,7 +40,7 @@ def _loss_value(owner: str, loss: object) -> float:
     if isinstance(loss, (str, bytes)) or np.iscomplexobj(loss) or np.ndim(loss) != 0:
         raise TypeError(f"{owner}.step(): the loss must be a real number, got {loss!r}")
     try:
-        return float(loss)  # type: ignore[arg-type]
+        return float(loss)
     except (TypeError, ValueError):
         raise TypeError(f"{owner}.step(): the loss must be a real number, got {loss!r}") from None
 

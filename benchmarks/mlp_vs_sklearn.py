@@ -9,6 +9,9 @@ the runs alternate (gradkit, scikit-learn[, torch], gradkit, ...) and the table 
   max_iter=10: fit time of each side; with torch importable, also a PyTorch loop of the same network
   (Linear+ReLU, Adam lr=1e-3, batch 200, reshuffled each epoch, 10 epochs).
 - predict_proba latency on the make_classification model for 1 row and for 10,000 rows.
+- The arithmetic ceiling: the multiply-adds each fit's products need, and the machine's matrix-product
+  rate (NumPy's BLAS on 2048×2048 products, the same thread count) as the fastest either fit could be
+  and the largest speed-up over scikit-learn that this machine allows.
 - ``--memory``: peak memory of a gradkit fit on 1 GB of float32 X (2,621,440×100, hidden (64,),
   1 epoch, batch 200), measured in a subprocess as its peak RSS (VmHWM) minus its RSS once X and y
   exist.
@@ -201,6 +204,91 @@ def bench_large(n_samples: int, epochs: int, repeats: int, latency_calls: int) -
     return fit_row, latency
 
 
+# ---------------------------------------------------------------------------------------- ceiling
+def fit_multiply_adds(layer_units: list[int], rows: int, epochs: int) -> int:
+    """The multiply-adds of an MLP fit's matrix products: per row and epoch, the forward product of every
+    layer, its weight-gradient product, and the delta product of every layer but the first."""
+    pairs = [a * b for a, b in zip(layer_units[:-1], layer_units[1:])]
+    return epochs * rows * (2 * sum(pairs) + sum(pairs[1:]))
+
+
+def gemm_rate(dtype: type, size: int = 2048, rounds: int = 7) -> float:
+    """Multiply-adds per second of NumPy's BLAS on size × size products (its best case: large, square)."""
+    rng = np.random.default_rng(SEED)
+    a, b = rng.random((size, size)).astype(dtype), rng.random((size, size)).astype(dtype)
+    c = np.empty_like(a)
+    np.matmul(a, b, out=c)  # warm-up
+    times = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        np.matmul(a, b, out=c)
+        times.append(time.perf_counter() - t0)
+    return size**3 / statistics.median(times)
+
+
+def products_alone_s(layer_units: list[int], rows: int, epochs: int, dtype: type, batch: int = 200) -> float:
+    """Seconds NumPy's BLAS takes for exactly a fit's matrix products, minibatch by minibatch: per batch
+    the forward product of every layer, then backward its weight-gradient and delta products, into
+    preallocated arrays (no activation, loss or update): a median epoch times the epochs."""
+    rng = np.random.default_rng(SEED)
+    weights = [rng.random((a, b)).astype(dtype) for a, b in zip(layer_units[:-1], layer_units[1:])]
+    x = rng.random((batch, layer_units[0])).astype(dtype)
+    outs = [np.empty((batch, b), dtype) for b in layer_units[1:]]
+    grads = [np.empty_like(w) for w in weights]
+    deltas = [np.empty((batch, a), dtype) for a in layer_units[1:-1]]
+    sizes = [min(batch, rows - start) for start in range(0, rows, batch)]
+
+    def epoch() -> None:
+        for m in sizes:
+            ins = [x[:m]]
+            for w, out in zip(weights, outs):
+                ins.append(np.matmul(ins[-1], w, out=out[:m]))
+            for layer in reversed(range(len(weights))):
+                delta = outs[layer][:m]  # the layer's delta has its output's shape
+                np.matmul(ins[layer].T, delta, out=grads[layer])
+                if layer:
+                    np.matmul(delta, weights[layer].T, out=deltas[layer - 1][:m])
+
+    epoch()  # warm-up
+    times = []
+    for _ in range(3 if rows > 10_000 else 51):
+        t0 = time.perf_counter()
+        epoch()
+        times.append(time.perf_counter() - t0)
+    return epochs * statistics.median(times)
+
+
+def bench_ceiling(digits: dict, large: dict) -> list[dict]:
+    rates = {"float64": gemm_rate(np.float64), "float32": gemm_rate(np.float32)}
+    out = []
+    for name, fit, units, epochs in (
+        ("digits", digits, [64, 100, 10], digits["gradkit_iter"]),
+        ("make_classification", large, [100, 256, 128, 10], large["epochs"]),
+    ):
+        rows = fit["n_train"] if "n_train" in fit else fit["n_samples"]
+        dtype = fit["dtype"].split(" / ")[0] if "dtype" in fit else fit["gradkit_dtype"]
+        macs = fit_multiply_adds(units, rows, epochs)
+        fastest = macs / rates[dtype]
+        products = products_alone_s(units, rows, epochs, np.dtype(dtype).type)
+        out.append(
+            {
+                "name": name,
+                "dtype": dtype,
+                "multiply_adds": macs,
+                "rate": rates[dtype],
+                "fastest_s": fastest,
+                "gradkit_s": fit["gradkit_s"],
+                "sklearn_s": fit["sklearn_s"],
+                "gradkit_of_peak": fastest / fit["gradkit_s"],
+                "sklearn_of_peak": fastest / fit["sklearn_s"],
+                "largest_speedup": fit["sklearn_s"] / fastest,
+                "products_s": products,
+                "products_speedup": fit["sklearn_s"] / products,
+            }
+        )
+    return out
+
+
 # ---------------------------------------------------------------------------------------- memory
 def _status_bytes(field: str) -> int:
     with open("/proc/self/status") as f:
@@ -321,7 +409,7 @@ def _opt(x, spec, suffix=""):
     return "–" if x is None else format(x, spec) + suffix
 
 
-def report(args, digits, large, latency, memory, repeats) -> str:
+def report(args, digits, large, latency, ceiling, memory, repeats) -> str:
     versions = (
         f"gradkit {gradkit.__version__}, scikit-learn {sklearn.__version__}, NumPy {np.__version__}, "
         + (f"torch {torch.__version__}" if torch is not None else "torch not installed")
@@ -369,6 +457,29 @@ def report(args, digits, large, latency, memory, repeats) -> str:
         "rows indexed from a torch.randperm per epoch, no L2 term (scikit-learn's alpha=1e-4 is left "
         "out), torch's default initialisation.",
     ]
+    if ceiling:
+        lines += [
+            "",
+            "The arithmetic ceiling: a fit's matrix products need the multiply-adds below (forward, weight "
+            "gradients, and deltas of every layer but the first, for every row and epoch), which no fit "
+            "can do faster than this machine's matrix-product rate, measured here as NumPy's BLAS "
+            f"multiplying 2048×2048 matrices on {gradkit.get_num_threads()} threads (a product's best "
+            "case). A minibatch's 200-row products run below that rate: the last columns time exactly "
+            "the fit's products, batch by batch, in NumPy's BLAS from Python (same threads), with "
+            "nothing else a fit does (activations, loss, optimizer steps, shuffling).",
+            "",
+            "| fit | dtype | multiply-adds | machine's rate | fastest possible fit | gradkit | scikit-learn "
+            "| largest possible × sklearn | the fit's products alone (NumPy's BLAS) | × sklearn at that |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for c in ceiling:
+            lines.append(
+                f"| {c['name']} | {c['dtype']} | {c['multiply_adds'] / 1e9:.2f} G "
+                f"| {c['rate'] / 1e9:.1f} G/s | {c['fastest_s'] * 1e3:.0f} ms "
+                f"| {c['gradkit_s'] * 1e3:.0f} ms ({c['gradkit_of_peak']:.0%} of the rate) "
+                f"| {c['sklearn_s'] * 1e3:.0f} ms ({c['sklearn_of_peak']:.0%}) | {c['largest_speedup']:.1f}× "
+                f"| {c['products_s'] * 1e3:.0f} ms | {c['products_speedup']:.1f}× |"
+            )
     if memory:
         lines += [
             "",
@@ -427,9 +538,11 @@ def main() -> None:
     print(f"digits: {digits}", flush=True)
     large, latency = bench_large(n_samples, epochs, repeats, latency_calls)
     print(f"make_classification: {large}\nlatency: {latency}", flush=True)
+    ceiling = bench_ceiling(digits, large)
+    print(f"ceiling: {ceiling}", flush=True)
     memory = bench_memory(mem_rows, args.threads) if args.memory else []
 
-    text = report(args, digits, large, latency, memory, f"{digits_repeats} (digits) / {repeats}")
+    text = report(args, digits, large, latency, ceiling, memory, f"{digits_repeats} (digits) / {repeats}")
     print("\n" + text)
     out = args.out if args.out is not None else (None if args.quick else RESULTS / "mlp_vs_sklearn.md")
     if out is not None:

@@ -212,6 +212,39 @@ TEST(Workspace, GatheredRowsGiveTheNumbersOfTheSameRows) {
     EXPECT_EQ(ws.gather(pb.X.data(), pb.y.data(), nullptr, nullptr, idx.data(), 3).sample_weight, nullptr);
 }
 
+// A deferred batch is copied by backprop, each thread copying the rows it computes: the bits of the
+// batch gathered beforehand, on one thread and on two, with labels or a target matrix.
+TEST(Workspace, DeferredRowsAreGatheredByBackpropOnEachThread) {
+    const gradkit::ScopedThreads two(2);
+    Problem pb({20, 64, 5}, Activation::tanh, Activation::softmax, 1001, 13);
+    std::vector<std::int64_t> idx(pb.n), labels(pb.n);
+    for (std::size_t i = 0; i < pb.n; ++i) {
+        idx[i] = static_cast<std::int64_t>((i * 389) % pb.n);  // 389 is prime to 1001: a permutation
+        labels[i] = static_cast<std::int64_t>(i % 5);  // the class Problem gives row i
+    }
+    for (int parts : {1, 2}) {
+        Workspace<double> eager(pb.net.layout(), pb.n, true, parts), lazy(pb.net.layout(), pb.n, true, parts);
+        ASSERT_EQ(pb.net.backprop_parts(pb.n, lazy), parts);
+        for (bool use_labels : {false, true}) {
+            const double* y = use_labels ? nullptr : pb.y.data();
+            const std::int64_t* lab = use_labels ? labels.data() : nullptr;
+            const Batch<double> b = eager.gather(pb.X.data(), y, lab, pb.sw.data(), idx.data(), pb.n);
+            const double expected = pb.net.backprop(b, 0.3, eager);
+            const Batch<double> d = lazy.defer_gather(pb.X.data(), y, lab, pb.sw.data(), idx.data(), pb.n);
+            EXPECT_TRUE(d.deferred);
+            EXPECT_EQ(pb.net.backprop(d, 0.3, lazy), expected) << parts;
+            EXPECT_EQ(std::vector<double>(lazy.grads(), lazy.grads() + pb.net.n_params()),
+                      std::vector<double>(eager.grads(), eager.grads() + pb.net.n_params()))
+                << parts;
+        }
+    }
+    // Rows of a batch another workspace deferred, or of a batch that was never deferred, are refused.
+    Workspace<double> a(pb.net.layout(), 4), b(pb.net.layout(), 4);
+    const Batch<double> d = a.defer_gather(pb.X.data(), pb.y.data(), nullptr, nullptr, idx.data(), 4);
+    EXPECT_THROW(b.gather_rows(d, 0, 4), std::logic_error);
+    EXPECT_THROW(a.gather_rows(pb.batch(false), 0, 4), std::logic_error);
+}
+
 // A batch with enough work is cut into row ranges, one per thread, whose gradient sums are added:
 // the numbers of one pass over all rows up to the order of those sums, the same bits on every call.
 TEST(MLP, BackpropSplitAmongThreadsGivesTheOnePassGradient) {

@@ -216,6 +216,7 @@ public:
         require_workspace(ws, n);
         const int parts = backprop_parts(n, ws);
         if (parts == 1) {
+            if (batch.deferred) ws.gather_rows(batch, 0, n);
             forward_rows(batch.x, 0, n, ws);
             backward_rows(batch, 0, n, ws.grads(), ws);
         } else {
@@ -224,6 +225,7 @@ public:
                 const ScopedThreads one(1);
                 const std::size_t begin = part * n / static_cast<std::size_t>(parts);
                 const std::size_t end = (part + 1) * n / static_cast<std::size_t>(parts);
+                if (batch.deferred) ws.gather_rows(batch, begin, end);
                 forward_rows(batch.x + begin * nf, begin, end - begin, ws);
                 backward_rows(batch, begin, end - begin, ws.part_grads(static_cast<int>(part)), ws);
             });

@@ -21,12 +21,16 @@ namespace gradkit::nn {
 // and of the sample weights (null: all 1). Either the caller's own rows (an unshuffled slice of X,
 // read in place) or rows gathered into a Workspace. y always lies as a matrix: targets given as class
 // labels are expanded into one-hot rows in the workspace.
+//
+// A deferred batch (Workspace::defer_gather) points at the workspace's rows before they are copied:
+// MLP::backprop has each thread copy the rows it computes (Workspace::gather_rows) before reading them.
 template <typename T>
 struct Batch {
     const T* x = nullptr;
     const T* y = nullptr;
     const T* sample_weight = nullptr;
     std::size_t rows = 0;
+    bool deferred = false;
 };
 
 template <typename T>
@@ -82,22 +86,42 @@ public:
     // labels are not checked here: the caller's permutation of [0, n_samples) and labels are.
     Batch<T> gather(const T* X, const T* y, const std::int64_t* labels, const T* sample_weight,
                     const std::int64_t* index, std::size_t rows) {
+        Batch<T> batch = defer_gather(X, y, labels, sample_weight, index, rows);
+        gather_rows(batch, 0, rows);
+        return batch;
+    }
+
+    // The same batch with nothing copied yet: the workspace keeps the arguments (which must stay valid
+    // until the batch is used) and gather_rows copies any range of its rows. MLP::backprop copies each
+    // thread's rows on that thread, so that they are copied in parallel and land in the cache of the
+    // core that reads them.
+    Batch<T> defer_gather(const T* X, const T* y, const std::int64_t* labels, const T* sample_weight,
+                          const std::int64_t* index, std::size_t rows) {
         require_rows(rows);
         require_room();
+        source_ = {X, y, labels, sample_weight, index};
+        return {x_.data(), y_.data(), sample_weight ? sw_.data() : nullptr, rows, true};
+    }
+
+    // Copies rows [begin, end) of a deferred batch (of the last defer_gather) into place; other ranges
+    // may be copied at the same time on other threads.
+    void gather_rows(const Batch<T>& batch, std::size_t begin, std::size_t end) {
+        if (!batch.deferred || batch.x != x_.data())
+            throw std::logic_error("gather_rows: the batch was not deferred by this workspace");
         const std::size_t nf = layout_.n_features(), no = layout_.n_outputs();
+        const Source& src = source_;
         // The rows lie anywhere in X, mostly beyond the caches: ask for rows kPrefetchRows ahead so that
         // several rows' memory reads overlap instead of one row's at a time.
-        for (std::size_t r = 0; r < std::min(rows, kPrefetchRows); ++r)
-            prefetch(X + static_cast<std::size_t>(index[r]) * nf, nf);
-        for (std::size_t r = 0; r < rows; ++r) {
-            if (r + kPrefetchRows < rows) prefetch(X + static_cast<std::size_t>(index[r + kPrefetchRows]) * nf, nf);
-            const std::size_t src = static_cast<std::size_t>(index[r]);
-            copy_row(X + src * nf, x_.data() + r * nf, nf);
-            if (y) copy_row(y + src * no, y_.data() + r * no, no);
-            else one_hot_row(labels[src], y_.data() + r * no, no);
-            if (sample_weight) sw_[r] = sample_weight[src];
+        for (std::size_t r = begin; r < std::min(end, begin + kPrefetchRows); ++r)
+            prefetch(src.X + static_cast<std::size_t>(src.index[r]) * nf, nf);
+        for (std::size_t r = begin; r < end; ++r) {
+            if (r + kPrefetchRows < end) prefetch(src.X + static_cast<std::size_t>(src.index[r + kPrefetchRows]) * nf, nf);
+            const std::size_t from = static_cast<std::size_t>(src.index[r]);
+            copy_row(src.X + from * nf, x_.data() + r * nf, nf);
+            if (src.y) copy_row(src.y + from * no, y_.data() + r * no, no);
+            else one_hot_row(src.labels[from], y_.data() + r * no, no);
+            if (src.sample_weight) sw_[r] = src.sample_weight[from];
         }
-        return {x_.data(), y_.data(), sample_weight ? sw_.data() : nullptr, rows};
     }
 
     // Consecutive rows read in place (x: rows × n_features, sample_weight: rows or null) with their
@@ -145,12 +169,22 @@ private:
         to[static_cast<std::size_t>(label)] = T(1);
     }
 
+    // The arguments of the last defer_gather.
+    struct Source {
+        const T* X = nullptr;
+        const T* y = nullptr;
+        const std::int64_t* labels = nullptr;
+        const T* sample_weight = nullptr;
+        const std::int64_t* index = nullptr;
+    };
+
     Layout layout_;
     std::size_t capacity_;
     int gradient_parts_;
     // 64-byte aligned, so that a product's bits do not depend on where the buffers lie (aligned_vector.hpp).
     std::vector<AlignedVector<T>> activations_, deltas_;
     AlignedVector<T> grads_, partial_grads_, x_, y_, sw_;
+    Source source_;
 };
 
 }  // namespace gradkit::nn

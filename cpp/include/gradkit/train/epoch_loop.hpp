@@ -143,7 +143,7 @@ public:
                 nn::Batch<T> batch;
                 if (gathered) {
                     for (std::size_t i = 0; i < m; ++i) rows[i] = train.index ? train.index[order[start + i]] : order[start + i];
-                    batch = ws.gather(train.X, train.Y, train.labels, train.sample_weight, rows.data(), m);
+                    batch = ws.defer_gather(train.X, train.Y, train.labels, train.sample_weight, rows.data(), m);
                 } else {
                     batch = train.batch(start, m, ws);
                 }

@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("sklearn")
 
 from sklearn.base import clone  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning, NotFittedError  # noqa: E402
 from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
@@ -180,6 +180,43 @@ def test_contiguous_float_input_is_used_in_place_and_others_converted_once():
     F = np.asfortranarray(X)
     converted = _core_array(F, X.dtype)
     assert converted.flags.c_contiguous and not np.shares_memory(converted, F)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_plain_arrays_skip_validate_data_and_predict_as_validated_input(dtype, monkeypatch):
+    X, y = blobs(dtype=dtype)
+    clf = quiet_fit(MLPClassifier(hidden_layer_sizes=(8,), max_iter=20, random_state=0), X, y)
+    reg = quiet_fit(MLPRegressor(hidden_layer_sizes=(8,), max_iter=20, random_state=0), X, y.astype(dtype))
+    others = [X.tolist(), np.asfortranarray(X), X.astype(np.float32 if dtype == np.float64 else np.float64)]
+    expected = [(clf.predict_proba(x), reg.predict(x)) for x in others]  # through validate_data
+    module = sys.modules[MLPClassifier.__module__]
+    calls = []
+    monkeypatch.setattr(module, "validate_data", lambda *a, **k: calls.append(a) or a[1])
+    proba, pred = clf.predict_proba(X), reg.predict(X)
+    assert calls == []  # a C-contiguous float array with the fitted columns skips validate_data
+    for (p, r), x in zip(expected, others):
+        if np.asarray(x).dtype == dtype:  # the same numbers
+            np.testing.assert_array_equal(p, proba)
+            np.testing.assert_array_equal(r, pred)
+        else:  # X rounded to the model's dtype when it is float32
+            np.testing.assert_allclose(p, proba, rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(r, pred, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[np.argmax(proba, axis=1)])
+    monkeypatch.undo()
+    # Every input validate_data refuses still reaches it, and gets scikit-learn's message.
+    bad = X.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        clf.predict_proba(bad)
+    bad[3, 1] = np.inf
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        reg.predict(bad)
+    with pytest.raises(ValueError, match="X has 4 features, but MLPClassifier is expecting 5 features"):
+        clf.predict(X[:, :4].copy())
+    with pytest.raises(ValueError, match="0 sample"):
+        clf.predict_proba(X[:0])
+    with pytest.raises(NotFittedError):
+        MLPClassifier().predict_proba(X)
 
 
 def test_float32_trains_and_predicts_in_float32():

@@ -210,7 +210,8 @@ public:
     // Threads: a batch with enough work (backprop_parts) is cut into as many consecutive row ranges as
     // threads, each run forward and backward on one thread with its own products (one parallel region
     // per batch rather than one per product, and each thread's products stay large), then the parts'
-    // gradient sums are added. On one part the numbers are those of one pass over all rows.
+    // gradient sums are added. On one part the numbers are those of one pass over all rows. A deferred
+    // batch (Workspace::defer_gather) has each range's rows copied first, on the thread of that range.
     double backprop(const Batch<T>& batch, double alpha, Workspace<T>& ws) const {
         const std::size_t n = batch.rows;
         require_workspace(ws, n);

@@ -243,6 +243,8 @@ TEST(Workspace, DeferredRowsAreGatheredByBackpropOnEachThread) {
     const Batch<double> d = a.defer_gather(pb.X.data(), pb.y.data(), nullptr, nullptr, idx.data(), 4);
     EXPECT_THROW(b.gather_rows(d, 0, 4), std::logic_error);
     EXPECT_THROW(a.gather_rows(pb.batch(false), 0, 4), std::logic_error);
+    EXPECT_THROW(a.gather_rows(d, 2, 5), std::out_of_range);  // the batch has 4 rows
+    EXPECT_THROW(a.gather_rows(d, 3, 2), std::out_of_range);
 }
 
 // A batch with enough work is cut into row ranges, one per thread, whose gradient sums are added:

@@ -108,6 +108,9 @@ public:
     void gather_rows(const Batch<T>& batch, std::size_t begin, std::size_t end) {
         if (!batch.deferred || batch.x != x_.data())
             throw std::logic_error("gather_rows: the batch was not deferred by this workspace");
+        if (begin > end || end > batch.rows)
+            throw std::out_of_range("gather_rows: rows [" + std::to_string(begin) + ", " + std::to_string(end) +
+                                    ") are not rows of a batch of " + std::to_string(batch.rows));
         const std::size_t nf = layout_.n_features(), no = layout_.n_outputs();
         const Source& src = source_;
         // The rows lie anywhere in X, mostly beyond the caches: ask for rows kPrefetchRows ahead so that

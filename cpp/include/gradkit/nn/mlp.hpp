@@ -216,19 +216,20 @@ public:
         const std::size_t n = batch.rows;
         require_workspace(ws, n);
         const int parts = backprop_parts(n, ws);
+        const std::size_t nf = layout_.n_features();
+        // Rows [begin, end): copied in if deferred, forward, then backward into the gradient sums g.
+        auto pass = [&](std::size_t begin, std::size_t end, T* g) {
+            if (batch.deferred) ws.gather_rows(batch, begin, end);
+            forward_rows(batch.x + begin * nf, begin, end - begin, ws);
+            backward_rows(batch, begin, end - begin, g, ws);
+        };
         if (parts == 1) {
-            if (batch.deferred) ws.gather_rows(batch, 0, n);
-            forward_rows(batch.x, 0, n, ws);
-            backward_rows(batch, 0, n, ws.grads(), ws);
+            pass(0, n, ws.grads());
         } else {
-            const std::size_t nf = layout_.n_features();
             parallel_blocks(static_cast<std::size_t>(parts), parts, [&](int, std::size_t part) {
                 const ScopedThreads one(1);
-                const std::size_t begin = part * n / static_cast<std::size_t>(parts);
-                const std::size_t end = (part + 1) * n / static_cast<std::size_t>(parts);
-                if (batch.deferred) ws.gather_rows(batch, begin, end);
-                forward_rows(batch.x + begin * nf, begin, end - begin, ws);
-                backward_rows(batch, begin, end - begin, ws.part_grads(static_cast<int>(part)), ws);
+                const auto p = static_cast<std::size_t>(parts);
+                pass(part * n / p, (part + 1) * n / p, ws.part_grads(static_cast<int>(part)));
             });
         }
 

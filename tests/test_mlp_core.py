@@ -48,7 +48,7 @@ def test_backprop_matches_sklearn(case):
     a = {k[len(case["key"]) + 1 :]: v for k, v in BACKPROP_ARRAYS.items() if k.startswith(case["key"] + "_")}
     rtol = RTOL[case["dtype"]]
     X = a["X"]
-    loss, grads, activations = _core.mlp_backprop(
+    loss, grads, activations = _core.nn.mlp_backprop(
         case["layer_units"],
         case["hidden_activation"],
         case["out_activation"],
@@ -71,8 +71,8 @@ def test_backprop_matches_sklearn(case):
 @pytest.mark.parametrize("case", BACKPROP, ids=_case_id)
 def test_initial_weights_are_sklearns_draws(case):
     params = BACKPROP_ARRAYS[case["key"] + "_params"]
-    rs = _core.LegacyRandomState(case["seed"])
-    got = _core.mlp_glorot_init(case["layer_units"], case["hidden_activation"], rs, case["dtype"])
+    rs = _core.nn.LegacyRandomState(case["seed"])
+    got = _core.nn.mlp_glorot_init(case["layer_units"], case["hidden_activation"], rs, case["dtype"])
     assert got.dtype == params.dtype
     np.testing.assert_array_equal(got, params)
 
@@ -82,21 +82,21 @@ def test_backprop_refuses_arrays_that_would_need_a_copy():
     a = {k[len(case["key"]) + 1 :]: v for k, v in BACKPROP_ARRAYS.items() if k.startswith(case["key"] + "_")}
     args = [case["layer_units"], case["hidden_activation"], case["out_activation"]]
     with pytest.raises(TypeError, match="X: expected a C-contiguous float64 array"):
-        _core.mlp_backprop(*args, a["params"], a["X"].astype(np.float32), a["y"], None, 0.1)
+        _core.nn.mlp_backprop(*args, a["params"], a["X"].astype(np.float32), a["y"], None, 0.1)
     with pytest.raises(ValueError, match="X: expected .*not C-contiguous"):
-        _core.mlp_backprop(*args, a["params"], np.asfortranarray(a["X"]), a["y"], None, 0.1)
+        _core.nn.mlp_backprop(*args, a["params"], np.asfortranarray(a["X"]), a["y"], None, 0.1)
     with pytest.raises(ValueError, match=r"y: expected a C-contiguous float64 array of shape \(13, 3\)"):
-        _core.mlp_backprop(*args, a["params"], a["X"], a["y"][:, :2].copy(), None, 0.1)
+        _core.nn.mlp_backprop(*args, a["params"], a["X"], a["y"][:, :2].copy(), None, 0.1)
     with pytest.raises(ValueError, match="params"):
-        _core.mlp_backprop(*args, a["params"][:-1].copy(), a["X"], a["y"], None, 0.1)
+        _core.nn.mlp_backprop(*args, a["params"][:-1].copy(), a["X"], a["y"], None, 0.1)
     with pytest.raises(ValueError, match="unknown activation 'sigmoid'"):
-        _core.mlp_backprop(args[0], "sigmoid", args[2], a["params"], a["X"], a["y"], None, 0.1)
+        _core.nn.mlp_backprop(args[0], "sigmoid", args[2], a["params"], a["X"], a["y"], None, 0.1)
 
 
 # NumPy's legacy RandomState is the reference: its stream is frozen by NumPy's compatibility policy.
 @pytest.mark.parametrize("seed", [0, 1, 2**32 - 1])
 def test_legacy_random_state_draws_numpys_numbers(seed):
-    ours, theirs = _core.LegacyRandomState(seed), np.random.RandomState(seed)
+    ours, theirs = _core.nn.LegacyRandomState(seed), np.random.RandomState(seed)
     np.testing.assert_array_equal(ours.uniform(-0.3, 0.7, 1000), theirs.uniform(-0.3, 0.7, 1000))
     x, y = np.arange(1000, dtype=np.int64), np.arange(1000, dtype=np.int64)
     ours.shuffle(x)
@@ -108,7 +108,7 @@ def test_legacy_random_state_moves_to_and_from_numpy():
     theirs = np.random.RandomState(5)
     theirs.uniform(size=7)
     _, key, pos, _, _ = theirs.get_state()
-    ours = _core.LegacyRandomState(0)
+    ours = _core.nn.LegacyRandomState(0)
     ours.set_state(key, pos)
     np.testing.assert_array_equal(ours.uniform(0.0, 1.0, 500), theirs.uniform(0.0, 1.0, 500))
     ours.uniform(0.0, 1.0, 3)  # the core draws on ...
@@ -126,7 +126,7 @@ def test_legacy_random_state_moves_to_and_from_numpy():
 def test_shuffle_gives_sklearns_epoch_orders():
     with np.load(FIXTURES / "shuffle.npz") as data:
         for seed, n in [(0, 13), (42, 200), (7, 1)]:
-            rs = _core.LegacyRandomState(seed)
+            rs = _core.nn.LegacyRandomState(seed)
             idx = np.arange(n, dtype=np.int64)
             for epoch in range(3):
                 rs.shuffle(idx)

@@ -540,21 +540,21 @@ def test_the_trainer_takes_any_gradkit_optimizer_as_its_step_rule():
     from gradkit import _core
 
     assert {"SklearnSGD", "SklearnAdam", "SGD", "Adam", "RMSprop"} <= set(
-        _core.MLPTrainer_float64.step_rules()
+        _core.train.MLPTrainer_float64.step_rules()
     )
     X, y = blobs(n=90)
     Y = np.eye(3)[y]
-    trainer = _core.MLPTrainer_float64([5, 8, 3], "relu", "softmax")
-    trainer.glorot_init(_core.LegacyRandomState(0))
+    trainer = _core.train.MLPTrainer_float64([5, 8, 3], "relu", "softmax")
+    trainer.glorot_init(_core.nn.LegacyRandomState(0))
     trainer.set_step_rule("Adam", {"lr": 0.01, "weight_decay": 1e-4})
     trainer.set_rate_policy("constant")
-    progress, reason = trainer.fit_stochastic(
-        X, Y, None, None, None, None, _core.LegacyRandomState(1), {}, None,
-        batch_size=30, shuffle=True, max_iter=30, alpha=0.0, tol=0.0, n_iter_no_change=np.inf,
-        incremental=False, score="accuracy",
-    )  # fmt: skip
+    progress = _core.train.Progress()
+    options = _loop_options(batch_size=30, max_iter=30, alpha=0.0)
+    reason = trainer.fit_stochastic(
+        X, Y, None, None, None, None, _core.nn.LegacyRandomState(1), progress, options, None
+    )
     assert reason == "max_iter"
-    assert progress["loss_curve"][-1] < 0.3 * progress["loss_curve"][0]
+    assert progress.loss_curve[-1] < 0.3 * progress.loss_curve[0]
     assert trainer.rule_state()["name"] == "Adam"
     with pytest.raises(ValueError, match="unknown step rule 'Lion'"):
         trainer.set_step_rule("Lion", {})
@@ -565,23 +565,35 @@ def test_the_trainer_takes_any_gradkit_optimizer_as_its_step_rule():
 def _labelled_trainer(seed: int = 0):
     from gradkit import _core
 
-    trainer = _core.MLPTrainer_float64([5, 8, 3], "relu", "softmax")
-    trainer.glorot_init(_core.LegacyRandomState(seed))
+    trainer = _core.train.MLPTrainer_float64([5, 8, 3], "relu", "softmax")
+    trainer.glorot_init(_core.nn.LegacyRandomState(seed))
     trainer.set_step_rule("SklearnAdam", {"lr": 0.01})
     trainer.set_rate_policy("constant")
     return trainer
 
 
-def _fit_trainer(trainer, X, Y, **kwargs):
+def _loop_options(**kwargs):
     from gradkit import _core
 
-    options = dict(
+    options = _core.train.LoopOptions()
+    settings = dict(
         batch_size=16, shuffle=True, max_iter=4, alpha=1e-4, tol=0.0, n_iter_no_change=np.inf,
         incremental=False, score="accuracy",
     )  # fmt: skip
-    options.update(kwargs)
-    rs = _core.LegacyRandomState(1)
-    return trainer.fit_stochastic(X, Y, None, None, None, None, rs, {}, None, **options)
+    settings.update(kwargs)
+    for name, value in settings.items():
+        setattr(options, name, value)
+    return options
+
+
+def _fit_trainer(trainer, X, Y, **kwargs):
+    """Fits with the given loop options; returns the Progress and the stop reason."""
+    from gradkit import _core
+
+    progress = _core.train.Progress()
+    rs = _core.nn.LegacyRandomState(1)
+    reason = trainer.fit_stochastic(X, Y, None, None, None, None, rs, progress, _loop_options(**kwargs), None)
+    return progress, reason
 
 
 def test_the_trainer_takes_class_labels_as_their_one_hot_rows():
@@ -591,7 +603,7 @@ def test_the_trainer_takes_class_labels_as_their_one_hot_rows():
     by_matrix, by_label = _labelled_trainer(), _labelled_trainer()
     progress_m, _ = _fit_trainer(by_matrix, X, np.eye(3)[y])
     progress_l, _ = _fit_trainer(by_label, X, y.astype(np.int64))
-    assert progress_l["loss_curve"] == progress_m["loss_curve"]
+    assert progress_l.loss_curve == progress_m.loss_curve
     np.testing.assert_array_equal(by_label.params, by_matrix.params)
 
 
@@ -609,7 +621,7 @@ def test_the_trainer_refuses_class_labels_it_cannot_use_and_changes_nothing():
     # Labels mean one-hot rows of a softmax output; a logistic (multilabel) network needs its matrix.
     from gradkit import _core
 
-    multilabel = _core.MLPTrainer_float64([5, 8, 3], "relu", "logistic")
+    multilabel = _core.train.MLPTrainer_float64([5, 8, 3], "relu", "logistic")
     multilabel.set_step_rule("SklearnAdam", {"lr": 0.01})
     multilabel.set_rate_policy("constant")
     with pytest.raises(TypeError, match="Y: expected a C-contiguous float64 array of shape \\(90, 3\\)"):

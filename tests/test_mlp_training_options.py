@@ -76,7 +76,7 @@ def test_optimizer_step_is_gradkit_optim_on_the_core_gradients():
     X, y = _regression()
     est = _one_full_batch_step(X, y, ("Adam", {"weight_decay": 0.01, "amsgrad": True}))
     before = _flat(est)
-    loss, grads, _ = _core.mlp_backprop(
+    loss, grads, _ = _core.nn.mlp_backprop(
         [3, 5, 1], "tanh", "identity", before, X, y.reshape(-1, 1), None, 1e-3
     )
     by_hand = before.copy()
@@ -137,7 +137,7 @@ def test_clip_grad_norm_scales_each_gradient_as_torch_clip_grad_norm_():
         random_state=0,
     ).fit(X, y)
     before = _flat(est)
-    _, grads, _ = _core.mlp_backprop([3, 5, 1], "tanh", "identity", before, X, y.reshape(-1, 1), None, 1e-4)
+    _, grads, _ = _core.nn.mlp_backprop([3, 5, 1], "tanh", "identity", before, X, y.reshape(-1, 1), None, 1e-4)
     assert np.linalg.norm(grads) > 0.05  # the clipping acts
     clip_grad_norm_([grads], 0.05)
     est.fit(X, y)  # one full-batch step from `before`
@@ -488,7 +488,7 @@ def test_cycled_momentum_is_the_python_schedulers_on_gradkit_optim(schedule, kwa
     for _ in range(10):
         group = opt.param_groups[0]
         momenta.append(group["betas"][0] if "betas" in group else group["momentum"])
-        _, grads, _ = _core.mlp_backprop(
+        _, grads, _ = _core.nn.mlp_backprop(
             [3, 5, 1], "tanh", "identity", by_hand, X, y.reshape(-1, 1), None, 1e-3
         )
         opt.step([grads])

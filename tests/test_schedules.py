@@ -96,7 +96,7 @@ def test_lr_curve_is_the_fixture_trajectory(run: dict) -> None:
 def test_core_closed_form_matches_torch(run: dict) -> None:
     want = ARRAYS[f"{run['key']}_closed"]
     cls = getattr(gs, run["name"])
-    closed_form = getattr(_core, f"{run['name']}_closed_form")
+    closed_form = cls._core_schedule.closed_form
     defaults = inspect.signature(cls.__init__).parameters
     args = cls._to_core({n: run["kwargs"].get(n, defaults[n].default) for n in cls._arg_names})
     bases = run.get("initial_lrs", run["lrs"])
@@ -243,5 +243,7 @@ def test_lr_curve_arguments() -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_every_schedule_is_exported_with_a_curve(name: str) -> None:
     assert name in gs.__all__
-    for suffix in ("check", "next_lr", "closed_form", "curve"):
-        assert hasattr(_core, f"{name}_{suffix}")
+    core_schedule = getattr(gs, name)._core_schedule
+    assert core_schedule is getattr(_core.schedules, name)
+    for function in ("check", "next_lr", "closed_form", "curve"):
+        assert hasattr(core_schedule, function)

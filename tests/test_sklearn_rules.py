@@ -35,10 +35,10 @@ def test_trajectory_matches_sklearn(case):
     params = _unpack(ARRAYS[f"{key}_init"])
     if case["kind"] == "sgd":
         hyper = {"lr": case["lr"], "momentum": case["momentum"], "nesterov": case["nesterov"]}
-        group = getattr(_core, f"SklearnSGD_{case['dtype']}")(hyper)
+        group = getattr(_core.optim.SklearnSGD, case['dtype'])(hyper)
     else:
         hyper = {k: case[k] for k in ["lr", "beta_1", "beta_2", "epsilon"]}
-        group = getattr(_core, f"SklearnAdam_{case['dtype']}")(hyper)
+        group = getattr(_core.optim.SklearnAdam, case['dtype'])(hyper)
     group.add_params(params, 0)
     for step in range(case["steps"]):
         if case["kind"] == "sgd":
@@ -52,12 +52,12 @@ def test_trajectory_matches_sklearn(case):
 
 def test_state_is_sklearns_velocity_and_moments():
     w = np.array([1.0, 2.0])
-    sgd = _core.SklearnSGD_float64({"lr": 0.5, "momentum": 0.5, "nesterov": False})
+    sgd = _core.optim.SklearnSGD.float64({"lr": 0.5, "momentum": 0.5, "nesterov": False})
     sgd.add_params([w], 0)
     sgd.step([np.array([2.0, -2.0])], 0)
     np.testing.assert_array_equal(sgd.get_state()[0]["velocity"], [-1.0, 1.0])
     np.testing.assert_array_equal(w, [0.0, 3.0])
-    adam = _core.SklearnAdam_float64({})
+    adam = _core.optim.SklearnAdam.float64({})
     assert adam.get_hyper() == {"lr": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8}
     adam.add_params([w], 0)
     adam.step([np.array([1.0, -1.0])], 0)
@@ -67,8 +67,8 @@ def test_state_is_sklearns_velocity_and_moments():
 
 def test_invalid_hyperparameters_are_refused():
     with pytest.raises(ValueError, match="momentum"):
-        _core.SklearnSGD_check_hyper({"momentum": 1.5})
+        _core.optim.SklearnSGD.check_hyper({"momentum": 1.5})
     with pytest.raises(ValueError, match="beta parameter at index 1"):
-        _core.SklearnAdam_check_hyper({"beta_2": 1.0})
+        _core.optim.SklearnAdam.check_hyper({"beta_2": 1.0})
     with pytest.raises(ValueError, match="epsilon"):
-        _core.SklearnAdam_check_hyper({"epsilon": 0.0})
+        _core.optim.SklearnAdam.check_hyper({"epsilon": 0.0})

@@ -252,10 +252,15 @@ private:
     std::vector<py::object> scale_arrays_;
 };
 
+// The Python class gradkit._core.optim.<Name>: a namespace for one algorithm, never instantiated. It holds
+// check_hyper and, as its attributes float32 and float64, the param-group classes of each dtype.
+template <class Algo>
+struct AlgorithmScope {};
+
 template <class Algo, typename T>
-void bind_group(py::module_& m, const std::string& name) {
+void bind_group(py::handle scope, const char* name) {
     using G = PyParamGroup<Algo, T>;
-    py::class_<G>(m, name.c_str())
+    py::class_<G>(scope, name)
         .def(py::init<const py::dict&>(), py::arg("hyper"))
         .def("add_params", &G::add_params, py::arg("params"), py::arg("start"))
         .def("set_hyper", &G::set_hyper)
@@ -271,14 +276,17 @@ void bind_group(py::module_& m, const std::string& name) {
         .def_property_readonly("size", &G::size);
 }
 
-// Registers <Name>_float32, <Name>_float64 and <Name>_check_hyper(dict) -> dict of validated values.
+// Registers the class <Name> in m: <Name>.float32, <Name>.float64 and <Name>.check_hyper(dict).
 template <class Algo>
 void bind_algorithm(py::module_& m) {
-    const std::string name = Algo::name;
-    bind_group<Algo, float>(m, name + "_float32");
-    bind_group<Algo, double>(m, name + "_float64");
-    m.def((name + "_check_hyper").c_str(), [](const py::dict& d) { return hyper_to_dict<Algo>(hyper_from_dict<Algo>(d)); },
-          "Validates hyperparameters with torch's conditions; returns them as the core holds them.");
+    py::class_<AlgorithmScope<Algo>> scope(m, Algo::name,
+                                           "One optimizer of the core: its param groups of each dtype (float32, "
+                                           "float64) and its hyperparameter check.");
+    bind_group<Algo, float>(scope, "float32");
+    bind_group<Algo, double>(scope, "float64");
+    scope.def_static(
+        "check_hyper", [](const py::dict& d) { return hyper_to_dict<Algo>(hyper_from_dict<Algo>(d)); },
+        "Validates hyperparameters with torch's conditions; returns them as the core holds them.");
 }
 
 }  // namespace gradkit::bindings

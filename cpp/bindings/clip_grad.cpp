@@ -1,4 +1,4 @@
-// gradkit._core.clip_grad_norm_ / clip_grad_value_: in place on float32 or float64 gradient arrays.
+// gradkit._core.optim.clip_grad_norm_ / clip_grad_value_: in place on float32 or float64 gradient arrays.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 

@@ -1,63 +1,65 @@
-// The loss-driven schedules' arguments from Python dicts (conversion only), shared by their own
-// bindings (plateau.cpp, loss_driven.cpp) and the trainer's lr_schedule= (train.cpp).
+// The loss-driven schedules' state (State::visit, by the Python attributes' names) to and from Python
+// dicts: conversion only, for their bindings (loss_driven.cpp). Their arguments are read by
+// checked_args_from_dict (schedule_args.hpp), as the trainer's lr_schedule= reads them.
 #pragma once
 
 #include <pybind11/pybind11.h>
 
-#include <cstdint>
+#include <optional>
 #include <string>
-
-#include "gradkit/schedules/adaptive_lr.hpp"
-#include "gradkit/schedules/bold_driver_lr.hpp"
-#include "gradkit/schedules/reduce_lr_on_plateau.hpp"
 
 namespace gradkit::bindings {
 
 namespace py = pybind11;
 
-// d[key] as T; KeyError when missing, TypeError naming the owner and key when it does not convert.
-template <class T>
-T loss_driven_item(const char* owner, const py::dict& d, const char* key) {
-    if (!d.contains(key)) throw py::key_error(std::string(owner) + ": missing '" + key + "'");
-    try {
-        return d[key].cast<T>();
-    } catch (const py::cast_error&) {
-        throw py::type_error(std::string(owner) + " argument '" + key + "': cannot use " +
-                             std::string(py::repr(d[key])) + " here");
+// S::State's fields into a dict; an empty optional is None.
+struct StateToPyDict {
+    py::dict& d;
+    template <class F>
+    void operator()(const char* key, const F& field) { d[key] = py::cast(field); }
+    template <class F>
+    void operator()(const char* key, const std::optional<F>& field) {
+        d[key] = field ? py::cast(*field) : py::none();
     }
+};
+
+// S::State's fields from a dict that holds each: KeyError naming a missing one, TypeError one that does
+// not convert; None gives an empty optional.
+template <class S>
+struct StateFromPyDict {
+    const py::dict& d;
+    template <class F>
+    F read(const char* key) const {
+        if (!d.contains(key)) throw py::key_error(std::string(S::name) + ": missing '" + key + "'");
+        try {
+            return d[key].template cast<F>();
+        } catch (const py::cast_error&) {
+            throw py::type_error(std::string(S::name) + " state '" + key + "': cannot use " +
+                                 std::string(py::repr(d[key])) + " here");
+        }
+    }
+    template <class F>
+    void operator()(const char* key, F& field) { field = read<F>(key); }
+    template <class F>
+    void operator()(const char* key, std::optional<F>& field) {
+        if (!d.contains(key)) throw py::key_error(std::string(S::name) + ": missing '" + key + "'");
+        if (d[key].is_none()) field.reset();
+        else field = read<F>(key);
+    }
+};
+
+template <class S>
+py::dict state_to_dict(typename S::State s) {
+    py::dict d;
+    s.visit(StateToPyDict{d});
+    return d;
 }
 
-// torch's checks in torch's order: factor, then mode, then threshold_mode.
-inline schedules::ReduceLROnPlateau::Args plateau_args(const py::dict& d) {
-    using Plateau = schedules::ReduceLROnPlateau;
-    const char* owner = Plateau::name;
-    Plateau::Args a;
-    a.factor = loss_driven_item<double>(owner, d, "factor");
-    Plateau::validate(a);
-    a.mode = Plateau::parse_mode(loss_driven_item<std::string>(owner, d, "mode"));
-    a.threshold_mode = Plateau::parse_threshold_mode(loss_driven_item<std::string>(owner, d, "threshold_mode"));
-    a.patience = loss_driven_item<std::int64_t>(owner, d, "patience");
-    a.threshold = loss_driven_item<double>(owner, d, "threshold");
-    a.cooldown = loss_driven_item<std::int64_t>(owner, d, "cooldown");
-    a.eps = loss_driven_item<double>(owner, d, "eps");
-    return a;
-}
-
-inline schedules::AdaptiveLR::Args adaptive_args(const py::dict& d) {
-    const char* owner = schedules::AdaptiveLR::name;
-    schedules::AdaptiveLR::Args a;
-    a.factor = loss_driven_item<double>(owner, d, "factor");
-    a.patience = loss_driven_item<std::int64_t>(owner, d, "patience");
-    a.tol = loss_driven_item<double>(owner, d, "tol");
-    return a;
-}
-
-inline schedules::BoldDriverLR::Args bold_driver_args(const py::dict& d) {
-    const char* owner = schedules::BoldDriverLR::name;
-    schedules::BoldDriverLR::Args a;
-    a.increase = loss_driven_item<double>(owner, d, "increase");
-    a.decrease = loss_driven_item<double>(owner, d, "decrease");
-    return a;
+template <class S>
+typename S::State state_from_dict(const py::dict& d) {
+    typename S::State s;
+    s.visit(StateFromPyDict<S>{d});
+    return s;
 }
 
 }  // namespace gradkit::bindings

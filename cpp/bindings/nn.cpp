@@ -1,6 +1,7 @@
-// gradkit._core's view of the MLP core (cpp/include/gradkit/nn), for inspection and tests until the
-// estimators use it: sklearn's `_backprop` for given weights, its Glorot initialisation, and NumPy's
-// legacy RandomState. Conversion only.
+// gradkit._core.nn: the network's pieces (cpp/include/gradkit/nn) outside a trainer. NumPy's legacy
+// RandomState, which the estimators draw their initial weights and minibatch order from; sklearn's
+// `_backprop` for given weights and its Glorot initialisation, which the tests compare with sklearn's.
+// Conversion only.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -95,7 +96,7 @@ bool is_float32(py::handle obj) {
 }  // namespace
 
 void register_nn(py::module_& m) {
-    // The class first, so that the functions' signatures name it (gradkit._core.LegacyRandomState).
+    // The class first, so that the functions' signatures name it (gradkit._core.nn.LegacyRandomState).
     py::class_<LegacyRandomState>(m, "LegacyRandomState",
                                   "NumPy's legacy RandomState (MT19937) in the core: the same draws, and a state "
                                   "that moves to and from RandomState.get_state()/set_state().")

@@ -1,4 +1,4 @@
-// LBFGS_float32 / LBFGS_float64: the core's L-BFGS over NumPy arrays, with a Python closure.
+// gradkit._core.optim.LBFGS (.float32, .float64): the core's L-BFGS over NumPy arrays, with a Python closure.
 // Conversion only; the algorithm is cpp/include/gradkit/optim/lbfgs.hpp.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -301,9 +301,9 @@ private:
 };
 
 template <typename T>
-void bind_lbfgs(py::module_& m, const char* name) {
+void bind_lbfgs(py::handle scope, const char* name) {
     using L = PyLBFGS<T>;
-    py::class_<L>(m, name)
+    py::class_<L>(scope, name)
         .def(py::init<const py::dict&>(), py::arg("hyper"))
         .def("add_params", &L::add_params, py::arg("params"), py::arg("start"))
         .def("set_hyper", &L::set_hyper)
@@ -315,13 +315,20 @@ void bind_lbfgs(py::module_& m, const char* name) {
         .def_property_readonly("size", &L::size);
 }
 
+struct LBFGSScope {};
+
 }  // namespace
 
+// gradkit._core.optim.LBFGS: its param groups (float32, float64) and check_hyper, as every optimizer's.
 void register_lbfgs(py::module_& m) {
-    bind_lbfgs<float>(m, "LBFGS_float32");
-    bind_lbfgs<double>(m, "LBFGS_float64");
-    m.def("LBFGS_check_hyper", [](const py::dict& d) { return lbfgs_hyper_dict(lbfgs_hyper(d)); },
-          "Validates LBFGS hyperparameters; returns them as the core holds them.");
+    py::class_<LBFGSScope> scope(m, "LBFGS",
+                                 "One optimizer of the core: its param groups of each dtype (float32, float64) "
+                                 "and its hyperparameter check.");
+    bind_lbfgs<float>(scope, "float32");
+    bind_lbfgs<double>(scope, "float64");
+    scope.def_static(
+        "check_hyper", [](const py::dict& d) { return lbfgs_hyper_dict(lbfgs_hyper(d)); },
+        "Validates LBFGS hyperparameters; returns them as the core holds them.");
 }
 
 }  // namespace gradkit::bindings

@@ -1,35 +1,19 @@
-// Registers every optimizer of the core: <Name>_float32, <Name>_float64, <Name>_check_hyper.
-// One file per optimizer family (optim_<family>.cpp) keeps compile units small and parallel.
+// gradkit._core.optim: every optimizer of the core's registry (optim/registry.hpp), as <Name>.float32,
+// <Name>.float64 and <Name>.check_hyper; LBFGS (optim_lbfgs.cpp); clip_grad_norm_ / clip_grad_value_.
 #include <pybind11/pybind11.h>
+
+#include "bind_optimizer.hpp"
+#include "gradkit/optim/registry.hpp"
 
 namespace gradkit::bindings {
 
-void register_sgd(pybind11::module_& m);
-void register_adam(pybind11::module_& m);
-void register_adagrad(pybind11::module_& m);
-void register_rmsprop(pybind11::module_& m);
-void register_adadelta(pybind11::module_& m);
-void register_adamax(pybind11::module_& m);
-void register_nadam(pybind11::module_& m);
-void register_radam(pybind11::module_& m);
-void register_rprop(pybind11::module_& m);
-void register_asgd(pybind11::module_& m);
-void register_lbfgs(pybind11::module_& m);
-void register_sklearn_rules(pybind11::module_& m);
+void register_lbfgs(py::module_& m);
+void register_clip_grad(py::module_& m);
 
-void register_optimizers(pybind11::module_& m) {
-    register_sgd(m);
-    register_adam(m);
-    register_adagrad(m);
-    register_rmsprop(m);
-    register_adadelta(m);
-    register_adamax(m);
-    register_nadam(m);
-    register_radam(m);
-    register_rprop(m);
-    register_asgd(m);
+void register_optimizers(py::module_& m) {
+    for_each_type(optim::ParamGroupOptimizers{}, [&](auto algo) { bind_algorithm<typename decltype(algo)::type>(m); });
     register_lbfgs(m);
-    register_sklearn_rules(m);
+    register_clip_grad(m);
 }
 
 }  // namespace gradkit::bindings

@@ -1,4 +1,4 @@
-// gradkit._core.RandomLR_{check,draw_index,draw}: conversion only; the draw is in
+// gradkit._core.schedules.RandomLR.{check,draw_index,draw}: conversion only; the draw is in
 // cpp/include/gradkit/schedules/random_lr.hpp.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -7,6 +7,7 @@
 #include <string>
 
 #include "arrays.hpp"
+#include "schedule_args.hpp"
 #include "gradkit/schedules/random_lr.hpp"
 
 namespace gradkit::bindings {
@@ -16,25 +17,6 @@ namespace py = pybind11;
 namespace {
 
 using schedules::RandomLR;
-
-template <class F>
-F item(const py::dict& d, const char* key) {
-    if (!d.contains(key)) throw py::key_error(std::string("RandomLR: missing argument '") + key + "'");
-    try {
-        return d[key].cast<F>();
-    } catch (const py::cast_error&) {
-        throw py::type_error(std::string("RandomLR argument '") + key + "': cannot use " +
-                             std::string(py::repr(d[key])) + " here");
-    }
-}
-
-RandomLR::Args args_from_dict(const py::dict& d) {
-    RandomLR::Args a;
-    a.low = item<double>(d, "low");
-    a.high = item<double>(d, "high");
-    a.resample_every = item<std::int64_t>(d, "resample_every");
-    return a;
-}
 
 template <typename T>
 void draw_into(const RandomLR::Args& a, py::handle out, std::uint64_t seed, std::int64_t draw, std::uint64_t stream) {
@@ -46,15 +28,17 @@ void draw_into(const RandomLR::Args& a, py::handle out, std::uint64_t seed, std:
 }  // namespace
 
 void register_random_lr(py::module_& m) {
-    m.def("RandomLR_check", [](const py::dict& d) { RandomLR::validate(args_from_dict(d)); }, py::arg("args"));
-    m.def(
-        "RandomLR_draw_index",
-        [](const py::dict& d, std::int64_t last_epoch) { return RandomLR::draw_index(args_from_dict(d), last_epoch); },
-        py::arg("args"), py::arg("last_epoch"), "The draw in effect after last_epoch steps.");
-    m.def(
-        "RandomLR_draw",
+    py::class_<ScheduleScope<RandomLR>>(m, RandomLR::name,
+                                       "gradkit's RandomLR: per-element lr multipliers drawn anew every few steps.")
+        .def_static("check", [](const py::dict& d) { RandomLR::validate(args_from_dict<RandomLR>(d)); }, py::arg("args"))
+        .def_static(
+        "draw_index",
+        [](const py::dict& d, std::int64_t last_epoch) { return RandomLR::draw_index(args_from_dict<RandomLR>(d), last_epoch); },
+        py::arg("args"), py::arg("last_epoch"), "The draw in effect after last_epoch steps.")
+        .def_static(
+        "draw",
         [](const py::dict& d, py::handle out, std::uint64_t seed, std::int64_t draw, std::uint64_t stream) {
-            const RandomLR::Args a = args_from_dict(d);
+            const RandomLR::Args a = args_from_dict<RandomLR>(d);
             RandomLR::validate(a);
             const bool single = py::isinstance<py::array>(out) &&
                                 py::reinterpret_borrow<py::array>(out).dtype().equal(py::dtype::of<float>());

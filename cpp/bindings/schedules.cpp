@@ -1,5 +1,6 @@
-// gradkit._core.<Schedule>_{check,next_lr,closed_form,curve}, and rate_bounds_check / clip_lrs for every
-// scheduler's min_lr / max_lr: conversion only; the schedules are in cpp/include/gradkit/schedules.
+// gradkit._core.schedules: <Schedule>.{check,next_lr,closed_form,curve} for every closed-form schedule of the
+// registry (schedules/registry.hpp), and rate_bounds_check / clip_lrs for every scheduler's min_lr /
+// max_lr. Conversion only; the schedules are in cpp/include/gradkit/schedules.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -10,20 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "gradkit/schedules/constant_lr.hpp"
-#include "gradkit/schedules/cosine_annealing_lr.hpp"
-#include "gradkit/schedules/exponential_lr.hpp"
-#include "gradkit/schedules/inv_scaling_lr.hpp"
-#include "gradkit/schedules/inverse_time_lr.hpp"
-#include "gradkit/schedules/linear_lr.hpp"
-#include "gradkit/schedules/multi_step_lr.hpp"
-#include "gradkit/schedules/piecewise_constant_lr.hpp"
-#include "gradkit/schedules/polynomial_lr.hpp"
 #include "gradkit/schedules/rate_bounds.hpp"
-#include "gradkit/schedules/restart_lr.hpp"
+#include "gradkit/schedules/registry.hpp"
 #include "gradkit/schedules/schedule.hpp"
-#include "gradkit/schedules/step_lr.hpp"
-#include "gradkit/schedules/warmup_cosine_lr.hpp"
 #include "rate_bounds.hpp"
 #include "schedule_args.hpp"
 
@@ -35,38 +25,39 @@ namespace {
 
 template <class S>
 void register_schedule(py::module_& m) {
-    const std::string name = S::name;
-    m.def((name + "_check").c_str(), [](const py::dict& d) { S::validate(args_from_dict<S>(d)); }, py::arg("args"));
-    m.def(
-        (name + "_next_lr").c_str(),
-        [](const py::dict& d, std::int64_t last_epoch, double base_lr, double current_lr, bool initial) {
-            return S::next_lr(args_from_dict<S>(d), last_epoch, base_lr, current_lr, initial);
-        },
-        py::arg("args"), py::arg("last_epoch"), py::arg("base_lr"), py::arg("current_lr"),
-        py::arg("initial") = false);
-    m.def(
-        (name + "_closed_form").c_str(),
-        [](const py::dict& d, std::int64_t last_epoch, double base_lr) {
-            return S::closed_form(args_from_dict<S>(d), last_epoch, base_lr);
-        },
-        py::arg("args"), py::arg("last_epoch"), py::arg("base_lr"));
-    m.def(
-        (name + "_curve").c_str(),
-        [](const py::dict& d, std::int64_t steps, double base_lr, std::optional<double> min_lr,
-           std::optional<double> max_lr) {
-            if (steps < 0) throw py::value_error("steps must be non-negative, got " + std::to_string(steps));
-            const typename S::Args a = args_from_dict<S>(d);
-            const schedules::RateBounds bounds = rate_bounds(min_lr, max_lr);
-            py::array_t<double> out(static_cast<py::ssize_t>(steps));
-            double* data = out.mutable_data();
-            {
-                py::gil_scoped_release release;
-                schedules::curve<S>(a, steps, base_lr, data, bounds);
-            }
-            return out;
-        },
-        py::arg("args"), py::arg("steps"), py::arg("base_lr"), py::arg("min_lr") = py::none(),
-        py::arg("max_lr") = py::none());
+    py::class_<ScheduleScope<S>>(m, S::name, "One closed-form schedule of the core: lr = f(step).")
+        .def_static(
+            "check", [](const py::dict& d) { S::validate(args_from_dict<S>(d)); }, py::arg("args"))
+        .def_static(
+            "next_lr",
+            [](const py::dict& d, std::int64_t last_epoch, double base_lr, double current_lr, bool initial) {
+                return S::next_lr(args_from_dict<S>(d), last_epoch, base_lr, current_lr, initial);
+            },
+            py::arg("args"), py::arg("last_epoch"), py::arg("base_lr"), py::arg("current_lr"),
+            py::arg("initial") = false)
+        .def_static(
+            "closed_form",
+            [](const py::dict& d, std::int64_t last_epoch, double base_lr) {
+                return S::closed_form(args_from_dict<S>(d), last_epoch, base_lr);
+            },
+            py::arg("args"), py::arg("last_epoch"), py::arg("base_lr"))
+        .def_static(
+            "curve",
+            [](const py::dict& d, std::int64_t steps, double base_lr, std::optional<double> min_lr,
+               std::optional<double> max_lr) {
+                if (steps < 0) throw py::value_error("steps must be non-negative, got " + std::to_string(steps));
+                const typename S::Args a = args_from_dict<S>(d);
+                const schedules::RateBounds bounds = rate_bounds(min_lr, max_lr);
+                py::array_t<double> out(static_cast<py::ssize_t>(steps));
+                double* data = out.mutable_data();
+                {
+                    py::gil_scoped_release release;
+                    schedules::curve<S>(a, steps, base_lr, data, bounds);
+                }
+                return out;
+            },
+            py::arg("args"), py::arg("steps"), py::arg("base_lr"), py::arg("min_lr") = py::none(),
+            py::arg("max_lr") = py::none());
 }
 
 // Every scheduler's min_lr / max_lr, one pair per param group (None: no bound).
@@ -100,19 +91,7 @@ void register_schedules(py::module_& m) {
             PyErr_SetString(PyExc_ZeroDivisionError, e.what());
         }
     });
-    register_schedule<schedules::StepLR>(m);
-    register_schedule<schedules::MultiStepLR>(m);
-    register_schedule<schedules::ConstantLR>(m);
-    register_schedule<schedules::LinearLR>(m);
-    register_schedule<schedules::ExponentialLR>(m);
-    register_schedule<schedules::PolynomialLR>(m);
-    register_schedule<schedules::CosineAnnealingLR>(m);
-    // gradkit's own closed-form schedules (torch lacks them).
-    register_schedule<schedules::InverseTimeLR>(m);
-    register_schedule<schedules::InvScalingLR>(m);
-    register_schedule<schedules::RestartLR>(m);
-    register_schedule<schedules::PiecewiseConstantLR>(m);
-    register_schedule<schedules::WarmupCosineLR>(m);
+    for_each_type(schedules::ClosedFormSchedules{}, [&](auto s) { register_schedule<typename decltype(s)::type>(m); });
     register_rate_bounds(m);
 }
 

@@ -1,5 +1,5 @@
-// gradkit._core functions for the schedules with per-group state: CosineAnnealingWarmRestarts, CyclicLR and
-// OneCycleLR. Conversion only; the schedules are in cpp/include/gradkit/schedules.
+// gradkit._core.schedules.{CosineAnnealingWarmRestarts,CyclicLR,OneCycleLR}: the schedules with per-group
+// state, each a class of static functions. Conversion only; the schedules are in cpp/include/gradkit/schedules.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -37,29 +37,30 @@ py::array_t<double> make_curve(std::int64_t steps, F&& fill) {
 
 void register_cyclic_schedules(py::module_& m) {
     using W = schedules::CosineAnnealingWarmRestarts;
-    m.def("CosineAnnealingWarmRestarts_check", [](const py::dict& d) { W::validate(args_from_dict<W>(d)); }, py::arg("args"));
-    m.def(
-        "CosineAnnealingWarmRestarts_advance",
+    py::class_<ScheduleScope<W>> w(m, W::name, "torch's CosineAnnealingWarmRestarts: its restarts' state and lr.");
+    w.def_static("check", [](const py::dict& d) { W::validate(args_from_dict<W>(d)); }, py::arg("args"));
+    w.def_static(
+        "advance",
         [](const py::dict& d, double T_cur, std::int64_t T_i) {
             const W::State s = W::advance(args_from_dict<W>(d), W::State{T_cur, T_i});
             return std::make_pair(s.T_cur, s.T_i);
         },
         py::arg("args"), py::arg("T_cur"), py::arg("T_i"));
-    m.def(
-        "CosineAnnealingWarmRestarts_at_epoch",
+    w.def_static(
+        "at_epoch",
         [](const py::dict& d, double epoch) {
             const W::State s = W::at_epoch(args_from_dict<W>(d), epoch);
             return std::make_pair(s.T_cur, s.T_i);
         },
         py::arg("args"), py::arg("epoch"));
-    m.def(
-        "CosineAnnealingWarmRestarts_lr",
+    w.def_static(
+        "lr",
         [](const py::dict& d, double T_cur, std::int64_t T_i, double base_lr) {
             return W::lr(args_from_dict<W>(d), W::State{T_cur, T_i}, base_lr);
         },
         py::arg("args"), py::arg("T_cur"), py::arg("T_i"), py::arg("base_lr"));
-    m.def(
-        "CosineAnnealingWarmRestarts_curve",
+    w.def_static(
+        "curve",
         [](const py::dict& d, std::int64_t steps, double base_lr, std::optional<double> min_lr,
            std::optional<double> max_lr) {
             const W::Args a = args_from_dict<W>(d);
@@ -71,29 +72,30 @@ void register_cyclic_schedules(py::module_& m) {
         py::arg("max_lr") = py::none());
 
     using C = schedules::CyclicLR;
-    m.def("CyclicLR_check", [](const py::dict& d) { C::validate(args_from_dict<C>(d)); }, py::arg("args"));
-    m.def(
-        "CyclicLR_sizes",
+    py::class_<ScheduleScope<C>> c(m, C::name, "torch's CyclicLR: its cycle position, lr and momentum.");
+    c.def_static("check", [](const py::dict& d) { C::validate(args_from_dict<C>(d)); }, py::arg("args"));
+    c.def_static(
+        "sizes",
         [](double up, double down) {
             const C::Sizes s = C::sizes(up, down);
             return std::make_pair(s.total_size, s.step_ratio);
         },
         py::arg("step_size_up"), py::arg("step_size_down"));
-    m.def(
-        "CyclicLR_position",
+    c.def_static(
+        "position",
         [](const py::dict& d, std::int64_t last_epoch) {
             const C::Position p = C::position(args_from_dict<C>(d), last_epoch);
             return std::make_pair(p.cycle, p.scale_factor);
         },
         py::arg("args"), py::arg("last_epoch"));
-    m.def(
-        "CyclicLR_builtin_scale", [](const py::dict& d, double x) { return C::builtin_scale(args_from_dict<C>(d), x); },
+    c.def_static(
+        "builtin_scale", [](const py::dict& d, double x) { return C::builtin_scale(args_from_dict<C>(d), x); },
         py::arg("args"), py::arg("x"));
-    m.def("CyclicLR_lr", &C::lr, py::arg("base_lr"), py::arg("max_lr"), py::arg("scale_factor"), py::arg("scale"));
-    m.def("CyclicLR_momentum", &C::momentum, py::arg("base_momentum"), py::arg("max_momentum"),
+    c.def_static("lr", &C::lr, py::arg("base_lr"), py::arg("max_lr"), py::arg("scale_factor"), py::arg("scale"));
+    c.def_static("momentum", &C::momentum, py::arg("base_momentum"), py::arg("max_momentum"),
           py::arg("scale_factor"), py::arg("scale"));
-    m.def(
-        "CyclicLR_curve",
+    c.def_static(
+        "curve",
         [](const py::dict& d, std::int64_t steps, double base_lr, double max_lr, std::optional<double> min_lr) {
             const C::Args a = args_from_dict<C>(d);
             const schedules::RateBounds bounds = rate_bounds(min_lr, std::nullopt);
@@ -103,21 +105,22 @@ void register_cyclic_schedules(py::module_& m) {
         py::arg("args"), py::arg("steps"), py::arg("base_lr"), py::arg("max_lr"), py::arg("min_lr") = py::none());
 
     using O = schedules::OneCycleLR;
-    m.def("OneCycleLR_check", [](const py::dict& d) { O::validate(args_from_dict<O>(d)); }, py::arg("args"));
-    m.def(
-        "OneCycleLR_lr",
+    py::class_<ScheduleScope<O>> o(m, O::name, "torch's OneCycleLR: its lr and momentum at a step.");
+    o.def_static("check", [](const py::dict& d) { O::validate(args_from_dict<O>(d)); }, py::arg("args"));
+    o.def_static(
+        "lr",
         [](const py::dict& d, std::int64_t step_num, double initial_lr, double max_lr, double min_lr) {
             return O::lr(args_from_dict<O>(d), step_num, initial_lr, max_lr, min_lr);
         },
         py::arg("args"), py::arg("step_num"), py::arg("initial_lr"), py::arg("max_lr"), py::arg("min_lr"));
-    m.def(
-        "OneCycleLR_momentum",
+    o.def_static(
+        "momentum",
         [](const py::dict& d, std::int64_t step_num, double base_momentum, double max_momentum) {
             return O::momentum(args_from_dict<O>(d), step_num, base_momentum, max_momentum);
         },
         py::arg("args"), py::arg("step_num"), py::arg("base_momentum"), py::arg("max_momentum"));
-    m.def(
-        "OneCycleLR_curve",
+    o.def_static(
+        "curve",
         [](const py::dict& d, std::int64_t steps, double max_lr, double div_factor, double final_div_factor,
            std::optional<double> min_lr) {
             const O::Args a = args_from_dict<O>(d);

@@ -1,6 +1,7 @@
-// gradkit._core's MLP trainer (cpp/include/gradkit/train): MLPTrainer_float32 / MLPTrainer_float64 own
-// a network, its step rule and rate policy; the estimators in gradkit.neural_network drive them.
-// Conversion only: arrays are checked and read in place, the GIL is released around training and
+// gradkit._core.train: the core's MLP trainer (train/trainer.hpp) as MLPTrainer_float32 / MLPTrainer_float64,
+// its Progress and LoopOptions, and its errors; the estimators in gradkit.neural_network drive them.
+// Conversion only: step rules and schedules are found by name in the trainer's registry
+// (train/registry.hpp), arrays are checked and read in place, the GIL is released around training and
 // prediction, and the per-epoch hook re-acquires it once per epoch.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -16,41 +17,12 @@
 
 #include "arrays.hpp"
 #include "bind_optimizer.hpp"
-#include "loss_driven_args.hpp"
 #include "rate_bounds.hpp"
 #include "schedule_args.hpp"
 #include "gradkit/nn/glorot_init.hpp"
 #include "gradkit/nn/legacy_random_state.hpp"
-#include "gradkit/nn/mlp.hpp"
-#include "gradkit/optim/adadelta.hpp"
-#include "gradkit/optim/adagrad.hpp"
-#include "gradkit/optim/adam.hpp"
-#include "gradkit/optim/adamax.hpp"
-#include "gradkit/optim/asgd.hpp"
-#include "gradkit/optim/nadam.hpp"
-#include "gradkit/optim/radam.hpp"
-#include "gradkit/optim/rmsprop.hpp"
-#include "gradkit/optim/rprop.hpp"
-#include "gradkit/optim/sgd.hpp"
-#include "gradkit/optim/sklearn_adam.hpp"
-#include "gradkit/optim/sklearn_sgd.hpp"
-#include "gradkit/schedules/constant_lr.hpp"
-#include "gradkit/schedules/cosine_annealing_lr.hpp"
-#include "gradkit/schedules/exponential_lr.hpp"
-#include "gradkit/schedules/inv_scaling_lr.hpp"
-#include "gradkit/schedules/inverse_time_lr.hpp"
-#include "gradkit/schedules/linear_lr.hpp"
-#include "gradkit/schedules/multi_step_lr.hpp"
-#include "gradkit/schedules/piecewise_constant_lr.hpp"
-#include "gradkit/schedules/polynomial_lr.hpp"
-#include "gradkit/schedules/restart_lr.hpp"
-#include "gradkit/schedules/step_lr.hpp"
-#include "gradkit/schedules/warmup_cosine_lr.hpp"
-#include "gradkit/train/cyclic_rates.hpp"
-#include "gradkit/train/epoch_loop.hpp"
-#include "gradkit/train/lbfgs_solver.hpp"
-#include "gradkit/train/loss_driven_rates.hpp"
-#include "gradkit/train/schedule_rate.hpp"
+#include "gradkit/train/registry.hpp"
+#include "gradkit/train/trainer.hpp"
 
 namespace gradkit::bindings {
 
@@ -109,35 +81,6 @@ const std::int64_t* label_array(py::handle obj, const char* name, py::ssize_t n,
     return p;
 }
 
-py::dict progress_to_dict(const train::Progress& p) {
-    py::dict d;
-    d["n_iter"] = p.n_iter;
-    d["t"] = p.t;
-    d["loss"] = p.loss;
-    d["loss_curve"] = p.loss_curve;
-    d["best_loss"] = p.best_loss;
-    d["validation_scores"] = p.validation_scores;
-    d["best_validation_score"] = p.best_validation_score;
-    d["no_improvement_count"] = p.no_improvement_count;
-    return d;
-}
-
-train::Progress progress_from_dict(const py::dict& d) {
-    train::Progress p;
-    auto get = [&](const char* key, auto& field) {
-        if (d.contains(key)) field = d[key].cast<std::decay_t<decltype(field)>>();
-    };
-    get("n_iter", p.n_iter);
-    get("t", p.t);
-    get("loss", p.loss);
-    get("loss_curve", p.loss_curve);
-    get("best_loss", p.best_loss);
-    get("validation_scores", p.validation_scores);
-    get("best_validation_score", p.best_validation_score);
-    get("no_improvement_count", p.no_improvement_count);
-    return p;
-}
-
 py::dict report_to_dict(const train::EpochReport& r) {
     py::dict d;
     d["epoch"] = r.epoch;
@@ -152,322 +95,201 @@ py::dict report_to_dict(const train::EpochReport& r) {
     return d;
 }
 
-// The step rules a trainer can use, by the algorithm's name, each with its hyperparameters as a dict
-// (the keys of its param group): scikit-learn's rules and every torch-style ParamGroup optimizer.
-template <typename T>
-using RuleFactory = std::unique_ptr<train::StepRule<T>> (*)(const py::dict&, T*, std::size_t);
+// The names of a registry's entries, in its order, for the trainer's listings and error messages.
+template <class List>
+std::vector<std::string> registry_names(List list) {
+    std::vector<std::string> names;
+    for_each_type(list, [&](auto entry) { names.emplace_back(decltype(entry)::type::name); });
+    return names;
+}
 
-template <class Algo, typename T>
-std::unique_ptr<train::StepRule<T>> make_rule(const py::dict& hyper, T* params, std::size_t n) {
-    return train::make_step_rule<Algo, T>(hyper_from_dict<Algo>(hyper), params, n);
+std::string joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
+// The step rule `name` of the trainer's registry, with its hyperparameters as a dict (its param group's keys).
+template <typename T>
+std::unique_ptr<train::StepRule<T>> step_rule(const std::string& name, const py::dict& hyper, T* params,
+                                             std::size_t n) {
+    std::unique_ptr<train::StepRule<T>> rule;
+    for_each_type(train::StepRules{}, [&](auto entry) {
+        using Algo = typename decltype(entry)::type;
+        if (!rule && name == Algo::name) rule = train::make_step_rule<Algo, T>(hyper_from_dict<Algo>(hyper), params, n);
+    });
+    if (!rule)
+        throw py::value_error("unknown step rule '" + name + "'; expected one of " +
+                              joined(registry_names(train::StepRules{})));
+    return rule;
+}
+
+std::vector<std::string> schedule_names() {
+    auto names = registry_names(train::StepDrivenRates{});
+    for (auto& n : registry_names(train::LossDrivenRates{})) names.push_back(n);
+    return names;
+}
+
+// The schedule `name` of the trainer's registry from base_lr, its arguments by torch's names. The
+// loss-driven ones step once per epoch, on its training loss.
+train::RateStart schedule_rate(const std::string& name, const py::dict& args, schedules::RateBounds bounds,
+                               double base_lr, bool per_step) {
+    std::optional<train::RateStart> start;
+    for_each_type(train::StepDrivenRates{}, [&](auto entry) {
+        using S = typename decltype(entry)::type;
+        if (!start && name == S::name) start = train::step_driven_rate<S>(args_from_dict<S>(args), bounds, base_lr, per_step);
+    });
+    for_each_type(train::LossDrivenRates{}, [&](auto entry) {
+        using M = typename decltype(entry)::type;
+        if (start || name != M::name) return;
+        if (per_step) throw py::value_error(name + " steps once per epoch, on the epoch's training loss; not per batch");
+        start = train::loss_driven_rate<M>(checked_args_from_dict<M>(args), bounds, base_lr);
+    });
+    if (!start) throw py::value_error("unknown schedule '" + name + "'; expected one of " + joined(schedule_names()));
+    return std::move(*start);
+}
+
+// The step rule's state, by the algorithm's key names, as {"name", "lr", "started", "scalars", "buffers"}.
+template <typename T>
+py::object rule_state(const train::Trainer<T>& t) {
+    if (!t.has_step_rule()) return py::none();
+    const train::StepRule<T>& rule = t.rule();
+    const train::RuleState<T> s = rule.state();
+    py::dict d, scalars, buffers;
+    d["name"] = rule.name();
+    d["lr"] = rule.lr();
+    d["started"] = s.started;
+    for (const auto& [k, v] : s.scalars) scalars[k.c_str()] = v;
+    for (const auto& [k, v] : s.buffers) {
+        py::array_t<T> a(static_cast<py::ssize_t>(v.size()));
+        std::copy(v.begin(), v.end(), a.mutable_data());
+        buffers[k.c_str()] = a;
+    }
+    d["scalars"] = scalars;
+    d["buffers"] = buffers;
+    return d;
 }
 
 template <typename T>
-const std::vector<std::pair<std::string, RuleFactory<T>>>& step_rules() {
-    static const std::vector<std::pair<std::string, RuleFactory<T>>> rules = {
-        {optim::SklearnSGD::name, &make_rule<optim::SklearnSGD, T>},
-        {optim::SklearnAdam::name, &make_rule<optim::SklearnAdam, T>},
-        {optim::SGD::name, &make_rule<optim::SGD, T>},
-        {optim::Adam::name, &make_rule<optim::Adam, T>},
-        {optim::Adagrad::name, &make_rule<optim::Adagrad, T>},
-        {optim::RMSprop::name, &make_rule<optim::RMSprop, T>},
-        {optim::Adadelta::name, &make_rule<optim::Adadelta, T>},
-        {optim::Adamax::name, &make_rule<optim::Adamax, T>},
-        {optim::NAdam::name, &make_rule<optim::NAdam, T>},
-        {optim::RAdam::name, &make_rule<optim::RAdam, T>},
-        {optim::Rprop::name, &make_rule<optim::Rprop, T>},
-        {optim::ASGD::name, &make_rule<optim::ASGD, T>},
+void set_rule_state(train::Trainer<T>& t, const py::dict& d) {
+    const std::string name = d["name"].cast<std::string>();
+    if (!t.has_step_rule() || name != t.rule().name())
+        throw py::value_error("the optimizer state is " + name + "'s; the trainer's step rule is " +
+                              (t.has_step_rule() ? std::string(t.rule().name()) : std::string("not set")));
+    train::RuleState<T> s;
+    s.started = d["started"].cast<bool>();
+    for (auto kv : d["scalars"].cast<py::dict>()) s.scalars.emplace_back(kv.first.cast<std::string>(), kv.second.cast<double>());
+    for (auto kv : d["buffers"].cast<py::dict>()) {
+        auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(kv.second);
+        if (!a) throw py::type_error("optimizer state buffer '" + kv.first.cast<std::string>() + "': expected an array");
+        s.buffers.emplace_back(kv.first.cast<std::string>(), std::vector<T>(a.data(), a.data() + a.size()));
+    }
+    const double lr = d["lr"].cast<double>();
+    t.rule().set_state(s);
+    t.rule().set_lr(lr);
+}
+
+// sklearn's _fit_stochastic: rows of X (read in place) and the targets as the network sees them, or for a
+// softmax output each row's int64 class. `progress` is updated in place, also when this raises.
+template <typename T>
+std::string fit_stochastic(train::Trainer<T>& t, py::handle X, py::handle Y, py::handle sample_weight,
+                           py::handle train_index, py::handle val_index, py::handle best_params,
+                           py::handle random_state, train::Progress& progress, const train::LoopOptions& options,
+                           py::object hook) {
+    const nn::MLP<T>& net = t.net();
+    const nn::Layout& layout = net.layout();
+    const auto nf = static_cast<py::ssize_t>(layout.n_features()), no = static_cast<py::ssize_t>(layout.n_outputs());
+    const T* x = rows_array<T>(X, "X", -1, nf);
+    const py::ssize_t n = py::reinterpret_borrow<py::array>(X).shape(0);
+    train::Rows<T> tr{x, nullptr, nullptr, nullptr, static_cast<std::size_t>(n)};
+    if (py::isinstance<py::array_t<std::int64_t>>(Y) && net.output_activation() == nn::Activation::softmax)
+        tr.labels = label_array(Y, "Y", n, no);
+    else
+        tr.Y = rows_array<T>(Y, "Y", n, no);
+    if (!sample_weight.is_none()) tr.sample_weight = rows_array<T>(sample_weight, "sample_weight", n, -1);
+    if (!train_index.is_none()) tr.index = index_array(train_index, "train_index", n, tr.size);
+    std::optional<train::Rows<T>> val;
+    T* best = nullptr;
+    if (!val_index.is_none()) {
+        val = tr;
+        val->index = index_array(val_index, "val_index", n, val->size);
+        best = const_cast<T*>(rows_array<T>(best_params, "best_params", static_cast<py::ssize_t>(net.n_params()), -1));
+        if (!(py::reinterpret_borrow<py::array>(best_params).flags() & py::detail::npy_api::NPY_ARRAY_WRITEABLE_))
+            throw py::value_error("best_params: expected a writeable array");
+    }
+    LegacyRandomState* rs = random_state.is_none() ? nullptr : &random_state.cast<LegacyRandomState&>();
+    t.rule();
+    t.rate_policy();  // both set, or a ValueError before anything runs
+
+    // A Python error in the hook (KeyboardInterrupt included) stops training after that epoch and
+    // is raised once the loop has returned, with the GIL held.
+    std::optional<py::error_already_set> pending;
+    train::EpochHook epoch_hook = [&](const train::EpochReport& r) -> bool {
+        py::gil_scoped_acquire gil;
+        try {
+            if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+            if (hook.is_none()) return false;
+            return py::bool_(hook(report_to_dict(r))).cast<bool>();
+        } catch (py::error_already_set& e) {
+            pending.emplace(std::move(e));
+            return true;
+        }
     };
-    return rules;
-}
-
-// The schedules lr_schedule= accepts, by name: gradkit's closed-form schedules and the cyclic ones
-// (their per-group levels in their arguments). Each factory returns the
-// policy and the rate of the first step.
-using ScheduleFactory = std::pair<std::unique_ptr<train::RatePolicy>, double> (*)(const py::dict&, schedules::RateBounds,
-                                                                                  double, bool);
-
-template <class S>
-std::pair<std::unique_ptr<train::RatePolicy>, double> make_schedule(const py::dict& args, schedules::RateBounds bounds,
-                                                                    double base_lr, bool per_step) {
-    auto policy = std::make_unique<train::ScheduleRate<S>>(args_from_dict<S>(args), bounds, base_lr, per_step);
-    const double first = policy->initial_lr();
-    return {std::move(policy), first};
-}
-
-// The loss-driven schedules step after each epoch, on its training loss.
-void refuse_per_step(const char* name, bool per_step) {
-    if (per_step)
-        throw py::value_error(std::string(name) + " steps once per epoch, on the epoch's training loss; not per batch");
-}
-
-std::pair<std::unique_ptr<train::RatePolicy>, double> make_plateau(const py::dict& args, schedules::RateBounds bounds,
-                                                                   double base_lr, bool per_step) {
-    refuse_per_step(schedules::ReduceLROnPlateau::name, per_step);
-    auto policy = std::make_unique<train::PlateauRate>(plateau_args(args), bounds.bounds_below() ? bounds.min_lr : 0.0,
-                                                       bounds.max_lr);
-    const double first = policy->initial_lr(base_lr);
-    return {std::move(policy), first};
-}
-
-template <class Machine, typename Machine::Args (*read)(const py::dict&)>
-std::pair<std::unique_ptr<train::RatePolicy>, double> make_loss_rule(const py::dict& args, schedules::RateBounds bounds,
-                                                                     double base_lr, bool per_step) {
-    refuse_per_step(Machine::name, per_step);
-    auto policy = std::make_unique<train::LossRuleRate<Machine>>(read(args), bounds);
-    const double first = policy->initial_lr(base_lr);
-    return {std::move(policy), first};
-}
-
-inline const std::vector<std::pair<std::string, ScheduleFactory>>& schedule_policies() {
-    static const std::vector<std::pair<std::string, ScheduleFactory>> policies = {
-        {schedules::StepLR::name, &make_schedule<schedules::StepLR>},
-        {schedules::MultiStepLR::name, &make_schedule<schedules::MultiStepLR>},
-        {schedules::ConstantLR::name, &make_schedule<schedules::ConstantLR>},
-        {schedules::LinearLR::name, &make_schedule<schedules::LinearLR>},
-        {schedules::ExponentialLR::name, &make_schedule<schedules::ExponentialLR>},
-        {schedules::PolynomialLR::name, &make_schedule<schedules::PolynomialLR>},
-        {schedules::CosineAnnealingLR::name, &make_schedule<schedules::CosineAnnealingLR>},
-        {train::WarmRestartsRate::name, &make_schedule<train::WarmRestartsRate>},
-        {schedules::ReduceLROnPlateau::name, &make_plateau},
-        {schedules::AdaptiveLR::name, &make_loss_rule<schedules::AdaptiveLR, &adaptive_args>},
-        {schedules::BoldDriverLR::name, &make_loss_rule<schedules::BoldDriverLR, &bold_driver_args>},
-        {schedules::InverseTimeLR::name, &make_schedule<schedules::InverseTimeLR>},
-        {schedules::InvScalingLR::name, &make_schedule<schedules::InvScalingLR>},
-        {schedules::RestartLR::name, &make_schedule<schedules::RestartLR>},
-        {schedules::PiecewiseConstantLR::name, &make_schedule<schedules::PiecewiseConstantLR>},
-        {schedules::WarmupCosineLR::name, &make_schedule<schedules::WarmupCosineLR>},
-        {train::OneCycleRate::name, &make_schedule<train::OneCycleRate>},
-        {train::CyclicRate::name, &make_schedule<train::CyclicRate>},
-    };
-    return policies;
+    train::StopReason reason;
+    {
+        py::gil_scoped_release release;
+        reason = t.fit_stochastic(tr, val ? &*val : nullptr, best, rs, options, progress, epoch_hook);
+    }
+    if (pending) {
+        pending->restore();
+        throw py::error_already_set();
+    }
+    return train::stop_reason_name(reason);
 }
 
 template <typename T>
-class Trainer {
-public:
-    Trainer(const std::vector<std::size_t>& units, const std::string& hidden, const std::string& output)
-        : net_(units, nn::activation_from_name(hidden), nn::activation_from_name(output)) {}
-
-    nn::MLP<T>& net() { return net_; }
-    bool has_step_rule() const { return static_cast<bool>(rule_); }
-    train::StepRule<T>& rule() {
-        if (!rule_) throw py::value_error("the trainer has no step rule: call set_step_rule first");
-        return *rule_;
+py::tuple fit_lbfgs(train::Trainer<T>& t, py::handle X, py::handle Y, py::handle sample_weight, double alpha,
+                    std::int64_t max_iter, std::int64_t max_fun, double tol) {
+    const nn::Layout& layout = t.net().layout();
+    const T* x = rows_array<T>(X, "X", -1, static_cast<py::ssize_t>(layout.n_features()));
+    const py::ssize_t n = py::reinterpret_borrow<py::array>(X).shape(0);
+    nn::Batch<T> all{x, rows_array<T>(Y, "Y", n, static_cast<py::ssize_t>(layout.n_outputs())), nullptr,
+                     static_cast<std::size_t>(n)};
+    if (!sample_weight.is_none()) all.sample_weight = rows_array<T>(sample_weight, "sample_weight", n, -1);
+    train::LbfgsResult r;
+    {
+        py::gil_scoped_release release;
+        r = t.fit_lbfgs(all, train::LbfgsOptions{alpha, max_iter, max_fun, tol});
     }
+    return py::make_tuple(r.loss, r.n_iter, r.n_evals, r.converged);
+}
 
-    void set_step_rule(const std::string& name, const py::dict& hyper) {
-        std::string names;
-        for (const auto& [known, factory] : step_rules<T>()) {
-            if (known == name) {
-                rule_ = factory(hyper, net_.params(), net_.n_params());
-                return;
-            }
-            names += (names.empty() ? "" : ", ") + known;
-        }
-        throw py::value_error("unknown step rule '" + name + "'; expected one of " + names);
+template <typename T>
+py::array_t<T> predict(const train::Trainer<T>& t, py::handle X) {
+    const nn::Layout& layout = t.net().layout();
+    const T* x = rows_array<T>(X, "X", -1, static_cast<py::ssize_t>(layout.n_features()));
+    const py::ssize_t n = py::reinterpret_borrow<py::array>(X).shape(0);
+    py::array_t<T> out({n, static_cast<py::ssize_t>(layout.n_outputs())});
+    if (n == 0) return out;
+    T* o = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        t.predict(x, static_cast<std::size_t>(n), o);
     }
-    void clear_step_rule() { rule_.reset(); }
+    return out;
+}
 
-    void set_rate_policy(const std::string& name, double learning_rate_init, double power_t) {
-        if (name == "constant") rate_ = std::make_unique<train::ConstantRate>();
-        else if (name == "invscaling") rate_ = std::make_unique<train::InvScalingRate>(learning_rate_init, power_t);
-        else if (name == "adaptive") rate_ = std::make_unique<train::AdaptiveRate>();
-        else throw py::value_error("unknown rate policy '" + name + "'; expected constant, invscaling or adaptive");
-    }
-
-    // A gradkit schedule from base_lr, stepped after every optimizer step or every epoch; sets the step
-    // rule's rate (and a momentum-cycling schedule's momentum) to the schedule's first. Nothing changes
-    // if the arguments are refused.
-    void set_schedule(const std::string& name, const py::dict& args, std::optional<double> min_lr,
-                      std::optional<double> max_lr, double base_lr, bool per_step) {
-        train::StepRule<T>& rule = this->rule();
-        std::string names;
-        for (const auto& [known, factory] : schedule_policies()) {
-            if (known == name) {
-                auto [policy, first] = factory(args, rate_bounds(min_lr, max_lr), base_lr, per_step);
-                const double momentum = policy->momentum();
-                if (!std::isnan(momentum) && std::isnan(rule.momentum()))
-                    throw py::value_error(name + " with cycle_momentum=True: optimizer must support momentum or beta1 "
-                                          "with `cycle_momentum` option enabled (" + rule.name() +
-                                          " has neither; pass cycle_momentum=False)");
-                rule.set_lr(first);
-                if (!std::isnan(momentum)) rule.set_momentum(momentum);
-                rate_ = std::move(policy);
-                return;
-            }
-            names += (names.empty() ? "" : ", ") + known;
-        }
-        throw py::value_error("unknown schedule '" + name + "'; expected one of " + names);
-    }
-    std::int64_t schedule_steps() const { return rate_ ? rate_->steps_taken() : 0; }
-    std::vector<double> schedule_state() const { return rate_ ? rate_->machine_state() : std::vector<double>{}; }
-    void set_schedule_state(const std::vector<double>& state) {
-        if (!rate_) throw py::value_error("the trainer has no rate policy: call set_rate_policy or set_schedule first");
-        rate_->set_machine_state(state);
-    }
-    void set_schedule_steps(std::int64_t steps) {
-        if (!rate_) throw py::value_error("the trainer has no rate policy: call set_rate_policy or set_schedule first");
-        if (steps < 0) throw py::value_error("schedule_steps must be non-negative, got " + std::to_string(steps));
-        rate_->set_steps_taken(steps);
-    }
-
-    py::object rule_state() {
-        if (!rule_) return py::none();
-        const train::RuleState<T> s = rule_->state();
-        py::dict d, scalars, buffers;
-        d["name"] = rule_->name();
-        d["lr"] = rule_->lr();
-        d["started"] = s.started;
-        for (const auto& [k, v] : s.scalars) scalars[k.c_str()] = v;
-        for (const auto& [k, v] : s.buffers) {
-            py::array_t<T> a(static_cast<py::ssize_t>(v.size()));
-            std::copy(v.begin(), v.end(), a.mutable_data());
-            buffers[k.c_str()] = a;
-        }
-        d["scalars"] = scalars;
-        d["buffers"] = buffers;
-        return d;
-    }
-
-    void set_rule_state(const py::dict& d) {
-        const std::string name = d["name"].cast<std::string>();
-        if (!rule_ || name != rule_->name())
-            throw py::value_error("the optimizer state is " + name + "'s; the trainer's step rule is " +
-                                  (rule_ ? std::string(rule_->name()) : std::string("not set")));
-        train::RuleState<T> s;
-        s.started = d["started"].cast<bool>();
-        for (auto kv : d["scalars"].cast<py::dict>()) s.scalars.emplace_back(kv.first.cast<std::string>(), kv.second.cast<double>());
-        for (auto kv : d["buffers"].cast<py::dict>()) {
-            auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(kv.second);
-            if (!a) throw py::type_error("optimizer state buffer '" + kv.first.cast<std::string>() + "': expected an array");
-            s.buffers.emplace_back(kv.first.cast<std::string>(), std::vector<T>(a.data(), a.data() + a.size()));
-        }
-        const double lr = d["lr"].cast<double>();
-        rule_->set_state(s);
-        rule_->set_lr(lr);
-    }
-
-    py::tuple fit_stochastic(py::handle X, py::handle Y, py::handle sample_weight, py::handle train_index,
-                             py::handle val_index, py::handle best_params, py::handle random_state,
-                             const py::dict& progress, py::object hook, std::size_t batch_size, bool shuffle,
-                             std::int64_t max_iter, double alpha, double tol, double n_iter_no_change, bool incremental,
-                             const std::string& score, double clip_grad_norm) {
-        const nn::Layout& layout = net_.layout();
-        const auto nf = static_cast<py::ssize_t>(layout.n_features()), no = static_cast<py::ssize_t>(layout.n_outputs());
-        const T* x = rows_array<T>(X, "X", -1, nf);
-        const py::ssize_t n = py::reinterpret_borrow<py::array>(X).shape(0);
-        train::Rows<T> tr{x, nullptr, nullptr, nullptr, static_cast<std::size_t>(n)};
-        // Targets: the matrix the network sees, or (softmax outputs) each row's class.
-        if (py::isinstance<py::array_t<std::int64_t>>(Y) && net_.output_activation() == nn::Activation::softmax)
-            tr.labels = label_array(Y, "Y", n, no);
-        else
-            tr.Y = rows_array<T>(Y, "Y", n, no);
-        if (!sample_weight.is_none()) tr.sample_weight = rows_array<T>(sample_weight, "sample_weight", n, -1);
-        if (!train_index.is_none()) tr.index = index_array(train_index, "train_index", n, tr.size);
-        std::optional<train::Rows<T>> val;
-        T* best = nullptr;
-        if (!val_index.is_none()) {
-            val = tr;
-            val->index = index_array(val_index, "val_index", n, val->size);
-            best = const_cast<T*>(rows_array<T>(best_params, "best_params", static_cast<py::ssize_t>(net_.n_params()), -1));
-            if (!(py::reinterpret_borrow<py::array>(best_params).flags() & py::detail::npy_api::NPY_ARRAY_WRITEABLE_))
-                throw py::value_error("best_params: expected a writeable array");
-        }
-        LegacyRandomState* rs = random_state.is_none() ? nullptr : &random_state.cast<LegacyRandomState&>();
-        train::LoopOptions opt;
-        opt.batch_size = batch_size;
-        opt.shuffle = shuffle;
-        opt.max_iter = max_iter;
-        opt.alpha = alpha;
-        opt.tol = tol;
-        opt.n_iter_no_change = n_iter_no_change;
-        opt.incremental = incremental;
-        opt.clip_grad_norm = clip_grad_norm;
-        if (score == "accuracy") opt.score = train::Score::accuracy;
-        else if (score == "r2") opt.score = train::Score::r2;
-        else throw py::value_error("score: expected 'accuracy' or 'r2', got '" + score + "'");
-        train::Progress p = progress_from_dict(progress);
-        if (!rate_) throw py::value_error("the trainer has no rate policy: call set_rate_policy first");
-        train::StepRule<T>& rule = this->rule();
-
-        // A Python error in the hook (KeyboardInterrupt included) stops training after that epoch and
-        // is raised once the loop has returned, with the GIL held.
-        std::optional<py::error_already_set> pending;
-        train::EpochHook epoch_hook = [&](const train::EpochReport& r) -> bool {
-            py::gil_scoped_acquire gil;
-            try {
-                if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-                if (hook.is_none()) return false;
-                return py::bool_(hook(report_to_dict(r))).cast<bool>();
-            } catch (py::error_already_set& e) {
-                pending.emplace(std::move(e));
-                return true;
-            }
-        };
-        train::StopReason reason;
-        {
-            py::gil_scoped_release release;
-            train::EpochLoop<T> loop(net_, rule, *rate_);
-            try {
-                reason = loop.fit(tr, val ? &*val : nullptr, best, rs, opt, p, epoch_hook);
-            } catch (...) {
-                py::gil_scoped_acquire gil;
-                progress_out_ = progress_to_dict(p);
-                throw;
-            }
-        }
-        progress_out_ = progress_to_dict(p);
-        if (pending) {
-            pending->restore();
-            throw py::error_already_set();
-        }
-        return py::make_tuple(progress_out_, train::stop_reason_name(reason));
-    }
-
-    py::tuple fit_lbfgs(py::handle X, py::handle Y, py::handle sample_weight, double alpha, std::int64_t max_iter,
-                        std::int64_t max_fun, double tol) {
-        const nn::Layout& layout = net_.layout();
-        const T* x = rows_array<T>(X, "X", -1, static_cast<py::ssize_t>(layout.n_features()));
-        const py::ssize_t n = py::reinterpret_borrow<py::array>(X).shape(0);
-        nn::Batch<T> all{x, rows_array<T>(Y, "Y", n, static_cast<py::ssize_t>(layout.n_outputs())), nullptr,
-                         static_cast<std::size_t>(n)};
-        if (!sample_weight.is_none()) all.sample_weight = rows_array<T>(sample_weight, "sample_weight", n, -1);
-        train::LbfgsOptions opt{alpha, max_iter, max_fun, tol};
-        train::LbfgsResult r;
-        {
-            py::gil_scoped_release release;
-            r = train::fit_lbfgs(net_, all, opt);
-        }
-        return py::make_tuple(r.loss, r.n_iter, r.n_evals, r.converged);
-    }
-
-    py::array_t<T> predict(py::handle X) {
-        const nn::Layout& layout = net_.layout();
-        const T* x = rows_array<T>(X, "X", -1, static_cast<py::ssize_t>(layout.n_features()));
-        const py::ssize_t n = py::reinterpret_borrow<py::array>(X).shape(0);
-        py::array_t<T> out({n, static_cast<py::ssize_t>(layout.n_outputs())});
-        if (n == 0) return out;
-        T* o = out.mutable_data();
-        {
-            py::gil_scoped_release release;
-            net_.predict(x, static_cast<std::size_t>(n), o);
-        }
-        return out;
-    }
-
-    py::object last_progress() const { return progress_out_; }
-
-private:
-    nn::MLP<T> net_;
-    std::unique_ptr<train::StepRule<T>> rule_;
-    std::unique_ptr<train::RatePolicy> rate_;
-    py::object progress_out_ = py::none();
-};
+std::unique_ptr<train::RatePolicy> sklearn_rate_policy(const std::string& name, double learning_rate_init,
+                                                      double power_t) {
+    if (name == "constant") return std::make_unique<train::ConstantRate>();
+    if (name == "invscaling") return std::make_unique<train::InvScalingRate>(learning_rate_init, power_t);
+    if (name == "adaptive") return std::make_unique<train::AdaptiveRate>();
+    throw py::value_error("unknown rate policy '" + name + "'; expected constant, invscaling or adaptive");
+}
 
 template <typename T>
 void bind_trainer(py::module_& m, const char* name) {
-    using Tr = Trainer<T>;
+    using Tr = train::Trainer<T>;
     py::class_<Tr>(m, name,
                    "A network with its optimizer and rate policy, trained in place by the core (sklearn's MLP "
                    "training loop). Used by gradkit.MLPClassifier and gradkit.MLPRegressor.")
@@ -479,7 +301,7 @@ void bind_trainer(py::module_& m, const char* name) {
                                                std::to_string(layer_units[i]));
                      units.push_back(static_cast<std::size_t>(layer_units[i]));
                  }
-                 return std::make_unique<Tr>(units, hidden, output);
+                 return std::make_unique<Tr>(units, nn::activation_from_name(hidden), nn::activation_from_name(output));
              }),
              py::arg("layer_units"), py::arg("hidden_activation"), py::arg("out_activation"))
         .def_property_readonly("layer_units", [](Tr& t) { return t.net().layout().layer_units(); })
@@ -501,53 +323,110 @@ void bind_trainer(py::module_& m, const char* name) {
         .def(
             "glorot_init", [](Tr& t, LegacyRandomState& rs) { nn::glorot_uniform_init(t.net(), rs); }, py::arg("random_state"),
             "sklearn's initial weights drawn from random_state (weights then biases, layer by layer).")
-        .def("set_step_rule", &Tr::set_step_rule, py::arg("name"), py::arg("hyper"),
-             "Uses the optimizer `name` (SklearnSGD, SklearnAdam or a gradkit.optim name) with the given "
-             "hyperparameters over all weights, from a fresh state.")
-        .def_static(
-            "step_rules",
-            [] {
-                std::vector<std::string> names;
-                for (const auto& entry : step_rules<T>()) names.push_back(entry.first);
-                return names;
+        .def(
+            "set_step_rule",
+            [](Tr& t, const std::string& rule, const py::dict& hyper) {
+                t.set_step_rule(step_rule<T>(rule, hyper, t.net().params(), t.net().n_params()));
             },
-            "The names set_step_rule accepts.")
+            py::arg("name"), py::arg("hyper"),
+            "Uses the optimizer `name` (SklearnSGD, SklearnAdam or a gradkit.optim name) with the given "
+            "hyperparameters over all weights, from a fresh state.")
+        .def_static(
+            "step_rules", [] { return registry_names(train::StepRules{}); }, "The names set_step_rule accepts.")
         .def("clear_step_rule", &Tr::clear_step_rule)
         .def_property_readonly("has_step_rule", &Tr::has_step_rule)
-        .def("set_rate_policy", &Tr::set_rate_policy, py::arg("name"), py::arg("learning_rate_init") = 0.0,
-             py::arg("power_t") = 0.5)
-        .def("set_schedule", &Tr::set_schedule, py::arg("name"), py::arg("args"), py::arg("min_lr"), py::arg("max_lr"),
-             py::arg("base_lr"), py::arg("per_step"),
-             "Uses the gradkit schedule `name` (its arguments by torch's names) from base_lr as the rate "
-             "policy, stepped after every optimizer step (per_step) or every epoch.")
-        .def_static(
-            "schedules",
-            [] {
-                std::vector<std::string> names;
-                for (const auto& entry : schedule_policies()) names.push_back(entry.first);
-                return names;
+        .def(
+            "set_rate_policy",
+            [](Tr& t, const std::string& policy, double learning_rate_init, double power_t) {
+                t.set_rate_policy(sklearn_rate_policy(policy, learning_rate_init, power_t));
             },
-            "The names set_schedule accepts.")
+            py::arg("name"), py::arg("learning_rate_init") = 0.0, py::arg("power_t") = 0.5)
+        .def(
+            "set_schedule",
+            [](Tr& t, const std::string& schedule, const py::dict& args, std::optional<double> min_lr,
+               std::optional<double> max_lr, double base_lr, bool per_step) {
+                t.rule();  // a ValueError before the schedule is built
+                t.set_schedule(schedule_rate(schedule, args, rate_bounds(min_lr, max_lr), base_lr, per_step), schedule);
+            },
+            py::arg("name"), py::arg("args"), py::arg("min_lr"), py::arg("max_lr"), py::arg("base_lr"),
+            py::arg("per_step"),
+            "Uses the gradkit schedule `name` (its arguments by torch's names) from base_lr as the rate "
+            "policy, stepped after every optimizer step (per_step) or every epoch.")
+        .def_static("schedules", &schedule_names, "The names set_schedule accepts.")
         .def_property("schedule_steps", &Tr::schedule_steps, &Tr::set_schedule_steps,
                       "The steps the rate policy's schedule has taken (its state).")
         .def_property("schedule_state", &Tr::schedule_state, &Tr::set_schedule_state,
                       "A loss-driven schedule's state machine (best loss, counters) as numbers; empty for others.")
         .def_property("lr", [](Tr& t) { return t.rule().lr(); }, [](Tr& t, double lr) { t.rule().set_lr(lr); })
-        .def("rule_state", &Tr::rule_state)
-        .def("set_rule_state", &Tr::set_rule_state, py::arg("state"))
-        .def("fit_stochastic", &Tr::fit_stochastic, py::arg("X"), py::arg("Y"), py::arg("sample_weight"),
+        .def("rule_state", &rule_state<T>)
+        .def("set_rule_state", &set_rule_state<T>, py::arg("state"))
+        .def("fit_stochastic", &fit_stochastic<T>, py::arg("X"), py::arg("Y"), py::arg("sample_weight"),
              py::arg("train_index"), py::arg("val_index"), py::arg("best_params"), py::arg("random_state"),
-             py::arg("progress"), py::arg("hook"), py::kw_only(), py::arg("batch_size"), py::arg("shuffle"),
-             py::arg("max_iter"), py::arg("alpha"), py::arg("tol"), py::arg("n_iter_no_change"),
-             py::arg("incremental"), py::arg("score"), py::arg("clip_grad_norm") = 0.0,
+             py::arg("progress"), py::arg("options"), py::arg("hook"),
              "sklearn's _fit_stochastic on rows of X (read in place). Y is the targets as the network sees them "
-             "(n, n_outputs), or for a softmax output the int64 class of each row. Returns (progress, stop reason).")
-        .def_property_readonly("last_progress", &Tr::last_progress,
-                               "The progress of the last fit_stochastic, also when it raised.")
-        .def("fit_lbfgs", &Tr::fit_lbfgs, py::arg("X"), py::arg("Y"), py::arg("sample_weight"), py::kw_only(),
+             "(n, n_outputs), or for a softmax output the int64 class of each row. progress (a Progress) goes on "
+             "from where it is and is updated in place, also when this raises. Returns the stop reason.")
+        .def("fit_lbfgs", &fit_lbfgs<T>, py::arg("X"), py::arg("Y"), py::arg("sample_weight"), py::kw_only(),
              py::arg("alpha"), py::arg("max_iter"), py::arg("max_fun"), py::arg("tol"),
              "Full-batch L-BFGS. Returns (loss, n_iter, n_evals, converged).")
-        .def("predict", &Tr::predict, py::arg("X"), "The network's output for every row of X.");
+        .def("predict", &predict<T>, py::arg("X"), "The network's output for every row of X.");
+}
+
+// Progress: what a fit has reached (sklearn's n_iter_, t_, loss_curve_, ...), read by the estimators
+// after each fit; pickled with them.
+void bind_progress(py::module_& m) {
+    using P = train::Progress;
+    py::class_<P>(m, "Progress", "What the training loop has reached: sklearn's n_iter_, t_, loss_curve_ and the rest.")
+        .def(py::init<>())
+        .def_readwrite("n_iter", &P::n_iter)
+        .def_readwrite("t", &P::t)
+        .def_readwrite("loss", &P::loss)
+        .def_readwrite("loss_curve", &P::loss_curve)
+        .def_readwrite("best_loss", &P::best_loss)
+        .def_readwrite("validation_scores", &P::validation_scores)
+        .def_readwrite("best_validation_score", &P::best_validation_score)
+        .def_readwrite("no_improvement_count", &P::no_improvement_count)
+        .def(py::pickle(
+            [](const P& p) {
+                return py::make_tuple(p.n_iter, p.t, p.loss, p.loss_curve, p.best_loss, p.validation_scores,
+                                      p.best_validation_score, p.no_improvement_count);
+            },
+            [](const py::tuple& s) {
+                if (s.size() != 8) throw py::value_error("Progress: expected a state of 8 fields, got " + std::to_string(s.size()));
+                P p;
+                p.n_iter = s[0].cast<std::int64_t>();
+                p.t = s[1].cast<std::int64_t>();
+                p.loss = s[2].cast<double>();
+                p.loss_curve = s[3].cast<std::vector<double>>();
+                p.best_loss = s[4].cast<double>();
+                p.validation_scores = s[5].cast<std::vector<double>>();
+                p.best_validation_score = s[6].cast<double>();
+                p.no_improvement_count = s[7].cast<std::int64_t>();
+                return p;
+            }));
+}
+
+// LoopOptions: sklearn's training options for one fit_stochastic.
+void bind_loop_options(py::module_& m) {
+    using O = train::LoopOptions;
+    py::class_<O>(m, "LoopOptions", "The options of one fit_stochastic (sklearn's batch_size, shuffle, max_iter, ...).")
+        .def(py::init<>())
+        .def_readwrite("batch_size", &O::batch_size)
+        .def_readwrite("shuffle", &O::shuffle)
+        .def_readwrite("max_iter", &O::max_iter)
+        .def_readwrite("alpha", &O::alpha)
+        .def_readwrite("tol", &O::tol)
+        .def_readwrite("n_iter_no_change", &O::n_iter_no_change)
+        .def_readwrite("incremental", &O::incremental)
+        .def_readwrite("clip_grad_norm", &O::clip_grad_norm)
+        .def_property(
+            "score", [](const O& o) { return std::string(o.score == train::Score::accuracy ? "accuracy" : "r2"); },
+            [](O& o, const std::string& score) {
+                if (score == "accuracy") o.score = train::Score::accuracy;
+                else if (score == "r2") o.score = train::Score::r2;
+                else throw py::value_error("score: expected 'accuracy' or 'r2', got '" + score + "'");
+            },
+            "What early stopping watches: 'accuracy' (classifiers) or 'r2' (regressors).");
 }
 
 }  // namespace
@@ -555,6 +434,8 @@ void bind_trainer(py::module_& m, const char* name) {
 void register_train(py::module_& m) {
     py::register_exception<train::DivergedError>(m, "TrainingDiverged", PyExc_ValueError);
     py::register_exception<train::ScheduleStepError>(m, "ScheduleStepError", PyExc_ValueError);
+    bind_progress(m);
+    bind_loop_options(m);
     bind_trainer<float>(m, "MLPTrainer_float32");
     bind_trainer<double>(m, "MLPTrainer_float64");
 }

@@ -190,7 +190,7 @@ TEST(BoldDriverLR, NonFiniteLossIsARiseAndIsForgotten) {
         const auto step = [&](double loss) { return s.step(loss, g.lrs.data(), g.lo.data(), g.hi.data(), 1); };
         EXPECT_EQ(step(bad), BoldDriver::Change::decrease);  // even on the first step
         EXPECT_EQ(g.lrs[0], 0.5);
-        EXPECT_FALSE(s.state.has_previous);
+        EXPECT_FALSE(s.state.previous_loss.has_value());
         EXPECT_EQ(step(1.0), BoldDriver::Change::none);  // nothing to compare with
         EXPECT_EQ(step(bad), BoldDriver::Change::decrease);
         EXPECT_EQ(step(3.0), BoldDriver::Change::none);

@@ -307,7 +307,7 @@ def lr_find(
         except ValueError as error:
             # The estimator raises ValueError from the core's TrainingDiverged (a non-finite loss or
             # weight); anything else (bad data, bad parameters) is the caller's to see.
-            if not isinstance(error.__context__, _core.TrainingDiverged):
+            if not isinstance(error.__context__, _core.train.TrainingDiverged):
                 raise
             diverged = True
             break

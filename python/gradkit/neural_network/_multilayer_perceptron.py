@@ -3,7 +3,7 @@
 This module validates and names, as scikit-learn's own estimators do (with scikit-learn's own
 utilities); the network, its initialisation, the epoch loop, the update rules and the early-stopping
 score live in the core (``cpp/include/gradkit/nn`` and ``train``), driven through
-``gradkit._core.MLPTrainer_float32`` / ``MLPTrainer_float64``.
+``gradkit._core.train.MLPTrainer_float32`` / ``MLPTrainer_float64``.
 
 With ``solver='sgd'`` or ``'adam'`` the numbers are scikit-learn's: the same initial weights from the
 same ``random_state`` (drawn by the core's copy of NumPy's legacy RandomState, whose state moves back
@@ -65,9 +65,9 @@ __all__ = ["MLPClassifier", "MLPRegressor"]
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_TRAINERS: dict[np.dtype, type[_core.MLPTrainer_float32] | type[_core.MLPTrainer_float64]] = {
-    np.dtype(np.float32): _core.MLPTrainer_float32,
-    np.dtype(np.float64): _core.MLPTrainer_float64,
+_TRAINERS: dict[np.dtype, type[_core.train.MLPTrainer_float32] | type[_core.train.MLPTrainer_float64]] = {
+    np.dtype(np.float32): _core.train.MLPTrainer_float32,
+    np.dtype(np.float64): _core.train.MLPTrainer_float64,
 }
 
 
@@ -126,16 +126,16 @@ class _SharedRandomState:
 
     def __init__(self, random_state: np.random.RandomState) -> None:
         self._rs = random_state
-        self._core: _core.LegacyRandomState | None = None
+        self._core: _core.nn.LegacyRandomState | None = None
         self._mirrored = False
 
-    def core(self) -> _core.LegacyRandomState:
+    def core(self) -> _core.nn.LegacyRandomState:
         state = self._rs.get_state(legacy=False)
         if state["bit_generator"] != "MT19937":
-            self._core = _core.LegacyRandomState(int(self._rs.randint(0, 2**32, dtype=np.uint64)))
+            self._core = _core.nn.LegacyRandomState(int(self._rs.randint(0, 2**32, dtype=np.uint64)))
             self._mirrored = False
             return self._core
-        self._core = _core.LegacyRandomState(0)
+        self._core = _core.nn.LegacyRandomState(0)
         self._core.set_state(np.asarray(state["state"]["key"], dtype=np.uint32), int(state["state"]["pos"]))
         self._mirrored = True
         return self._core
@@ -195,7 +195,7 @@ def _resolve_optimizer(spec: Any, lr: float, dtype: np.dtype) -> tuple[str, dict
     except TypeError as error:
         raise ValueError(f"optimizer {cls.__name__}: {error}") from None
     group = {key: value for key, value in probe.param_groups[0].items() if key != "params"}
-    return cls._algorithm, group
+    return cls._core_algorithm.__name__, group
 
 
 def _resolve_schedule(spec: Any) -> tuple[str, dict, float | None, float | None, bool] | None:
@@ -212,8 +212,10 @@ def _resolve_schedule(spec: Any) -> tuple[str, dict, float | None, float | None,
     if stepping not in ("batch", "epoch"):
         raise ValueError(f"lr_schedule: the stepping must be 'batch' or 'epoch', got {stepping!r}")
     cls = getattr(schedules, name, None) if isinstance(name, str) else name
-    supported = list(_core.MLPTrainer_float64.schedules())
-    if not (isinstance(cls, type) and cls.__name__ in supported and issubclass(cls, LRScheduler)):
+    supported = list(_core.train.MLPTrainer_float64.schedules())
+    # The trainer knows a schedule by its core object's name (a subclass of a gradkit schedule has its base's).
+    core_name = getattr(getattr(cls, "_core_schedule", None), "__name__", None)
+    if not (isinstance(cls, type) and issubclass(cls, LRScheduler) and core_name in supported):
         raise ValueError(
             f"lr_schedule: {getattr(name, '__name__', name)!r} cannot drive the estimators' rate; "
             f"expected one of: {', '.join(supported)} (gradkit's step-driven schedules, OneCycleLR "
@@ -222,23 +224,23 @@ def _resolve_schedule(spec: Any) -> tuple[str, dict, float | None, float | None,
         )
     if "last_epoch" in kwargs or "optimizer" in kwargs:
         raise ValueError("lr_schedule: give the schedule's own arguments, not optimizer or last_epoch")
-    if cls.__name__ in _LOSS_DRIVEN_SCHEDULES:
+    if core_name in _LOSS_DRIVEN_SCHEDULES:
         if stepping == "batch":
             raise ValueError(
                 f"lr_schedule {cls.__name__}: a loss-driven schedule steps once per epoch, on the "
                 "epoch's training loss (loss_curve_); leave out 'batch'"
             )
         args, min_lr, max_lr = _loss_driven_schedule_args(cls, kwargs)
-        return cls.__name__, args, min_lr, max_lr, False
-    if cls.__name__ in _CYCLIC_SCHEDULES:
+        return core_name, args, min_lr, max_lr, False
+    if core_name in _CYCLIC_SCHEDULES:
         # the class by the name the trainer knows it by: OneCycleLR's or CyclicLR's
         args, min_lr = _cyclic_schedule_args(cast(_CyclicScheduleClass, cls), kwargs)
-        return cls.__name__, args, min_lr, None, stepping == "batch"
+        return core_name, args, min_lr, None, stepping == "batch"
     try:
         args, min_lr, max_lr = _core_schedule_args(cls, kwargs)
     except TypeError as error:
         raise ValueError(f"lr_schedule {cls.__name__}: {error}") from None
-    return cls.__name__, args, min_lr, max_lr, stepping == "batch"
+    return core_name, args, min_lr, max_lr, stepping == "batch"
 
 
 # Schedules stepped with each epoch's training loss (the value loss_curve_ records).
@@ -254,7 +256,7 @@ def _loss_driven_schedule_args(
         scheduler = cls(_OneGroup(1.0), **kwargs)
     except (TypeError, ValueError) as error:
         raise ValueError(f"lr_schedule {cls.__name__}: {error}") from None
-    if cls.__name__ == "ReduceLROnPlateau":  # min_lr is torch's floor of a reduction
+    if cls._core_schedule is _core.schedules.ReduceLROnPlateau:  # min_lr is torch's floor of a reduction
         plateau = cast(schedules.ReduceLROnPlateau, scheduler)  # by name, as the trainer knows it
         return plateau._core_args(), float(plateau.min_lrs[0]), single_group(None, plateau.max_lr)[1]
     min_lr, max_lr = single_group(scheduler.min_lr, scheduler.max_lr)
@@ -519,7 +521,7 @@ class _BaseMLP(BaseEstimator):
             try:
                 scratch.set_schedule(name, args, min_lr, max_lr, lr, per_step)
                 if name not in _CYCLIC_SCHEDULES + _LOSS_DRIVEN_SCHEDULES:  # checked by their own class
-                    getattr(_core, f"{name}_curve")(args, 3, lr, min_lr=min_lr, max_lr=max_lr)
+                    getattr(_core.schedules, name).curve(args, 3, lr, min_lr=min_lr, max_lr=max_lr)
             except (KeyError, TypeError, ZeroDivisionError) as error:
                 raise ValueError(f"lr_schedule {name}: {error}") from None
         self._resolved_options = (rule, schedule)
@@ -660,20 +662,30 @@ class _BaseMLP(BaseEstimator):
         # What earlier fits left (a warm start after solver='lbfgs' has none of it yet).
         best_loss = getattr(self, "best_loss_", None)
         best_score = getattr(self, "best_validation_score_", None)
-        progress = {
-            "t": int(self.t_),
-            "loss": float(getattr(self, "loss_", np.nan)),
-            "loss_curve": list(getattr(self, "loss_curve_", [])),
-            "best_loss": np.inf if best_loss is None else float(best_loss),
-            "validation_scores": list(getattr(self, "validation_scores_", None) or []),
-            "best_validation_score": -np.inf if best_score is None else float(best_score),
-            "no_improvement_count": int(getattr(self, "_no_improvement_count", 0)),
-        }
+        progress = _core.train.Progress()
+        progress.t = int(self.t_)
+        progress.loss = float(getattr(self, "loss_", np.nan))
+        progress.loss_curve = list(getattr(self, "loss_curve_", []))
+        progress.best_loss = np.inf if best_loss is None else float(best_loss)
+        progress.validation_scores = list(getattr(self, "validation_scores_", None) or [])
+        progress.best_validation_score = -np.inf if best_score is None else float(best_score)
+        progress.no_improvement_count = int(getattr(self, "_no_improvement_count", 0))
+        options = _core.train.LoopOptions()
+        options.batch_size = batch_size
+        options.shuffle = bool(self.shuffle)
+        options.max_iter = int(self.max_iter)
+        options.alpha = float(self.alpha)
+        options.tol = float(self.tol)
+        options.n_iter_no_change = float(self.n_iter_no_change)
+        options.incremental = bool(incremental)
+        options.score = "accuracy" if is_classifier(self) else "r2"
+        options.clip_grad_norm = 0.0 if self.clip_grad_norm is None else float(self.clip_grad_norm)
         self.lr_history_ = list(getattr(self, "lr_history_", None) or [])
         self._bar = _progress_bar(1 if incremental else int(self.max_iter)) if self.progress else None
         shared = _SharedRandomState(random_state)
         try:
-            progress, reason = trainer.fit_stochastic(
+            # progress is updated in place, also when the fit raises.
+            reason = trainer.fit_stochastic(
                 X,
                 Y,
                 sample_weight,
@@ -682,32 +694,24 @@ class _BaseMLP(BaseEstimator):
                 self._best_params,
                 shared.core(),
                 progress,
+                options,
                 self._epoch_hook,
-                batch_size=batch_size,
-                shuffle=bool(self.shuffle),
-                max_iter=int(self.max_iter),
-                alpha=float(self.alpha),
-                tol=float(self.tol),
-                n_iter_no_change=float(self.n_iter_no_change),
-                incremental=bool(incremental),
-                score="accuracy" if is_classifier(self) else "r2",
-                clip_grad_norm=0.0 if self.clip_grad_norm is None else float(self.clip_grad_norm),
             )
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=5)
-            progress, reason = trainer.last_progress, "interrupted"
-        except _core.ScheduleStepError as error:
+            reason = "interrupted"
+        except _core.train.ScheduleStepError as error:
             # The schedule refused a step (e.g. OneCycleLR past total_steps, when the check before
             # training could not foresee it): the weights hold every step taken, and so does the record.
-            self._store_progress(trainer.last_progress)
+            self._store_progress(progress)
             if len(self.lr_history_) < len(self.loss_curve_):  # an epoch ended, its hook did not run
                 self.lr_history_.append(float(trainer.lr))
             raise ValueError(
                 f"lr_schedule {self._schedule[0]}: {error} (the schedule had taken "
                 f"{trainer.schedule_steps} steps, {self.n_iter_} epochs into this fit)"
             ) from None
-        except _core.TrainingDiverged as error:
-            self._store_progress(trainer.last_progress)
+        except _core.train.TrainingDiverged as error:
+            self._store_progress(progress)
             trainer.clear_step_rule()  # its state holds the diverged steps
             message = str(error)
             raise ValueError(
@@ -728,19 +732,19 @@ class _BaseMLP(BaseEstimator):
                 stacklevel=5,
             )
 
-    def _store_progress(self, progress: dict) -> None:
-        self.n_iter_ = int(progress["n_iter"])
-        self.t_ = int(progress["t"])
+    def _store_progress(self, progress: _core.train.Progress) -> None:
+        self.n_iter_ = int(progress.n_iter)
+        self.t_ = int(progress.t)
         if self.n_iter_ > 0 or "loss_" in self.__dict__:
-            self.loss_ = float(progress["loss"])
-        self.loss_curve_ = [float(v) for v in progress["loss_curve"]]
-        self._no_improvement_count = int(progress["no_improvement_count"])
+            self.loss_ = float(progress.loss)
+        self.loss_curve_ = [float(v) for v in progress.loss_curve]
+        self._no_improvement_count = int(progress.no_improvement_count)
         if self.early_stopping:
-            self.validation_scores_ = [float(v) for v in progress["validation_scores"]]
-            self.best_validation_score_ = float(progress["best_validation_score"])
+            self.validation_scores_ = [float(v) for v in progress.validation_scores]
+            self.best_validation_score_ = float(progress.best_validation_score)
             self.best_loss_ = None
         else:
-            self.best_loss_ = float(progress["best_loss"])
+            self.best_loss_ = float(progress.best_loss)
             self.validation_scores_ = None
             self.best_validation_score_ = None
 

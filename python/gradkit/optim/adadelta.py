@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import _core
 from .optimizer import Optimizer, Params
 
 
@@ -39,7 +40,7 @@ class Adadelta(Optimizer):
     array([0.003162, 0.003162])
     """
 
-    _algorithm = "Adadelta"
+    _core_algorithm = _core.optim.Adadelta
 
     def __init__(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _core
 from .optimizer import Optimizer, Params
 
 
@@ -45,7 +46,7 @@ class Adagrad(Optimizer):
     ['step', 'sum']
     """
 
-    _algorithm = "Adagrad"
+    _core_algorithm = _core.optim.Adagrad
 
     def __init__(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import _core
 from .optimizer import Optimizer, Params
 
 
@@ -40,7 +41,7 @@ class Adam(Optimizer):
     array([ 0.9, -1.9])
     """
 
-    _algorithm = "Adam"
+    _core_algorithm = _core.optim.Adam
 
     def __init__(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import _core
 from .optimizer import Optimizer, Params
 
 
@@ -38,7 +39,7 @@ class Adamax(Optimizer):
     array([ 0.852584, -1.852584])
     """
 
-    _algorithm = "Adamax"
+    _core_algorithm = _core.optim.Adamax
 
     def __init__(
         self,

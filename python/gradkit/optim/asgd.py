@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import _core
 from .optimizer import Optimizer, Params
 
 
@@ -44,7 +45,7 @@ class ASGD(Optimizer):
     array([0.375])
     """
 
-    _algorithm = "ASGD"
+    _core_algorithm = _core.optim.ASGD
 
     def __init__(
         self,

@@ -49,7 +49,7 @@ def clip_grad_norm_(
     >>> np.round(g, 6)
     array([0.6, 0.8])
     """
-    return _core.clip_grad_norm_(_as_list(grads), float(max_norm), float(norm_type), bool(error_if_nonfinite))
+    return _core.optim.clip_grad_norm_(_as_list(grads), float(max_norm), float(norm_type), bool(error_if_nonfinite))
 
 
 def clip_grad_value_(grads: np.ndarray | Iterable[np.ndarray], clip_value: float) -> None:
@@ -64,4 +64,4 @@ def clip_grad_value_(grads: np.ndarray | Iterable[np.ndarray], clip_value: float
     >>> g
     array([-1. ,  0.5,  1. ])
     """
-    _core.clip_grad_value_(_as_list(grads), float(clip_value))
+    _core.optim.clip_grad_value_(_as_list(grads), float(clip_value))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _core
 from .optimizer import Closure, Optimizer, Params
 
 
@@ -55,7 +56,7 @@ class LBFGS(Optimizer):
     5
     """
 
-    _algorithm = "LBFGS"
+    _core_algorithm = _core.optim.LBFGS
 
     def __init__(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import _core
 from .optimizer import Optimizer, Params
 
 
@@ -42,7 +43,7 @@ class NAdam(Optimizer):
     array([ 0.7527, -1.7475])
     """
 
-    _algorithm = "NAdam"
+    _core_algorithm = _core.optim.NAdam
 
     def __init__(
         self,

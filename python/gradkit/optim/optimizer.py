@@ -7,7 +7,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .. import _core
 
 Params = Iterable[np.ndarray] | Iterable[dict[str, Any]]
 Grads = Sequence[np.ndarray | None]
@@ -15,16 +14,18 @@ LrScale = Sequence[np.ndarray | None]
 Closure = Callable[[], "tuple[float, Grads]"]
 
 
-def _dtype_suffix(first: object) -> str:
+def _group_class(algorithm: Any, first: object) -> Any:
+    """The core's param-group class of ``algorithm`` for the dtype of a group's first array."""
     if isinstance(first, np.ndarray) and first.dtype == np.float32:
-        return "float32"
-    return "float64"  # the core then names what was given if it is not float64 either
+        return algorithm.float32
+    return algorithm.float64  # the core then names what was given if it is not float64 either
 
 
 class Optimizer:
     """Base class: param groups, ``step``, ``state_dict`` and ``load_state_dict`` as in torch.
 
-    Subclasses name their C++ algorithm in ``_algorithm`` and pass their hyperparameters as
+    Subclasses name their C++ algorithm in ``_core_algorithm`` (a class of ``gradkit._core.optim``,
+    so a subclass of theirs steps with the same algorithm) and pass their hyperparameters as
     ``defaults``. The arithmetic is all in the C++ core (``gradkit._core``); this class checks
     arguments, holds the param-group dicts and hands each step to the core, which updates the
     caller's arrays in place.
@@ -41,10 +42,11 @@ class Optimizer:
     >>> opt.param_groups[0]["lr"] = 0.1
     """
 
-    _algorithm: ClassVar[str]
+    # The core's algorithm: check_hyper, and its param groups of each dtype (.float32, .float64).
+    _core_algorithm: ClassVar[Any]
 
     def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
-        getattr(_core, f"{self._algorithm}_check_hyper")(defaults)
+        self._core_algorithm.check_hyper(defaults)
         if isinstance(params, np.ndarray) or isinstance(params, dict):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of arrays or dicts, "
@@ -86,7 +88,7 @@ class Optimizer:
         if len({id(p) for p in params}) != len(params) or seen.intersection(map(id, params)):
             raise ValueError("some parameters appear more than once (in this or another parameter group)")
         group = {**self.defaults, **{k: v for k, v in param_group.items() if k != "params"}}
-        core = getattr(_core, f"{self._algorithm}_{_dtype_suffix(params[0])}")(group)
+        core = _group_class(self._core_algorithm, params[0])(group)
         core.add_params(params, self._n_params)
         group["params"] = params
         self.param_groups.append(group)
@@ -244,7 +246,7 @@ class Optimizer:
                 )
             new_group = {k: v for k, v in saved.items() if k != "params"}
             new_group["params"] = group["params"]
-            getattr(_core, f"{self._algorithm}_check_hyper")(new_group)
+            self._core_algorithm.check_hyper(new_group)
             states = [saved_state.get(i) for i in saved["params"]]
             core.check_state(states, start)
             plans.append((new_group, states, start))

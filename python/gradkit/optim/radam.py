@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import _core
 from .optimizer import Optimizer, Params
 
 
@@ -40,7 +41,7 @@ class RAdam(Optimizer):
     array([ 0.8, -1.6])
     """
 
-    _algorithm = "RAdam"
+    _core_algorithm = _core.optim.RAdam
 
     def __init__(
         self,

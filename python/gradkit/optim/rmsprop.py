@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import _core
 from .optimizer import Optimizer, Params
 
 
@@ -44,7 +45,7 @@ class RMSprop(Optimizer):
     array([ 0.9, -0.9])
     """
 
-    _algorithm = "RMSprop"
+    _core_algorithm = _core.optim.RMSprop
 
     def __init__(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import _core
 from .optimizer import Optimizer, Params
 
 
@@ -41,7 +42,7 @@ class Rprop(Optimizer):
     array([0.12, 0.05])
     """
 
-    _algorithm = "Rprop"
+    _core_algorithm = _core.optim.Rprop
 
     def __init__(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import _core
 from .optimizer import Optimizer, Params
 
 
@@ -38,7 +39,7 @@ class SGD(Optimizer):
     array([ 0.46, -0.46])
     """
 
-    _algorithm = "SGD"
+    _core_algorithm = _core.optim.SGD
 
     def __init__(
         self,

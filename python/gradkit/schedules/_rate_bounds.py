@@ -44,7 +44,7 @@ def check_rate_bounds(n_groups: int, min_lr: Bound, max_lr: Bound) -> None:
     per_group_lists = isinstance(min_lr, (list, tuple)) or isinstance(max_lr, (list, tuple))
     for index, (low, high) in enumerate(zip(lows, highs)):
         try:
-            _core.rate_bounds_check(low, high)
+            _core.schedules.rate_bounds_check(low, high)
         except ValueError as error:
             if per_group_lists:
                 raise ValueError(f"param group {index}: {error}") from None
@@ -56,7 +56,7 @@ def clip_lrs(lrs: Sequence[Any], min_lr: Bound, max_lr: Bound) -> list[Any]:
     if min_lr is None and max_lr is None:
         return list(lrs)
     n = len(lrs)
-    return _core.clip_lrs(
+    return _core.schedules.clip_lrs(
         [float(lr) for lr in lrs], per_group("min_lr", min_lr, n), per_group("max_lr", max_lr, n)
     )
 

@@ -106,6 +106,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     [0.1, 0.05, 0.1, 0.085355, 0.05, 0.014645, 0.1, 0.096194]
     """
 
+    _core_schedule = _core.schedules.CosineAnnealingWarmRestarts
+
     _arg_names = ("T_0", "T_mult", "eta_min")
 
     def __init__(
@@ -146,19 +148,19 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             epoch = 0
         if epoch is None:
             epoch = self.last_epoch + 1
-            t_cur, self.T_i = _core.CosineAnnealingWarmRestarts_advance(args, self.T_cur, self.T_i)
+            t_cur, self.T_i = self._core_schedule.advance(args, self.T_cur, self.T_i)
             self.T_cur = int(t_cur) if isinstance(self.T_cur, int) else t_cur
         else:
             if epoch < 0:
                 raise ValueError(f"Expected non-negative epoch, but got {epoch}")
-            t_cur, self.T_i = _core.CosineAnnealingWarmRestarts_at_epoch(args, epoch)
+            t_cur, self.T_i = self._core_schedule.at_epoch(args, epoch)
             # torch's T_cur stays an int unless epoch is a float or a later cycle of T_mult > 1 sets it.
             is_int = isinstance(epoch, int) and not (epoch >= self.T_0 and self.T_mult != 1)
             self.T_cur = int(t_cur) if is_int else t_cur
         self.last_epoch = math.floor(epoch)
         values = self._clip(
             [
-                _core.CosineAnnealingWarmRestarts_lr(args, self.T_cur, self.T_i, base_lr)
+                self._core_schedule.lr(args, self.T_cur, self.T_i, base_lr)
                 for base_lr in self.base_lrs
             ]
         )
@@ -171,7 +173,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         _refuse_optimizer_args(kwargs)
         sched = cls(_OneGroup(lr), **kwargs)  # torch's checks
         min_lr, max_lr = single_group(sched.min_lr, sched.max_lr)
-        return _core.CosineAnnealingWarmRestarts_curve(
+        return cls._core_schedule.curve(
             sched._core_args(), steps, lr, min_lr=min_lr, max_lr=max_lr
         )
 
@@ -234,6 +236,8 @@ class CyclicLR(LRScheduler):
     [0.9, 0.85, 0.8, 0.85, 0.9, 0.85]
     """
 
+    _core_schedule = _core.schedules.CyclicLR
+
     # torch's max_lr argument is the cycle's peak: gradkit adds only a lower bound.
     _bound_names = ("min_lr",)
 
@@ -262,7 +266,7 @@ class CyclicLR(LRScheduler):
         max_lrs = _format_param("max_lr", optimizer, max_lr)
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
-        total_size, step_ratio = _core.CyclicLR_sizes(up, down)
+        total_size, step_ratio = self._core_schedule.sizes(up, down)
         if mode not in _CYCLIC_MODES and scale_fn is None:
             raise ValueError("mode is invalid and scale_fn is None")
         if cycle_momentum:
@@ -316,7 +320,7 @@ class CyclicLR(LRScheduler):
         """The scaling policy at ``x``: the custom ``scale_fn``, or the mode's."""
         if self._scale_fn_custom is not None:
             return self._scale_fn_custom(x)
-        return _core.CyclicLR_builtin_scale(self._core_args(), x)
+        return self._core_schedule.builtin_scale(self._core_args(), x)
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one batch (or go to batch ``epoch``, deprecated as in torch) and set lr and momentum."""
@@ -326,18 +330,18 @@ class CyclicLR(LRScheduler):
             self.last_epoch = epoch
         else:
             self.last_epoch += 1
-        cycle, scale_factor = _core.CyclicLR_position(self._core_args(), self.last_epoch)
+        cycle, scale_factor = self._core_schedule.position(self._core_args(), self.last_epoch)
         x = cycle if self.scale_mode == "cycle" else self.last_epoch
         groups = self.optimizer.param_groups
         lrs = self._clip(
             [
-                _core.CyclicLR_lr(base_lr, max_lr, scale_factor, self.scale_fn(x))
+                self._core_schedule.lr(base_lr, max_lr, scale_factor, self.scale_fn(x))
                 for base_lr, max_lr in zip(self.base_lrs, self.max_lrs, strict=True)
             ]
         )
         if self.cycle_momentum:
             momentums = [
-                _core.CyclicLR_momentum(base_m, max_m, scale_factor, self.scale_fn(x))
+                self._core_schedule.momentum(base_m, max_m, scale_factor, self.scale_fn(x))
                 for base_m, max_m in zip(self.base_momentums, self.max_momentums, strict=True)
             ]
             for group, momentum in zip(groups, momentums, strict=True):
@@ -387,7 +391,7 @@ class CyclicLR(LRScheduler):
         if sched._scale_fn_custom is not None:
             return _curve_by_stepping(sched, steps)
         min_lr = single_group(sched.min_lr, None)[0]
-        return _core.CyclicLR_curve(
+        return cls._core_schedule.curve(
             sched._core_args(), steps, sched.base_lrs[0], sched.max_lrs[0], min_lr=min_lr
         )
 
@@ -448,6 +452,8 @@ class OneCycleLR(LRScheduler):
     >>> lrs
     [0.04, 1.0, 0.666668, 0.333336, 4e-06]
     """
+
+    _core_schedule = _core.schedules.OneCycleLR
 
     # torch's max_lr argument is the cycle's peak: gradkit adds only a lower bound.
     _bound_names = ("min_lr",)
@@ -548,10 +554,10 @@ class OneCycleLR(LRScheduler):
         lrs = []
         for group in groups:
             lrs.append(
-                _core.OneCycleLR_lr(args, step_num, group["initial_lr"], group["max_lr"], group["min_lr"])
+                self._core_schedule.lr(args, step_num, group["initial_lr"], group["max_lr"], group["min_lr"])
             )
             if self.cycle_momentum:
-                momentum = _core.OneCycleLR_momentum(
+                momentum = self._core_schedule.momentum(
                     args, step_num, group["base_momentum"], group["max_momentum"]
                 )
                 _set_momentum(group, self.use_beta1, momentum)
@@ -584,7 +590,7 @@ class OneCycleLR(LRScheduler):
     def _lr_curve(cls, steps: int, lr: float, kwargs: dict[str, Any]) -> np.ndarray:
         _refuse_optimizer_args(kwargs)
         args, min_lr = cls._trainer_args(kwargs)
-        return _core.OneCycleLR_curve(
+        return cls._core_schedule.curve(
             {name: args[name] for name in ("total_steps", "pct_start", "linear", "three_phase")},
             steps,
             args["max_lr"],

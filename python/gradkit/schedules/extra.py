@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .. import _core
 from ._rate_bounds import Bound
 from .lr_scheduler import LRScheduler
 
@@ -59,6 +60,8 @@ class InverseTimeLR(LRScheduler):
     >>> lrs
     [0.1, 0.08, 0.066667, 0.057143, 0.05]
     """
+
+    _core_schedule = _core.schedules.InverseTimeLR
 
     _arg_names = ("decay_rate", "decay_steps", "staircase")
 
@@ -117,6 +120,8 @@ class InvScalingLR(LRScheduler):
     [0.1, 0.070711, 0.057735, 0.05]
     """
 
+    _core_schedule = _core.schedules.InvScalingLR
+
     _arg_names = ("power_t",)
 
     def __init__(
@@ -171,6 +176,8 @@ class RestartLR(LRScheduler):
     >>> lrs
     [0.1, 0.05, 0.025, 0.1, 0.05, 0.025, 0.1]
     """
+
+    _core_schedule = _core.schedules.RestartLR
 
     _arg_names = ("period", "gamma")
 
@@ -234,6 +241,8 @@ class PiecewiseConstantLR(LRScheduler):
     >>> lrs
     [1.0, 1.0, 0.5, 0.5, 0.1, 0.1]
     """
+
+    _core_schedule = _core.schedules.PiecewiseConstantLR
 
     _arg_names = ("boundaries", "values")
 
@@ -308,6 +317,8 @@ class WarmupCosineLR(LRScheduler):
     >>> lrs
     [0.0, 0.05, 0.1, 0.055, 0.01, 0.01]
     """
+
+    _core_schedule = _core.schedules.WarmupCosineLR
 
     _arg_names = ("warmup_steps", "total_steps", "warmup_start_factor", "eta_min")
 

@@ -76,13 +76,12 @@ class _LossDrivenLR(LRScheduler):
             The loss: a Python or NumPy real number or a 0-d array.
             Required: a missing loss raises TypeError.
         """
-        name = type(self).__name__
-        value = _loss_value(name, loss)
+        value = _loss_value(type(self).__name__, loss)
         groups = self.optimizer.param_groups
         min_lrs, max_lrs = _bounds_per_group(self.min_lr, self.max_lr, len(groups))
         old = [float(group["lr"]) for group in groups]
         # Every value is computed before any group or attribute changes.
-        state, new = getattr(_core, f"{name}_step")(
+        state, new = self._core_schedule.step(
             self._core_args(), self._state(), value, old, min_lrs, max_lrs
         )
         self.__dict__.update(state)
@@ -94,7 +93,7 @@ class _LossDrivenLR(LRScheduler):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
         args = {name: state_dict.get(name, getattr(self, name)) for name in self._arg_names}
-        getattr(_core, f"{type(self).__name__}_check")(self._to_core(args))
+        self._core_schedule.check(self._to_core(args))
         self.__dict__.update(state_dict)
 
     @classmethod
@@ -211,6 +210,8 @@ class AdaptiveLR(_LossDrivenLR):
     (True, [1e-06])
     """
 
+    _core_schedule = _core.schedules.AdaptiveLR
+
     stop_lr: ClassVar[float] = 1e-6
     _arg_names: ClassVar[tuple[str, ...]] = ("factor", "patience", "tol")
     _state_names: ClassVar[tuple[str, ...]] = ("best_loss", "no_improvement_count", "last_epoch", "stopped")
@@ -282,6 +283,8 @@ class BoldDriverLR(_LossDrivenLR):
     >>> BoldDriverLR.lr_history([3.0, 2.0, float("nan"), 1.0, 0.5, 0.25], lr=1.0, increase=2.0, max_lr=3.0)
     array([1., 1., 2., 1., 1., 2., 3.])
     """
+
+    _core_schedule = _core.schedules.BoldDriverLR
 
     _arg_names: ClassVar[tuple[str, ...]] = ("increase", "decrease")
     _state_names: ClassVar[tuple[str, ...]] = ("previous_loss", "last_epoch")

@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .. import _core
 from ._rate_bounds import Bound, check_rate_bounds, clip_lrs, single_group
 
 EPOCH_DEPRECATION_WARNING = (
@@ -24,9 +23,11 @@ EPOCH_DEPRECATION_WARNING = (
 class LRScheduler:
     """Base class: sets each param group's ``"lr"`` from a schedule in the C++ core, as torch does.
 
-    Subclasses store torch's constructor arguments as attributes of the same names before calling
-    ``super().__init__``; each ``step()`` hands them to ``gradkit._core.<Name>_next_lr``, which is
-    torch's recursive ``get_lr`` for one param group.
+    Subclasses name their schedule in the core in ``_core_schedule`` (a class of
+    ``gradkit._core.schedules``, so that a subclass of theirs computes the same schedule) and store
+    torch's constructor arguments as attributes of the same names before calling
+    ``super().__init__``; each ``step()`` hands them to ``_core_schedule.next_lr``, which is torch's
+    recursive ``get_lr`` for one param group.
 
     Parameters
     ----------
@@ -126,6 +127,9 @@ class LRScheduler:
                 group["lr"] = lr
         return True
 
+    # The schedule in the core: check, next_lr, closed_form and curve (for a closed-form schedule).
+    _core_schedule: ClassVar[Any]
+
     # The arguments of the schedule, by torch's names, as the core reads them.
     _arg_names: ClassVar[tuple[str, ...]] = ()
 
@@ -138,7 +142,7 @@ class LRScheduler:
 
     def _validate(self) -> None:
         # torch's constructor checks, in the core; schedules computed in Python override this.
-        getattr(_core, f"{type(self).__name__}_check")(self._core_args())
+        self._core_schedule.check(self._core_args())
 
     def _initial_step(self) -> None:
         self._step_count = 0
@@ -168,19 +172,18 @@ class LRScheduler:
                 f"the scheduler has {len(self.base_lrs)} base learning rates but the optimizer has "
                 f"{len(groups)} param groups"
             )
-        name = type(self).__name__
         args = self._core_args()
         # Every value is computed before any group changes.
         if epoch is None:
             self.last_epoch += 1
-            next_lr = getattr(_core, f"{name}_next_lr")
+            next_lr = self._core_schedule.next_lr
             values = [
                 next_lr(args, self.last_epoch, base_lr, group["lr"], self._is_initial)
                 for base_lr, group in zip(self.base_lrs, groups)
             ]
         else:
             self.last_epoch = epoch
-            closed_form = getattr(_core, f"{name}_closed_form")
+            closed_form = self._core_schedule.closed_form
             values = [closed_form(args, epoch, base_lr) for base_lr in self.base_lrs]
         values = self._clip(values)
         for group, lr in zip(groups, values):
@@ -255,8 +258,7 @@ def lr_curve(scheduler_class: type[LRScheduler], steps: int, lr: float = 0.1, **
     if own_curve is not None:
         return own_curve(int(steps), float(lr), kwargs)
     args, min_lr, max_lr = _core_schedule_args(scheduler_class, kwargs)
-    curve = getattr(_core, f"{scheduler_class.__name__}_curve")
-    return curve(args, int(steps), float(lr), min_lr=min_lr, max_lr=max_lr)
+    return scheduler_class._core_schedule.curve(args, int(steps), float(lr), min_lr=min_lr, max_lr=max_lr)
 
 
 def _core_schedule_args(

@@ -64,6 +64,8 @@ class ReduceLROnPlateau(LRScheduler):
     [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025]
     """
 
+    _core_schedule = _core.schedules.ReduceLROnPlateau
+
     # torch's min_lr is the lower bound already (applied when reducing): gradkit adds max_lr.
     _bound_names = ("max_lr",)
 
@@ -117,7 +119,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     def _init_is_better(self, mode: str, threshold: float, threshold_mode: str) -> None:
         # The core checks factor, mode and threshold_mode with torch's messages.
-        _core.ReduceLROnPlateau_check(
+        self._core_schedule.check(
             {
                 "mode": mode,
                 "factor": self.factor,
@@ -166,7 +168,7 @@ class ReduceLROnPlateau(LRScheduler):
         else:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         args = self._core_args()
-        state, reduce = _core.ReduceLROnPlateau_observe(args, self._state(), current, epoch)
+        state, reduce = self._core_schedule.observe(args, self._state(), current, epoch)
         self.__dict__.update(state)
         if reduce:
             self._reduce_lr(args)
@@ -188,7 +190,7 @@ class ReduceLROnPlateau(LRScheduler):
                 )
             self.min_lrs = [self.default_min_lr] * len(groups)
         old = [float(group["lr"]) for group in groups]
-        state, new = _core.ReduceLROnPlateau_reduce(
+        state, new = self._core_schedule.reduce(
             args, self._state(), old, [float(m) for m in self.min_lrs]
         )
         for group, before, after in zip(groups, old, new):

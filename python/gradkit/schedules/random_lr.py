@@ -88,6 +88,8 @@ class RandomLR(LRScheduler):
     [0.1]
     """
 
+    _core_schedule = _core.schedules.RandomLR
+
     _arg_names: ClassVar[tuple[str, ...]] = ("low", "high", "resample_every")
 
     def __init__(
@@ -117,11 +119,11 @@ class RandomLR(LRScheduler):
     def _redraw(self) -> None:
         """Bring the multipliers to the draw that ``last_epoch`` calls for (in place; nothing if current)."""
         args = self._core_args()
-        draw = _core.RandomLR_draw_index(args, self.last_epoch)
+        draw = self._core_schedule.draw_index(args, self.last_epoch)
         if draw == self._drawn:
             return
         for index, out in enumerate(self.multipliers):
-            _core.RandomLR_draw(args, out, self.seed, draw, index)
+            self._core_schedule.draw(args, out, self.seed, draw, index)
         self._drawn = draw
 
     def step(self, epoch: int | None = None) -> None:
@@ -155,7 +157,7 @@ class RandomLR(LRScheduler):
         """Restore what :meth:`state_dict` returned, redrawing the multipliers it had (in place)."""
         state = {key: value for key, value in state_dict.items() if key not in _NOT_STATE}
         args = {name: state.get(name, getattr(self, name)) for name in self._arg_names}
-        _core.RandomLR_check(args)
+        self._core_schedule.check(args)
         seed = state.get("seed", self.seed)
         if seed is None:
             raise ValueError("the state has no seed: the multipliers cannot be redrawn")

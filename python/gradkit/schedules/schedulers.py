@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from .. import _core
 from ._rate_bounds import Bound
 from .lr_scheduler import LRScheduler
 
@@ -46,6 +47,8 @@ class StepLR(LRScheduler):
     >>> lrs
     [0.1, 0.1, 0.05, 0.05, 0.025, 0.025]
     """
+
+    _core_schedule = _core.schedules.StepLR
 
     _arg_names = ("step_size", "gamma")
 
@@ -99,6 +102,8 @@ class MultiStepLR(LRScheduler):
     >>> lrs
     [0.1, 0.05, 0.05, 0.05, 0.025, 0.025]
     """
+
+    _core_schedule = _core.schedules.MultiStepLR
 
     _arg_names = ("milestones", "gamma")
 
@@ -157,6 +162,8 @@ class ConstantLR(LRScheduler):
     >>> lrs
     [0.05, 0.05, 0.05, 0.1, 0.1, 0.1]
     """
+
+    _core_schedule = _core.schedules.ConstantLR
 
     _arg_names = ("factor", "total_iters")
 
@@ -217,6 +224,8 @@ class LinearLR(LRScheduler):
     [0.025, 0.05, 0.075, 0.1, 0.1, 0.1]
     """
 
+    _core_schedule = _core.schedules.LinearLR
+
     _arg_names = ("start_factor", "end_factor", "total_iters")
 
     def __init__(
@@ -269,6 +278,8 @@ class ExponentialLR(LRScheduler):
     >>> lrs
     [0.1, 0.05, 0.025, 0.0125, 0.00625, 0.003125]
     """
+
+    _core_schedule = _core.schedules.ExponentialLR
 
     _arg_names = ("gamma",)
 
@@ -323,6 +334,8 @@ class PolynomialLR(LRScheduler):
     >>> lrs
     [0.1, 0.05625, 0.025, 0.00625, 0.0, 0.0]
     """
+
+    _core_schedule = _core.schedules.PolynomialLR
 
     _arg_names = ("total_iters", "power")
 
@@ -381,6 +394,8 @@ class CosineAnnealingLR(LRScheduler):
     >>> lrs
     [0.1, 0.08682, 0.055, 0.02318, 0.01, 0.02318]
     """
+
+    _core_schedule = _core.schedules.CosineAnnealingLR
 
     _arg_names = ("T_max", "eta_min")
 

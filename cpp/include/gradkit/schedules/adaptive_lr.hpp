@@ -40,6 +40,13 @@ struct AdaptiveLR {
         double factor = 0.2;
         std::int64_t patience = 2;
         double tol = 1e-4;
+
+        template <class V>
+        void visit(V&& v) {
+            v("factor", factor);
+            v("patience", patience);
+            v("tol", tol);
+        }
     };
 
     struct State {
@@ -50,10 +57,10 @@ struct AdaptiveLR {
 
         template <class V>
         void visit(V&& v) {
-            v(best_loss);
-            v(no_improvement_count);
-            v(last_epoch);
-            v(stopped);
+            v("best_loss", best_loss);
+            v("no_improvement_count", no_improvement_count);
+            v("last_epoch", last_epoch);
+            v("stopped", stopped);
         }
     };
 

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -29,18 +30,22 @@ struct BoldDriverLR {
     struct Args {
         double increase = 1.05;
         double decrease = 0.5;
+
+        template <class V>
+        void visit(V&& v) {
+            v("increase", increase);
+            v("decrease", decrease);
+        }
     };
 
     struct State {
-        double previous_loss = 0.0;  // meaningful only when has_previous
-        bool has_previous = false;
+        std::optional<double> previous_loss;  // none before the first loss and after a non-finite one
         std::int64_t last_epoch = 0;
 
         template <class V>
         void visit(V&& v) {
-            v(previous_loss);
-            v(has_previous);
-            v(last_epoch);
+            v("previous_loss", previous_loss);
+            v("last_epoch", last_epoch);
         }
     };
 
@@ -68,16 +73,15 @@ struct BoldDriverLR {
     Change observe(double loss) {
         ++state.last_epoch;
         if (!std::isfinite(loss)) {
-            state.has_previous = false;
+            state.previous_loss.reset();
             return Change::decrease;
         }
         Change change = Change::none;
-        if (state.has_previous) {
-            if (loss < state.previous_loss) change = Change::increase;
-            if (loss > state.previous_loss) change = Change::decrease;
+        if (state.previous_loss) {
+            if (loss < *state.previous_loss) change = Change::increase;
+            if (loss > *state.previous_loss) change = Change::decrease;
         }
         state.previous_loss = loss;
-        state.has_previous = true;
         return change;
     }
 

@@ -36,6 +36,18 @@ struct ReduceLROnPlateau {
         ThresholdMode threshold_mode = ThresholdMode::rel;
         std::int64_t cooldown = 0;
         double eps = 1e-8;
+
+        // By torch's names; mode and threshold_mode are read as torch's strings through their parser.
+        template <class V>
+        void visit(V&& v) {
+            v("factor", factor);
+            v("mode", mode, &parse_mode);
+            v("threshold_mode", threshold_mode, &parse_threshold_mode);
+            v("patience", patience);
+            v("threshold", threshold);
+            v("cooldown", cooldown);
+            v("eps", eps);
+        }
     };
 
     struct State {
@@ -46,10 +58,10 @@ struct ReduceLROnPlateau {
 
         template <class V>
         void visit(V&& v) {
-            v(best);
-            v(num_bad_epochs);
-            v(cooldown_counter);
-            v(last_epoch);
+            v("best", best);
+            v("num_bad_epochs", num_bad_epochs);
+            v("cooldown_counter", cooldown_counter);
+            v("last_epoch", last_epoch);
         }
     };
 

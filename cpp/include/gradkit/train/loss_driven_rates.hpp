@@ -6,8 +6,11 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -23,12 +26,31 @@ namespace gradkit::train {
 
 namespace detail {
 
-// A machine's State (fields double, int64 or bool, listed by its visit) to and from numbers; counts
-// and flags are whole numbers, exact in a double.
+// A machine's State (fields double, int64, bool or optional double, listed by its visit) to and from
+// numbers; counts and flags are whole numbers, exact in a double, and an empty optional is NaN (the
+// machines keep only finite losses).
+template <class F>
+double state_number(const F& field) {
+    if constexpr (std::is_same_v<F, std::optional<double>>)
+        return field ? *field : std::numeric_limits<double>::quiet_NaN();
+    else
+        return static_cast<double>(field);
+}
+
+template <class F>
+void set_state_number(F& field, double x) {
+    if constexpr (std::is_same_v<F, bool>)
+        field = x != 0.0;
+    else if constexpr (std::is_same_v<F, std::optional<double>>)
+        field = std::isnan(x) ? std::nullopt : std::optional<double>(x);
+    else
+        field = static_cast<F>(x);
+}
+
 template <class State>
 std::vector<double> state_numbers(State s) {
     std::vector<double> out;
-    s.visit([&](auto& field) { out.push_back(static_cast<double>(field)); });
+    s.visit([&](const char*, auto& field) { out.push_back(state_number(field)); });
     return out;
 }
 
@@ -36,17 +58,12 @@ template <class State>
 State state_from_numbers(const std::vector<double>& numbers, const char* name) {
     State s;
     std::size_t fields = 0;
-    s.visit([&](auto&) { ++fields; });
+    s.visit([&](const char*, auto&) { ++fields; });
     if (numbers.size() != fields)
         throw std::invalid_argument(std::string(name) + " keeps " + std::to_string(fields) + " numbers of state, got " +
                                     std::to_string(numbers.size()));
     std::size_t i = 0;
-    s.visit([&](auto& field) {
-        using F = std::decay_t<decltype(field)>;
-        const double x = numbers[i++];
-        if constexpr (std::is_same_v<F, bool>) field = x != 0.0;
-        else field = static_cast<F>(x);
-    });
+    s.visit([&](const char*, auto& field) { set_state_number(field, numbers[i++]); });
     return s;
 }
 

@@ -1,0 +1,33 @@
+// Every optimizer of the core, in one list each family: what the bindings register (gradkit._core.optim)
+// and what the MLP trainer's step-rule factory accepts. Adding a ParamGroup optimizer (param_group.hpp
+// says what it provides) is its header and one line here; the bindings and the trainer follow.
+#pragma once
+
+#include "gradkit/optim/adadelta.hpp"
+#include "gradkit/optim/adagrad.hpp"
+#include "gradkit/optim/adam.hpp"
+#include "gradkit/optim/adamax.hpp"
+#include "gradkit/optim/asgd.hpp"
+#include "gradkit/optim/nadam.hpp"
+#include "gradkit/optim/radam.hpp"
+#include "gradkit/optim/rmsprop.hpp"
+#include "gradkit/optim/rprop.hpp"
+#include "gradkit/optim/sgd.hpp"
+#include "gradkit/optim/sklearn_adam.hpp"
+#include "gradkit/optim/sklearn_sgd.hpp"
+#include "gradkit/type_list.hpp"
+
+namespace gradkit::optim {
+
+// torch.optim's algorithms (AdamW is Adam with decoupled_weight_decay), each a ParamGroup policy.
+// LBFGS is not here: it steps with a closure over the whole problem, not from one gradient
+// (lbfgs.hpp), and has its own binding and the trainer's full-batch solver.
+using TorchOptimizers = TypeList<SGD, Adam, Adagrad, RMSprop, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD>;
+
+// scikit-learn's MLP update rules (its numbers, not torch's): the estimators' 'sgd' and 'adam' solvers.
+using SklearnRules = TypeList<SklearnSGD, SklearnAdam>;
+
+// Every ParamGroup optimizer: the bindings register each, and the trainer can step with each.
+using ParamGroupOptimizers = concat_t<SklearnRules, TorchOptimizers>;
+
+}  // namespace gradkit::optim

@@ -137,7 +137,9 @@ def test_clip_grad_norm_scales_each_gradient_as_torch_clip_grad_norm_():
         random_state=0,
     ).fit(X, y)
     before = _flat(est)
-    _, grads, _ = _core.nn.mlp_backprop([3, 5, 1], "tanh", "identity", before, X, y.reshape(-1, 1), None, 1e-4)
+    _, grads, _ = _core.nn.mlp_backprop(
+        [3, 5, 1], "tanh", "identity", before, X, y.reshape(-1, 1), None, 1e-4
+    )
     assert np.linalg.norm(grads) > 0.05  # the clipping acts
     clip_grad_norm_([grads], 0.05)
     est.fit(X, y)  # one full-batch step from `before`

@@ -35,10 +35,10 @@ def test_trajectory_matches_sklearn(case):
     params = _unpack(ARRAYS[f"{key}_init"])
     if case["kind"] == "sgd":
         hyper = {"lr": case["lr"], "momentum": case["momentum"], "nesterov": case["nesterov"]}
-        group = getattr(_core.optim.SklearnSGD, case['dtype'])(hyper)
+        group = getattr(_core.optim.SklearnSGD, case["dtype"])(hyper)
     else:
         hyper = {k: case[k] for k in ["lr", "beta_1", "beta_2", "epsilon"]}
-        group = getattr(_core.optim.SklearnAdam, case['dtype'])(hyper)
+        group = getattr(_core.optim.SklearnAdam, case["dtype"])(hyper)
     group.add_params(params, 0)
     for step in range(case["steps"]):
         if case["kind"] == "sgd":

@@ -48,4 +48,5 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_NEEDS_SKLEARN])
+    """The public names, with the estimators and lr_find that load on first use."""
+    return sorted([*__all__, *_NEEDS_SKLEARN])

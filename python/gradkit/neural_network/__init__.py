@@ -23,3 +23,8 @@ except ImportError as error:  # pragma: no cover - exercised without scikit-lear
 from ._multilayer_perceptron import MLPClassifier, MLPRegressor
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
+
+
+def __dir__() -> list[str]:
+    """The public names only (not the submodules, nor ``annotations`` from the __future__ import)."""
+    return sorted(__all__)

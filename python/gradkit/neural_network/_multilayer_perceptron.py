@@ -213,7 +213,7 @@ def _resolve_schedule(spec: Any) -> tuple[str, dict, float | None, float | None,
         raise ValueError(f"lr_schedule: the stepping must be 'batch' or 'epoch', got {stepping!r}")
     cls = getattr(schedules, name, None) if isinstance(name, str) else name
     supported = list(_core.train.MLPTrainer_float64.schedules())
-    # The trainer knows a schedule by its core object's name (a subclass of a gradkit schedule has its base's).
+    # The trainer knows a schedule by its core object's name (a subclass of a schedule has its base's).
     core_name = getattr(getattr(cls, "_core_schedule", None), "__name__", None)
     if not (isinstance(cls, type) and issubclass(cls, LRScheduler) and core_name in supported):
         raise ValueError(

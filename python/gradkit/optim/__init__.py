@@ -44,3 +44,8 @@ __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
 ]
+
+
+def __dir__() -> list[str]:
+    """The public names only (not the submodules, nor ``annotations`` from the __future__ import)."""
+    return sorted(__all__)

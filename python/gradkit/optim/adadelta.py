@@ -5,6 +5,8 @@ from __future__ import annotations
 from .. import _core
 from .optimizer import Optimizer, Params
 
+__all__ = ["Adadelta"]
+
 
 class Adadelta(Optimizer):
     r"""Adadelta: steps measured in the units of the parameters, from two running averages.

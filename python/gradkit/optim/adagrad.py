@@ -7,6 +7,8 @@ import numpy as np
 from .. import _core
 from .optimizer import Optimizer, Params
 
+__all__ = ["Adagrad"]
+
 
 class Adagrad(Optimizer):
     r"""Adagrad: each weight's step shrinks with the sum of its squared gradients.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from .. import _core
 from .optimizer import Optimizer, Params
 
+__all__ = ["Adam", "AdamW"]
+
 
 class Adam(Optimizer):
     r"""Adam with bias correction, optional AMSGrad, and coupled or decoupled weight decay.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from .. import _core
 from .optimizer import Optimizer, Params
 
+__all__ = ["Adamax"]
+
 
 class Adamax(Optimizer):
     r"""Adamax: Adam with the running maximum of :math:`|g|` in place of the root mean square.

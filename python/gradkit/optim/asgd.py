@@ -5,6 +5,8 @@ from __future__ import annotations
 from .. import _core
 from .optimizer import Optimizer, Params
 
+__all__ = ["ASGD"]
+
 
 class ASGD(Optimizer):
     r"""Averaged SGD: SGD with a decaying rate, and a running average of the iterates after ``t0``.

@@ -8,6 +8,8 @@ import numpy as np
 
 from .. import _core
 
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+
 
 def _as_list(grads: np.ndarray | Iterable[np.ndarray]) -> list[np.ndarray]:
     return [grads] if isinstance(grads, np.ndarray) else list(grads)
@@ -49,7 +51,9 @@ def clip_grad_norm_(
     >>> np.round(g, 6)
     array([0.6, 0.8])
     """
-    return _core.optim.clip_grad_norm_(_as_list(grads), float(max_norm), float(norm_type), bool(error_if_nonfinite))
+    return _core.optim.clip_grad_norm_(
+        _as_list(grads), float(max_norm), float(norm_type), bool(error_if_nonfinite)
+    )
 
 
 def clip_grad_value_(grads: np.ndarray | Iterable[np.ndarray], clip_value: float) -> None:

@@ -7,6 +7,8 @@ from typing import Any
 from .. import _core
 from .optimizer import Closure, Optimizer, Params
 
+__all__ = ["LBFGS"]
+
 
 class LBFGS(Optimizer):
     r"""Limited-memory BFGS, with an optional strong-Wolfe line search: torch.optim.LBFGS's numbers.

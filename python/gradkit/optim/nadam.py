@@ -5,6 +5,8 @@ from __future__ import annotations
 from .. import _core
 from .optimizer import Optimizer, Params
 
+__all__ = ["NAdam"]
+
 
 class NAdam(Optimizer):
     r"""Adam with Nesterov momentum and a momentum schedule; NAdamW with decoupled weight decay.

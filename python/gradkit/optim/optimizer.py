@@ -7,6 +7,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+__all__ = ["Optimizer"]
+
 
 Params = Iterable[np.ndarray] | Iterable[dict[str, Any]]
 Grads = Sequence[np.ndarray | None]

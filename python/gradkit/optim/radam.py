@@ -5,6 +5,8 @@ from __future__ import annotations
 from .. import _core
 from .optimizer import Optimizer, Params
 
+__all__ = ["RAdam"]
+
 
 class RAdam(Optimizer):
     r"""Rectified Adam: momentum SGD while the variance estimate is unreliable, then rectified Adam.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from .. import _core
 from .optimizer import Optimizer, Params
 
+__all__ = ["RMSprop"]
+
 
 class RMSprop(Optimizer):
     r"""RMSprop: steps scaled by a running root mean square of the gradients.

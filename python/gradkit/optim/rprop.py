@@ -5,6 +5,8 @@ from __future__ import annotations
 from .. import _core
 from .optimizer import Optimizer, Params
 
+__all__ = ["Rprop"]
+
 
 class Rprop(Optimizer):
     r"""Resilient backpropagation: each element moves by its own step size, against the gradient's sign.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from .. import _core
 from .optimizer import Optimizer, Params
 
+__all__ = ["SGD"]
+
 
 class SGD(Optimizer):
     r"""Stochastic gradient descent, with momentum, dampening, Nesterov and weight decay.

@@ -68,3 +68,8 @@ __all__ = [
     "WarmupCosineLR",
     "lr_curve",
 ]
+
+
+def __dir__() -> list[str]:
+    """The public names only (not the submodules, nor ``annotations`` from the __future__ import)."""
+    return sorted(__all__)

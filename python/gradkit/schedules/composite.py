@@ -13,6 +13,8 @@ from .loss_driven import _LossDrivenLR
 from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 from .plateau import ReduceLROnPlateau
 
+__all__ = ["ChainedScheduler", "SequentialLR"]
+
 
 def _update_lr(scheduler: Any, epoch: int) -> None:
     """torch's ``scheduler._update_lr(epoch)``: ``step(epoch)`` without counting the step or warning."""

@@ -20,6 +20,8 @@ from .. import _core
 from ._rate_bounds import Bound, check_rate_bounds, single_group
 from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler, _curve_by_stepping, _OneGroup
 
+__all__ = ["CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR"]
+
 _MOMENTUM_ERROR = "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
 _CYCLIC_MODES = {"triangular": 0, "triangular2": 1, "exp_range": 2}
 
@@ -159,10 +161,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             self.T_cur = int(t_cur) if is_int else t_cur
         self.last_epoch = math.floor(epoch)
         values = self._clip(
-            [
-                self._core_schedule.lr(args, self.T_cur, self.T_i, base_lr)
-                for base_lr in self.base_lrs
-            ]
+            [self._core_schedule.lr(args, self.T_cur, self.T_i, base_lr) for base_lr in self.base_lrs]
         )
         for group, lr in zip(self.optimizer.param_groups, values, strict=True):
             group["lr"] = lr
@@ -173,9 +172,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         _refuse_optimizer_args(kwargs)
         sched = cls(_OneGroup(lr), **kwargs)  # torch's checks
         min_lr, max_lr = single_group(sched.min_lr, sched.max_lr)
-        return cls._core_schedule.curve(
-            sched._core_args(), steps, lr, min_lr=min_lr, max_lr=max_lr
-        )
+        return cls._core_schedule.curve(sched._core_args(), steps, lr, min_lr=min_lr, max_lr=max_lr)
 
 
 class CyclicLR(LRScheduler):

@@ -17,6 +17,8 @@ from .. import _core
 from ._rate_bounds import Bound
 from .lr_scheduler import LRScheduler
 
+__all__ = ["InvScalingLR", "InverseTimeLR", "PiecewiseConstantLR", "RestartLR", "WarmupCosineLR"]
+
 
 class InverseTimeLR(LRScheduler):
     """Inverse-time decay: ``lr0 / (1 + decay_rate * t / decay_steps)``.

@@ -16,6 +16,8 @@ import numpy as np
 from ._rate_bounds import Bound
 from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler, _curve_by_stepping, _OneGroup
 
+__all__ = ["LambdaLR", "MultiplicativeLR"]
+
 LrLambda = Callable[[int], float]
 
 

@@ -19,6 +19,8 @@ from .. import _core
 from ._rate_bounds import Bound, check_rate_bounds, per_group
 from .lr_scheduler import LRScheduler, _OneGroup
 
+__all__ = ["AdaptiveLR", "BoldDriverLR"]
+
 
 def _bounds_per_group(min_lr: Bound, max_lr: Bound, n_groups: int) -> tuple[list[float], list[float]]:
     """The checked bounds, one pair per group, with an infinite bound where there is none."""
@@ -81,9 +83,7 @@ class _LossDrivenLR(LRScheduler):
         min_lrs, max_lrs = _bounds_per_group(self.min_lr, self.max_lr, len(groups))
         old = [float(group["lr"]) for group in groups]
         # Every value is computed before any group or attribute changes.
-        state, new = self._core_schedule.step(
-            self._core_args(), self._state(), value, old, min_lrs, max_lrs
-        )
+        state, new = self._core_schedule.step(self._core_args(), self._state(), value, old, min_lrs, max_lrs)
         self.__dict__.update(state)
         for group, before, after in zip(groups, old, new):
             if after != before:

@@ -10,6 +10,8 @@ import numpy as np
 
 from ._rate_bounds import Bound, check_rate_bounds, clip_lrs, single_group
 
+__all__ = ["LRScheduler", "lr_curve"]
+
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being "
     "deprecated where possible. Please use `scheduler.step()` to step the "

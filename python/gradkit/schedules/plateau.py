@@ -10,6 +10,8 @@ from .. import _core
 from ._rate_bounds import Bound, check_rate_bounds
 from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 
+__all__ = ["ReduceLROnPlateau"]
+
 _STATE = ("best", "num_bad_epochs", "cooldown_counter", "last_epoch")
 
 
@@ -190,9 +192,7 @@ class ReduceLROnPlateau(LRScheduler):
                 )
             self.min_lrs = [self.default_min_lr] * len(groups)
         old = [float(group["lr"]) for group in groups]
-        state, new = self._core_schedule.reduce(
-            args, self._state(), old, [float(m) for m in self.min_lrs]
-        )
+        state, new = self._core_schedule.reduce(args, self._state(), old, [float(m) for m in self.min_lrs])
         for group, before, after in zip(groups, old, new):
             if after != before:
                 group["lr"] = after

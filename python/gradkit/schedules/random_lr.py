@@ -13,6 +13,8 @@ from .. import _core
 from ..optim.optimizer import Optimizer
 from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 
+__all__ = ["RandomLR"]
+
 # Recomputed from the rest on load_state_dict, so not part of the state.
 _NOT_STATE = ("optimizer", "multipliers", "_drawn")
 

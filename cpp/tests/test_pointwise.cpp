@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "gradkit/optim/check.hpp"
 #include "gradkit/optim/pointwise.hpp"
 
 using namespace gradkit::optim;
@@ -49,4 +50,21 @@ TEST(Pointwise, ClampLikeTorch) {
     EXPECT_EQ(clamp(-5.0, 1.0, 2.0), 1.0);
     EXPECT_EQ(clamp(1.5, 2.0, 1.0), 1.0);  // lo > hi: hi wins
     EXPECT_TRUE(std::isnan(clamp(std::numeric_limits<double>::quiet_NaN(), 1.0, 2.0)));
+}
+
+// Messages quote numbers as torch's f-strings do (Python's repr).
+TEST(Check, ReprWritesNumbersAsPython) {
+    using gradkit::optim::repr;
+    EXPECT_EQ(repr(-1e-4), "-0.0001");
+    EXPECT_EQ(repr(1e-5), "1e-05");
+    EXPECT_EQ(repr(1.5e-7), "1.5e-07");
+    EXPECT_EQ(repr(0.1), "0.1");
+    EXPECT_EQ(repr(2.0), "2.0");
+    EXPECT_EQ(repr(123.25), "123.25");
+    EXPECT_EQ(repr(1e15), "1000000000000000.0");
+    EXPECT_EQ(repr(1e16), "1e+16");
+    EXPECT_EQ(repr(-0.0), "-0.0");
+    EXPECT_EQ(repr(1e300), "1e+300");
+    EXPECT_EQ(repr(std::nan("")), "nan");
+    EXPECT_EQ(repr(-HUGE_VAL), "-inf");
 }

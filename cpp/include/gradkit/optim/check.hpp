@@ -3,19 +3,44 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
 namespace gradkit::optim {
 
-// Formats a double the way Python's repr does (shortest round-trip), so messages read like torch's.
+// Formats a double as Python's repr does, so that messages read like torch's f-strings: the shortest
+// digits that round-trip, written positionally for exponents from -4 to 15 and as d.ddde-XX outside
+// (1e-04 is "0.0001" there, 1e-05 "1e-05", 1e16 "1e+16").
 inline std::string repr(double x) {
+    if (std::isnan(x)) return "nan";
+    if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
     char buf[64];
-    auto res = std::to_chars(buf, buf + sizeof buf, x);
-    std::string s(buf, res.ptr);
-    if (s == "inf" || s == "-inf" || s == "nan") return s;
-    if (s.find_first_of(".en") == std::string::npos) s += ".0";
-    return s;
+    const auto res = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::scientific);
+    const std::string s(buf, res.ptr);  // [-]d[.ddd]e(+|-)XX
+    const std::size_t e = s.find('e');
+    const bool negative = s[0] == '-';
+    std::string digits;
+    for (std::size_t i = negative ? 1 : 0; i < e; ++i)
+        if (s[i] != '.') digits += s[i];
+    const int exponent = std::stoi(s.substr(e + 1));
+    std::string out = negative ? "-" : "";
+    if (exponent < -4 || exponent >= 16) {
+        out += digits.substr(0, 1);
+        if (digits.size() > 1) out += "." + digits.substr(1);
+        out += exponent < 0 ? "e-" : "e+";
+        const std::string magnitude = std::to_string(exponent < 0 ? -exponent : exponent);
+        out += (magnitude.size() < 2 ? "0" : "") + magnitude;
+    } else if (exponent < 0) {
+        out += "0." + std::string(static_cast<std::size_t>(-exponent - 1), '0') + digits;
+    } else {
+        const auto point = static_cast<std::size_t>(exponent) + 1;
+        if (digits.size() <= point)
+            out += digits + std::string(point - digits.size(), '0') + ".0";
+        else
+            out += digits.substr(0, point) + "." + digits.substr(point);
+    }
+    return out;
 }
 
 [[noreturn]] inline void invalid(const std::string& message) { throw std::invalid_argument(message); }

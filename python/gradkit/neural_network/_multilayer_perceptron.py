@@ -155,7 +155,7 @@ class _MinibatchOptimizer(Protocol):
     each constructed from the params, ``lr`` and its own hyperparameters by name."""
 
     __name__: str
-    _algorithm: str
+    _core_algorithm: type  # its class of gradkit._core.optim
 
     def __call__(self, params: list[np.ndarray], lr: float, **hyper: Any) -> optim.Optimizer: ...
 

@@ -556,8 +556,8 @@ def test_the_trainer_takes_any_gradkit_optimizer_as_its_step_rule():
     assert reason == "max_iter"
     assert progress.loss_curve[-1] < 0.3 * progress.loss_curve[0]
     assert trainer.rule_state()["name"] == "Adam"
-    with pytest.raises(ValueError, match="unknown step rule 'Lion'"):
-        trainer.set_step_rule("Lion", {})
+    with pytest.raises(ValueError, match="unknown step rule 'Lamb'"):
+        trainer.set_step_rule("Lamb", {})
     with pytest.raises(TypeError, match="X: expected a C-contiguous float64 array"):
         trainer.predict(X.astype(np.float32))
 

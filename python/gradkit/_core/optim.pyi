@@ -100,6 +100,17 @@ class Adamax:
     class float32(_ParamGroup[np.float32]): ...
     class float64(_ParamGroup[np.float64]): ...
 
+class Lion:
+    """One optimizer of the core: its param groups of each dtype (float32, float64) and its
+    hyperparameter check."""
+
+    @staticmethod
+    def check_hyper(hyper: _Hyper, /) -> _Hyper:
+        """Validates hyperparameters with torch's conditions; returns them as the core holds them."""
+
+    class float32(_ParamGroup[np.float32]): ...
+    class float64(_ParamGroup[np.float64]): ...
+
 class NAdam:
     """One optimizer of the core: its param groups of each dtype (float32, float64) and its
     hyperparameter check."""

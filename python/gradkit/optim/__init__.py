@@ -20,6 +20,7 @@ from .adamax import Adamax
 from .asgd import ASGD
 from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .lbfgs import LBFGS
+from .lion import Lion
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
@@ -36,6 +37,7 @@ __all__ = [
     "AdamW",
     "Adamax",
     "LBFGS",
+    "Lion",
     "NAdam",
     "Optimizer",
     "RAdam",

@@ -8,6 +8,7 @@
 #include "gradkit/optim/adam.hpp"
 #include "gradkit/optim/adamax.hpp"
 #include "gradkit/optim/asgd.hpp"
+#include "gradkit/optim/lion.hpp"
 #include "gradkit/optim/nadam.hpp"
 #include "gradkit/optim/radam.hpp"
 #include "gradkit/optim/rmsprop.hpp"
@@ -19,15 +20,16 @@
 
 namespace gradkit::optim {
 
-// torch.optim's algorithms (AdamW is Adam with decoupled_weight_decay), each a ParamGroup policy.
-// LBFGS is not here: it steps with a closure over the whole problem, not from one gradient
-// (lbfgs.hpp), and has its own binding and the trainer's full-batch solver.
-using TorchOptimizers = TypeList<SGD, Adam, Adagrad, RMSprop, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD>;
+// The optimizers of gradkit.optim, each a ParamGroup policy with its reference's numbers: torch.optim's
+// algorithms (AdamW is Adam with decoupled_weight_decay), then those torch lacks. LBFGS is not here: it
+// steps with a closure over the whole problem, not from one gradient (lbfgs.hpp), and has its own
+// binding and the trainer's full-batch solver.
+using PublicOptimizers = TypeList<SGD, Adam, Adagrad, RMSprop, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD, Lion>;
 
 // scikit-learn's MLP update rules (its numbers, not torch's): the estimators' 'sgd' and 'adam' solvers.
 using SklearnRules = TypeList<SklearnSGD, SklearnAdam>;
 
 // Every ParamGroup optimizer: the bindings register each, and the trainer can step with each.
-using ParamGroupOptimizers = concat_t<SklearnRules, TorchOptimizers>;
+using ParamGroupOptimizers = concat_t<SklearnRules, PublicOptimizers>;
 
 }  // namespace gradkit::optim

@@ -131,14 +131,13 @@ struct Adam {
         T* m = s.exp_avg.data();
         T* v = s.exp_avg_sq.data();
         T* vmax = s.max_exp_avg_sq.data();
-        if (h.amsgrad && scale)
-            run<T, true, true>(c, p, g, m, v, vmax, scale, n);
-        else if (h.amsgrad)
-            run<T, true, false>(c, p, g, m, v, vmax, scale, n);
-        else if (scale)
-            run<T, false, true>(c, p, g, m, v, vmax, scale, n);
-        else
-            run<T, false, false>(c, p, g, m, v, vmax, scale, n);
+        with_scaled(scale, [&](auto is_scaled) {
+            constexpr bool Scaled = decltype(is_scaled)::value;
+            if (h.amsgrad)
+                run<T, true, Scaled>(c, p, g, m, v, vmax, scale, n);
+            else
+                run<T, false, Scaled>(c, p, g, m, v, vmax, scale, n);
+        });
     }
 };
 

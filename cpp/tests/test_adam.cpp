@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "gradkit/optim/adam.hpp"
+#include "gradkit/optim/pointwise.hpp"
 
 using gradkit::optim::Adam;
 
@@ -74,6 +75,32 @@ TEST(Adam, LargeArraysSplitAcrossThreadsGiveTheSameNumbers) {
     Adam::update(h, s2, p2.data(), g.data(), n);
     gradkit::set_max_threads(2);
     EXPECT_EQ(p1, p2);
+}
+
+// exp_avg.lerp_(grad, 1 - beta1), as torch: for beta1 < 0.5 the weight is above 0.5, where torch's lerp takes
+// g + (w - 1)(g - m), which rounds differently from m + w (g - m) in many elements.
+TEST(Adam, FirstMomentIsTorchsLerpOnBothSidesOfHalf) {
+    const std::size_t n = 1000;
+    for (const double beta1 : {0.9, 0.3}) {
+        std::vector<double> p(n, 1.0), g(n), m0(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            g[i] = std::sin(double(i));
+            m0[i] = std::cos(double(i) * 0.7);
+        }
+        Adam::Hyper h;
+        h.betas = {beta1, 0.999};
+        Adam::State<double> s;
+        Adam::init(h, s, p.data(), n);
+        s.exp_avg = m0;
+        Adam::update(h, s, p.data(), g.data(), n);
+        const double w = 1 - beta1;
+        std::size_t differs_from_one_formula = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            EXPECT_EQ(s.exp_avg[i], gradkit::optim::lerp(m0[i], g[i], w)) << "beta1 " << beta1 << ", element " << i;
+            differs_from_one_formula += s.exp_avg[i] != std::fma(w, g[i] - m0[i], m0[i]);
+        }
+        if (beta1 < 0.5) EXPECT_GT(differs_from_one_formula, 0u);  // the case tells the two formulas apart
+    }
 }
 
 TEST(Adam, RejectsBetaOutsideUnitInterval) {

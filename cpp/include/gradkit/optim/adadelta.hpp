@@ -97,10 +97,11 @@ struct Adadelta {
         c.sign = h.maximize ? T(-1) : T(1);
         T* sq = s.square_avg.data();
         T* acc = s.acc_delta.data();
-        if (scale)
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, true>(c, p, g, sq, acc, scale, b, e); });
-        else
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, false>(c, p, g, sq, acc, scale, b, e); });
+        with_scaled(scale, [&](auto is_scaled) {
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) {
+                kernel<T, decltype(is_scaled)::value>(c, p, g, sq, acc, scale, b, e);
+            });
+        });
     }
 };
 

@@ -95,10 +95,11 @@ struct Adagrad {
         c.sign = h.maximize ? T(-1) : T(1);
         if (s.sum.size() != n) s.sum.assign(n, static_cast<T>(h.initial_accumulator_value));
         T* sum = s.sum.data();
-        if (scale)
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, true>(c, p, g, sum, scale, b, e); });
-        else
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, false>(c, p, g, sum, scale, b, e); });
+        with_scaled(scale, [&](auto is_scaled) {
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) {
+                kernel<T, decltype(is_scaled)::value>(c, p, g, sum, scale, b, e);
+            });
+        });
     }
 };
 

@@ -102,10 +102,11 @@ struct Adamax {
         c.sign = h.maximize ? T(-1) : T(1);
         T* m = s.exp_avg.data();
         T* u = s.exp_inf.data();
-        if (scale)
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, true>(c, p, g, m, u, scale, b, e); });
-        else
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, false>(c, p, g, m, u, scale, b, e); });
+        with_scaled(scale, [&](auto is_scaled) {
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) {
+                kernel<T, decltype(is_scaled)::value>(c, p, g, m, u, scale, b, e);
+            });
+        });
     }
 };
 

@@ -106,10 +106,11 @@ struct ASGD {
         c.copy = s.mu == 1;
         c.mu = static_cast<T>(s.mu);
         T* ax = s.ax.data();
-        if (scale)
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, true>(c, p, g, ax, scale, b, e); });
-        else
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, false>(c, p, g, ax, scale, b, e); });
+        with_scaled(scale, [&](auto is_scaled) {
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) {
+                kernel<T, decltype(is_scaled)::value>(c, p, g, ax, scale, b, e);
+            });
+        });
         // The next step's eta and mu, from the step count and this group's current lr.
         s.eta = h.lr / std::pow(plus(1.0, h.lambd * h.lr * s.step), h.alpha);
         s.mu = 1 / std::max(1.0, s.step - h.t0);

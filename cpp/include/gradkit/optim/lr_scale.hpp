@@ -11,10 +11,28 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "gradkit/optim/check.hpp"
 
 namespace gradkit::optim {
+
+// Calls f(std::true_type{}) when there are multipliers (scale not null), else f(std::false_type{}): the
+// one runtime test per step, turned into the compile-time `Scaled` a kernel takes as
+// decltype(is_scaled)::value. The kernels stay separate functions with __restrict pointers, so each
+// instantiation vectorises as before; only the branch that picks one is written once.
+//   with_scaled(scale, [&](auto is_scaled) {
+//       parallel_chunks(n, [=](std::size_t b, std::size_t e) {
+//           kernel<T, decltype(is_scaled)::value>(c, p, g, scale, b, e);
+//       });
+//   });
+template <typename T, class F>
+inline void with_scaled(const T* scale, F&& f) {
+    if (scale)
+        f(std::true_type{});
+    else
+        f(std::false_type{});
+}
 
 // The coefficient `coef`, which is proportional to lr, for element i.
 template <bool Scaled, typename T>

@@ -135,10 +135,9 @@ struct NAdam {
         c.eps = static_cast<T>(h.eps);
         T* m = s.exp_avg.data();
         T* v = s.exp_avg_sq.data();
-        if (scale)
-            dispatch<T, true>(c, coupled, decoupled, p, g, m, v, scale, n);
-        else
-            dispatch<T, false>(c, coupled, decoupled, p, g, m, v, scale, n);
+        with_scaled(scale, [&](auto is_scaled) {
+            dispatch<T, decltype(is_scaled)::value>(c, coupled, decoupled, p, g, m, v, scale, n);
+        });
     }
 
     template <typename T, bool Scaled>

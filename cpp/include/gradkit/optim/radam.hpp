@@ -164,10 +164,9 @@ struct RAdam {
         c.rect = static_cast<T>(rect);
         T* m = s.exp_avg.data();
         T* v = s.exp_avg_sq.data();
-        if (scale)
-            dispatch<T, true>(c, coupled, decoupled, rectified, p, g, m, v, scale, n);
-        else
-            dispatch<T, false>(c, coupled, decoupled, rectified, p, g, m, v, scale, n);
+        with_scaled(scale, [&](auto is_scaled) {
+            dispatch<T, decltype(is_scaled)::value>(c, coupled, decoupled, rectified, p, g, m, v, scale, n);
+        });
     }
 };
 

@@ -148,10 +148,9 @@ struct RMSprop {
         T* sq = s.square_avg.data();
         T* buf = use_momentum ? s.momentum_buffer.data() : nullptr;
         T* ga = centered ? s.grad_avg.data() : nullptr;
-        if (scale)
-            dispatch<T, true>(c, centered, use_momentum, p, g, sq, buf, ga, scale, n);
-        else
-            dispatch<T, false>(c, centered, use_momentum, p, g, sq, buf, ga, scale, n);
+        with_scaled(scale, [&](auto is_scaled) {
+            dispatch<T, decltype(is_scaled)::value>(c, centered, use_momentum, p, g, sq, buf, ga, scale, n);
+        });
     }
 };
 

@@ -116,10 +116,11 @@ struct Rprop {
         c.hi = static_cast<T>(h.step_sizes[1]);
         T* prev = s.prev.data();
         T* size = s.step_size.data();
-        if (scale)
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, true>(c, p, g, prev, size, scale, b, e); });
-        else
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, false>(c, p, g, prev, size, scale, b, e); });
+        with_scaled(scale, [&](auto is_scaled) {
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) {
+                kernel<T, decltype(is_scaled)::value>(c, p, g, prev, size, scale, b, e);
+            });
+        });
     }
 };
 

@@ -112,10 +112,9 @@ struct SGD {
         c.first = momentum && s.momentum_buffer.empty();
         if (c.first) s.momentum_buffer.resize(n);
         T* buf = s.momentum_buffer.data();
-        if (scale)
-            run<T, true>(c, momentum, p, g, buf, scale, n);
-        else
-            run<T, false>(c, momentum, p, g, buf, scale, n);
+        with_scaled(scale, [&](auto is_scaled) {
+            run<T, decltype(is_scaled)::value>(c, momentum, p, g, buf, scale, n);
+        });
     }
 };
 

@@ -99,14 +99,12 @@ struct SklearnAdam {
         const double neg_lr_t = -lr_t;
         T* m = s.m.data();
         T* v = s.v.data();
-        if (scale)
+        with_scaled(scale, [&](auto is_scaled) {
+            constexpr bool Scaled = decltype(is_scaled)::value;
             parallel_chunks(n, [=](std::size_t b, std::size_t e) {
-                kernel<T, true>(b1, one_minus_b1, b2, one_minus_b2, neg_lr_t, eps, p, g, m, v, scale, b, e);
+                kernel<T, Scaled>(b1, one_minus_b1, b2, one_minus_b2, neg_lr_t, eps, p, g, m, v, scale, b, e);
             });
-        else
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) {
-                kernel<T, false>(b1, one_minus_b1, b2, one_minus_b2, neg_lr_t, eps, p, g, m, v, scale, b, e);
-            });
+        });
     }
 };
 

@@ -89,10 +89,9 @@ struct SklearnSGD {
     static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n, const T* scale = nullptr) {
         const T mu = static_cast<T>(h.momentum), lr = static_cast<T>(h.lr);
         T* v = s.velocity.data();
-        if (scale)
-            run<T, true>(h.nesterov, mu, lr, p, g, v, scale, n);
-        else
-            run<T, false>(h.nesterov, mu, lr, p, g, v, scale, n);
+        with_scaled(scale, [&](auto is_scaled) {
+            run<T, decltype(is_scaled)::value>(h.nesterov, mu, lr, p, g, v, scale, n);
+        });
     }
 };
 

@@ -98,10 +98,11 @@ struct Lion {
         c.b2 = static_cast<T>(h.betas[1]);
         c.one_minus_b2 = static_cast<T>(1.0 - h.betas[1]);
         T* m = s.exp_avg.data();
-        if (scale)
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, true>(c, p, g, m, scale, b, e); });
-        else
-            parallel_chunks(n, [=](std::size_t b, std::size_t e) { kernel<T, false>(c, p, g, m, scale, b, e); });
+        with_scaled(scale, [&](auto is_scaled) {
+            parallel_chunks(n, [=](std::size_t b, std::size_t e) {
+                kernel<T, decltype(is_scaled)::value>(c, p, g, m, scale, b, e);
+            });
+        });
     }
 };
 

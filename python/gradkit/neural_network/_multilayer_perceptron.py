@@ -37,29 +37,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from .. import _core, optim, schedules
 from ..schedules._rate_bounds import single_group
 from ..schedules.lr_scheduler import LRScheduler, _core_schedule_args, _OneGroup
-
-try:  # scikit-learn >= 1.6
-    from sklearn.utils.validation import validate_data
-except ImportError:  # pragma: no cover - older scikit-learn
-
-    def validate_data(estimator, *args, **kwargs):
-        return estimator._validate_data(*args, **kwargs)
-
-
-try:  # scikit-learn >= 1.3
-    from sklearn.base import _fit_context
-except ImportError:  # pragma: no cover - older scikit-learn
-
-    def _fit_context(prefer_skip_nested_validation):
-        def wrap(fit):
-            def wrapper(estimator, *args, **kwargs):
-                estimator._validate_params()
-                return fit(estimator, *args, **kwargs)
-
-            return wrapper
-
-        return wrap
-
+from ._sklearn_compat import _fit_context, validate_data
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 

@@ -24,7 +24,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 import gradkit  # noqa: E402
 from gradkit import MLPClassifier, MLPRegressor  # noqa: E402
-from gradkit.neural_network._multilayer_perceptron import _core_array  # noqa: E402
+from gradkit.neural_network._targets import _core_array  # noqa: E402
 
 # scikit-learn 1.9.1's signatures, in order (MLPRegressor's first positional argument is `loss`).
 SKLEARN_PARAMS = [

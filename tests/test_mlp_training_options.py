@@ -516,9 +516,9 @@ def test_cycled_momentum_needs_an_optimizer_with_momentum_or_beta1():
 def test_one_cycle_refused_inside_the_loop_leaves_a_consistent_estimator(monkeypatch, stepping):
     """Should the check before training miss (here it is switched off), the core's refusal of the step
     past total_steps ends fit with a ValueError and a record of the steps that were taken."""
-    from gradkit.neural_network import _multilayer_perceptron as mlp
+    from gradkit.neural_network._base import _BaseMLP
 
-    monkeypatch.setattr(mlp._BaseMLP, "_check_schedule_length", lambda *args, **kwargs: None)
+    monkeypatch.setattr(_BaseMLP, "_check_schedule_length", lambda *args, **kwargs: None)
     X, y = _regression(n=64)
     kwargs = {"max_lr": 0.1, "total_steps": 5, "cycle_momentum": False}
     est = MLPRegressor(

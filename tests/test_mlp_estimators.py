@@ -652,3 +652,20 @@ def test_a_multiclass_fit_keeps_no_label_matrix(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         assert lbfgs.fit(X, y).score(X, y) > 0.9
+
+
+def test_the_trainers_progress_pickles_every_field():
+    import pickle
+
+    from gradkit import _core
+
+    X, y = blobs(n=90)
+    progress, _ = _fit_trainer(_labelled_trainer(), X, np.eye(3)[y])
+    back = pickle.loads(pickle.dumps(progress))
+    for name in ("n_iter", "t", "loss", "loss_curve", "best_loss", "validation_scores",
+                 "best_validation_score", "no_improvement_count"):  # fmt: skip
+        assert getattr(back, name) == getattr(progress, name), name
+    assert back.n_iter == 4 and len(back.loss_curve) == 4
+    blank = _core.train.Progress.__new__(_core.train.Progress)  # as pickle makes it
+    with pytest.raises(ValueError, match="the state lacks 't'"):
+        blank.__setstate__({"n_iter": 1})

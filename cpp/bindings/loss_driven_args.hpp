@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "schedule_args.hpp"
+
 namespace gradkit::bindings {
 
 namespace py = pybind11;
@@ -29,21 +31,12 @@ template <class S>
 struct StateFromPyDict {
     const py::dict& d;
     template <class F>
-    F read(const char* key) const {
-        if (!d.contains(key)) throw py::key_error(std::string(S::name) + ": missing '" + key + "'");
-        try {
-            return d[key].template cast<F>();
-        } catch (const py::cast_error&) {
-            throw py::type_error(std::string(S::name) + " state '" + key + "': cannot use " +
-                                 std::string(py::repr(d[key])) + " here");
-        }
-    }
+    F read(const char* key) const { return dict_item<F>(d, key, S::name, "state"); }
     template <class F>
     void operator()(const char* key, F& field) { field = read<F>(key); }
     template <class F>
     void operator()(const char* key, std::optional<F>& field) {
-        if (!d.contains(key)) throw py::key_error(std::string(S::name) + ": missing '" + key + "'");
-        if (d[key].is_none()) field.reset();
+        if (d.contains(key) && d[key].is_none()) field.reset();
         else field = read<F>(key);
     }
 };

@@ -15,6 +15,19 @@ namespace py = pybind11;
 template <class S>
 struct ScheduleScope {};
 
+// d[key] as F, where `owner` names whose `what` ("argument", "state") it is: KeyError when it is missing,
+// TypeError when it does not convert.
+template <class F>
+F dict_item(const py::dict& d, const char* key, const char* owner, const char* what) {
+    if (!d.contains(key)) throw py::key_error(std::string(owner) + ": missing " + what + " '" + key + "'");
+    try {
+        return d[key].template cast<F>();
+    } catch (const py::cast_error&) {
+        throw py::type_error(std::string(owner) + " " + what + " '" + key + "': cannot use " +
+                             std::string(py::repr(d[key])) + " here");
+    }
+}
+
 // Which of an Args' fields a reading visits: a choice is a field read as a string through its parser
 // (v(key, field, parse)), e.g. ReduceLROnPlateau's mode.
 enum class ArgFields { all, numbers, choices };
@@ -26,15 +39,7 @@ struct ArgsFromDict {
     ArgFields fields = ArgFields::all;
 
     template <class F>
-    F read(const char* key) const {
-        if (!d.contains(key)) throw py::key_error(std::string(S::name) + ": missing argument '" + key + "'");
-        try {
-            return d[key].template cast<F>();
-        } catch (const py::cast_error&) {
-            throw py::type_error(std::string(S::name) + " argument '" + key + "': cannot use " +
-                                 std::string(py::repr(d[key])) + " here");
-        }
-    }
+    F read(const char* key) const { return dict_item<F>(d, key, S::name, "argument"); }
     template <class F>
     void operator()(const char* key, F& field) {
         if (fields != ArgFields::choices) field = read<F>(key);

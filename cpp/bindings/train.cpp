@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "arrays.hpp"
@@ -373,60 +374,44 @@ void bind_trainer(py::module_& m, const char* name) {
 }
 
 // Progress: what a fit has reached (sklearn's n_iter_, t_, loss_curve_, ...), read by the estimators
-// after each fit; pickled with them.
+// after each fit. Its fields, their attributes and its pickled state (a dict by the same names) all come
+// from Progress::fields.
 void bind_progress(py::module_& m) {
     using P = train::Progress;
-    py::class_<P>(m, "Progress", "What the training loop has reached: sklearn's n_iter_, t_, loss_curve_ and the rest.")
-        .def(py::init<>())
-        .def_readwrite("n_iter", &P::n_iter)
-        .def_readwrite("t", &P::t)
-        .def_readwrite("loss", &P::loss)
-        .def_readwrite("loss_curve", &P::loss_curve)
-        .def_readwrite("best_loss", &P::best_loss)
-        .def_readwrite("validation_scores", &P::validation_scores)
-        .def_readwrite("best_validation_score", &P::best_validation_score)
-        .def_readwrite("no_improvement_count", &P::no_improvement_count)
-        .def(py::pickle(
-            [](const P& p) {
-                return py::make_tuple(p.n_iter, p.t, p.loss, p.loss_curve, p.best_loss, p.validation_scores,
-                                      p.best_validation_score, p.no_improvement_count);
-            },
-            [](const py::tuple& s) {
-                if (s.size() != 8) throw py::value_error("Progress: expected a state of 8 fields, got " + std::to_string(s.size()));
-                P p;
-                p.n_iter = s[0].cast<std::int64_t>();
-                p.t = s[1].cast<std::int64_t>();
-                p.loss = s[2].cast<double>();
-                p.loss_curve = s[3].cast<std::vector<double>>();
-                p.best_loss = s[4].cast<double>();
-                p.validation_scores = s[5].cast<std::vector<double>>();
-                p.best_validation_score = s[6].cast<double>();
-                p.no_improvement_count = s[7].cast<std::int64_t>();
-                return p;
-            }));
+    py::class_<P> cls(m, "Progress", "What the training loop has reached: sklearn's n_iter_, t_, loss_curve_ and the rest.");
+    cls.def(py::init<>());
+    P::fields([&](const char* name, auto member) { cls.def_readwrite(name, member); });
+    cls.def(py::pickle(
+        [](const P& p) {
+            py::dict state;
+            P::fields([&](const char* name, auto member) { state[name] = p.*member; });
+            return state;
+        },
+        [](const py::dict& state) {
+            P p;
+            P::fields([&](const char* name, auto member) {
+                using F = std::decay_t<decltype(p.*member)>;
+                if (!state.contains(name)) throw py::value_error(std::string("Progress: the state lacks '") + name + "'");
+                p.*member = state[name].template cast<F>();
+            });
+            return p;
+        }));
 }
 
 // LoopOptions: sklearn's training options for one fit_stochastic.
 void bind_loop_options(py::module_& m) {
     using O = train::LoopOptions;
-    py::class_<O>(m, "LoopOptions", "The options of one fit_stochastic (sklearn's batch_size, shuffle, max_iter, ...).")
-        .def(py::init<>())
-        .def_readwrite("batch_size", &O::batch_size)
-        .def_readwrite("shuffle", &O::shuffle)
-        .def_readwrite("max_iter", &O::max_iter)
-        .def_readwrite("alpha", &O::alpha)
-        .def_readwrite("tol", &O::tol)
-        .def_readwrite("n_iter_no_change", &O::n_iter_no_change)
-        .def_readwrite("incremental", &O::incremental)
-        .def_readwrite("clip_grad_norm", &O::clip_grad_norm)
-        .def_property(
-            "score", [](const O& o) { return std::string(o.score == train::Score::accuracy ? "accuracy" : "r2"); },
-            [](O& o, const std::string& score) {
-                if (score == "accuracy") o.score = train::Score::accuracy;
-                else if (score == "r2") o.score = train::Score::r2;
-                else throw py::value_error("score: expected 'accuracy' or 'r2', got '" + score + "'");
-            },
-            "What early stopping watches: 'accuracy' (classifiers) or 'r2' (regressors).");
+    py::class_<O> cls(m, "LoopOptions", "The options of one fit_stochastic (sklearn's batch_size, shuffle, max_iter, ...).");
+    cls.def(py::init<>());
+    O::fields([&](const char* name, auto member) { cls.def_readwrite(name, member); });
+    cls.def_property(
+        "score", [](const O& o) { return std::string(o.score == train::Score::accuracy ? "accuracy" : "r2"); },
+        [](O& o, const std::string& score) {
+            if (score == "accuracy") o.score = train::Score::accuracy;
+            else if (score == "r2") o.score = train::Score::r2;
+            else throw py::value_error("score: expected 'accuracy' or 'r2', got '" + score + "'");
+        },
+        "What early stopping watches: 'accuracy' (classifiers) or 'r2' (regressors).");
 }
 
 }  // namespace

@@ -38,13 +38,10 @@ class Progress:
     validation_scores: list[float]
     best_validation_score: float
     no_improvement_count: int
-    def __getstate__(self) -> tuple[int, int, float, list[float], float, list[float], float, int]:
-        """(n_iter, t, loss, loss_curve, best_loss, validation_scores, best_validation_score,
-        no_improvement_count)."""
+    def __getstate__(self) -> dict[str, Any]:
+        """Every field by its name."""
 
-    def __setstate__(
-        self, state: tuple[int, int, float, Sequence[float], float, Sequence[float], float, int], /
-    ) -> None: ...
+    def __setstate__(self, state: dict[str, Any], /) -> None: ...
 
 class LoopOptions:
     """The options of one fit_stochastic (sklearn's batch_size, shuffle, max_iter, ...)."""

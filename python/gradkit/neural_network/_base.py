@@ -238,13 +238,11 @@ class _BaseMLP(_TrainerHandle):
             }
             self._step_rule = ("SklearnAdam", hyper)
             self._rate_policy = ("constant", float(self.learning_rate_init), float(self.power_t))
-        self._trainer.set_step_rule(*self._step_rule)
-        self._trainer.set_rate_policy(*self._rate_policy)
         self._schedule = None
         if schedule is not None:
             name, args, min_lr, max_lr, per_step = schedule
             self._schedule = (name, args, min_lr, max_lr, float(self.learning_rate_init), per_step)
-            self._trainer.set_schedule(*self._schedule)
+        self._give_rule(self._trainer)
 
     def _fit_stochastic(self, X, Y, sample_weight, random_state, incremental):
         trainer = self._trainer

@@ -142,6 +142,14 @@ class _TrainerHandle(BaseEstimator):
             state["_schedule_state"] = trainer.schedule_state if trainer.has_step_rule else []
         return state
 
+    def _give_rule(self, trainer: _core.train.MLPTrainer_float32 | _core.train.MLPTrainer_float64) -> None:
+        """Gives the trainer the estimator's step rule, rate policy and schedule (``_step_rule``,
+        ``_rate_policy``, ``_schedule``), each from a fresh state."""
+        trainer.set_step_rule(*self._step_rule)
+        trainer.set_rate_policy(*self._rate_policy)
+        if getattr(self, "_schedule", None) is not None:
+            trainer.set_schedule(*self._schedule)
+
     def __setstate__(self, state: dict) -> None:
         """Restores the state __getstate__ gave and rebuilds the trainer from it."""
         state = dict(state)
@@ -156,11 +164,8 @@ class _TrainerHandle(BaseEstimator):
             flat = np.concatenate([np.ravel(a) for a in list(state["coefs_"]) + list(state["intercepts_"])])
             trainer.set_params(np.ascontiguousarray(flat, dtype=dtype))
             if optimizer_state is not None:
-                name, hyper = self._step_rule
-                trainer.set_step_rule(name, hyper)
-                trainer.set_rate_policy(*self._rate_policy)
+                self._give_rule(trainer)
                 if getattr(self, "_schedule", None) is not None:
-                    trainer.set_schedule(*self._schedule)
                     trainer.schedule_steps = schedule_steps
                     trainer.schedule_state = schedule_state
                 trainer.set_rule_state(optimizer_state)  # the rate too

@@ -48,6 +48,19 @@ struct LoopOptions {
     bool incremental = false;      // partial_fit: one epoch
     Score score = Score::accuracy;  // what early stopping watches
     double clip_grad_norm = 0.0;    // > 0: each step's gradient scaled to this L2 norm at most (torch's clip_grad_norm_)
+
+    // The numeric and flag fields by name, as pointers to members (score, an enum, is not among them).
+    template <class V>
+    static void fields(V&& v) {
+        v("batch_size", &LoopOptions::batch_size);
+        v("shuffle", &LoopOptions::shuffle);
+        v("max_iter", &LoopOptions::max_iter);
+        v("alpha", &LoopOptions::alpha);
+        v("tol", &LoopOptions::tol);
+        v("n_iter_no_change", &LoopOptions::n_iter_no_change);
+        v("incremental", &LoopOptions::incremental);
+        v("clip_grad_norm", &LoopOptions::clip_grad_norm);
+    }
 };
 
 // One epoch's results, for the hook.

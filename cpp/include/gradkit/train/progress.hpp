@@ -18,6 +18,19 @@ struct Progress {
     std::vector<double> validation_scores;                        // with early stopping
     double best_validation_score = -std::numeric_limits<double>::infinity();
     std::int64_t no_improvement_count = 0;
+
+    // Each field by its name, as a pointer to member: the bindings expose and pickle them from this list.
+    template <class V>
+    static void fields(V&& v) {
+        v("n_iter", &Progress::n_iter);
+        v("t", &Progress::t);
+        v("loss", &Progress::loss);
+        v("loss_curve", &Progress::loss_curve);
+        v("best_loss", &Progress::best_loss);
+        v("validation_scores", &Progress::validation_scores);
+        v("best_validation_score", &Progress::best_validation_score);
+        v("no_improvement_count", &Progress::no_improvement_count);
+    }
 };
 
 // sklearn's `_update_no_improvement_count` without early stopping: did the last epoch's loss improve

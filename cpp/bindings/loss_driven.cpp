@@ -21,6 +21,13 @@ namespace {
 
 using Plateau = schedules::ReduceLROnPlateau;
 
+// A fresh machine's state: its fields by name, which the Python wrappers keep as attributes.
+template <class S>
+py::dict initial_state() {
+    return state_to_dict<S>(typename S::State{});
+}
+constexpr const char* kInitialStateDoc = "A fresh state machine's state, by the names of its fields.";
+
 template <class S>
 S machine_from(const py::dict& args, const py::dict& state) {
     S s(checked_args_from_dict<S>(args));
@@ -30,6 +37,7 @@ S machine_from(const py::dict& args, const py::dict& state) {
 
 void bind_plateau(py::module_& m) {
     py::class_<ScheduleScope<Plateau>>(m, Plateau::name, "torch's ReduceLROnPlateau: observe a metric, reduce the lrs.")
+        .def_static("initial_state", &initial_state<Plateau>, kInitialStateDoc)
         .def_static(
             "check", [](const py::dict& args) { checked_args_from_dict<Plateau>(args); }, py::arg("args"))
         .def_static(
@@ -57,6 +65,7 @@ void bind_plateau(py::module_& m) {
 template <class S>
 void bind_loss_rule(py::module_& m, const char* doc) {
     py::class_<ScheduleScope<S>>(m, S::name, doc)
+        .def_static("initial_state", &initial_state<S>, kInitialStateDoc)
         .def_static(
             "check", [](const py::dict& args) { checked_args_from_dict<S>(args); }, py::arg("args"))
         .def_static(

@@ -118,6 +118,10 @@ class ReduceLROnPlateau:
     """torch's ReduceLROnPlateau: observe a metric, reduce the lrs."""
 
     @staticmethod
+    def initial_state() -> _State:
+        """A fresh state machine's state, by the names of its fields."""
+
+    @staticmethod
     def check(args: _Args) -> None: ...
     @staticmethod
     def observe(args: _Args, state: _State, metric: float, epoch: int) -> tuple[_State, bool]: ...
@@ -128,6 +132,10 @@ class ReduceLROnPlateau:
 
 class AdaptiveLR:
     """scikit-learn's adaptive rule: divide the lr when the loss stalls."""
+
+    @staticmethod
+    def initial_state() -> _State:
+        """A fresh state machine's state, by the names of its fields."""
 
     @staticmethod
     def check(args: _Args) -> None: ...
@@ -143,6 +151,10 @@ class AdaptiveLR:
 
 class BoldDriverLR:
     """The bold driver: raise the lr while the loss falls, cut it when it rises."""
+
+    @staticmethod
+    def initial_state() -> _State:
+        """A fresh state machine's state, by the names of its fields."""
 
     @staticmethod
     def check(args: _Args) -> None: ...

@@ -50,9 +50,6 @@ def _loss_value(owner: str, loss: Any) -> float:
 class _LossDrivenLR(LRScheduler):
     """Shared by the loss-driven schedules: the bounds, ``step(loss)``, state and ``lr_history``."""
 
-    # The state the core reads and returns, by the attribute names.
-    _state_names: ClassVar[tuple[str, ...]] = ()
-
     def __init__(self, optimizer: Any, min_lr: Bound, max_lr: Bound) -> None:
         # Validate everything before keeping anything; the optimizer is not changed here.
         self._validate()
@@ -63,11 +60,12 @@ class _LossDrivenLR(LRScheduler):
         self.optimizer = optimizer
         self.min_lr = min_lr
         self.max_lr = max_lr
-        self.last_epoch = 0
+        self.__dict__.update(self._core_schedule.initial_state())  # last_epoch = 0 and the machine's own
         self._last_lr: list[float] = [group["lr"] for group in groups]
 
     def _state(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._state_names}
+        # The state the core reads and returns: its fields, by the names the core gives them.
+        return {name: getattr(self, name) for name in self._core_schedule.initial_state()}
 
     def step(self, loss: SupportsFloat | None = None) -> None:  # type: ignore[override]
         """Take one step with the epoch's loss, setting every param group's ``"lr"``.
@@ -214,7 +212,6 @@ class AdaptiveLR(_LossDrivenLR):
 
     stop_lr: ClassVar[float] = 1e-6
     _arg_names: ClassVar[tuple[str, ...]] = ("factor", "patience", "tol")
-    _state_names: ClassVar[tuple[str, ...]] = ("best_loss", "no_improvement_count", "last_epoch", "stopped")
 
     def __init__(
         self,
@@ -229,9 +226,6 @@ class AdaptiveLR(_LossDrivenLR):
         self.patience = patience
         self.tol = tol
         super().__init__(optimizer, min_lr, max_lr)
-        self.best_loss = math.inf
-        self.no_improvement_count = 0
-        self.stopped = False
 
 
 class BoldDriverLR(_LossDrivenLR):
@@ -287,7 +281,6 @@ class BoldDriverLR(_LossDrivenLR):
     _core_schedule = _core.schedules.BoldDriverLR
 
     _arg_names: ClassVar[tuple[str, ...]] = ("increase", "decrease")
-    _state_names: ClassVar[tuple[str, ...]] = ("previous_loss", "last_epoch")
 
     def __init__(
         self,
@@ -300,4 +293,3 @@ class BoldDriverLR(_LossDrivenLR):
         self.increase = increase
         self.decrease = decrease
         super().__init__(optimizer, min_lr, max_lr)
-        self.previous_loss: float | None = None

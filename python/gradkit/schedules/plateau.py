@@ -12,8 +12,6 @@ from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 
 __all__ = ["ReduceLROnPlateau"]
 
-_STATE = ("best", "num_bad_epochs", "cooldown_counter", "last_epoch")
-
 
 class ReduceLROnPlateau(LRScheduler):
     """Reduce the learning rate when a metric has stopped improving.
@@ -152,7 +150,8 @@ class ReduceLROnPlateau(LRScheduler):
         return {name: getattr(self, name) for name in names}
 
     def _state(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in _STATE}
+        # The state the core reads and returns: its fields, by the names the core gives them (torch's).
+        return {name: getattr(self, name) for name in self._core_schedule.initial_state()}
 
     def step(self, metrics: SupportsFloat, epoch: int | None = None) -> None:  # type: ignore[override]
         """Take one step with the metric's latest value, reducing the lrs on a plateau.

@@ -304,3 +304,17 @@ def test_version_is_the_installed_one():
     from importlib.metadata import version
 
     assert gradkit.__version__ == version("gradkit")
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n in gradkit.optim.__all__ if n[0].isupper() and n not in ("Optimizer", "LBFGS"))
+)
+def test_no_weight_decay_leaves_an_infinite_parameter_infinite(name):
+    # torch adds weight_decay * p only when weight_decay != 0: with none, 0 * inf must not make a NaN.
+    cls = getattr(gradkit.optim, name)
+    w = np.array([np.inf, 1.0])
+    kwargs = {"lr": 0.1} if name != "ASGD" else {"lr": 0.1, "t0": 0}
+    opt = cls([w], **kwargs)
+    opt.step([np.array([1.0, 1.0])])
+    assert w[0] == np.inf, f"{name} turned an infinite parameter into {w[0]}"
+    assert np.isfinite(w[1])

@@ -7,6 +7,7 @@
 
 #include "gradkit/optim/check.hpp"
 #include "gradkit/optim/lr_scale.hpp"
+#include "gradkit/optim/pointwise.hpp"
 #include "gradkit/parallel.hpp"
 
 namespace gradkit::optim {
@@ -74,7 +75,7 @@ struct Adadelta {
                        T* __restrict acc, const T* __restrict scale, std::size_t b, std::size_t e) {
         const Coefficients<T> k = c;
         for (std::size_t i = b; i < e; ++i) {
-            const T gi = k.sign * g[i] + k.wd * p[i];
+            const T gi = coupled_decay(k.sign * g[i], k.wd, p[i]);
             const T si = sq[i] * k.rho + k.one_minus_rho * gi * gi;
             // torch: delta = sqrt(acc_delta + eps) / sqrt(square_avg + eps) * grad
             const T delta = std::sqrt(acc[i] + k.eps) / std::sqrt(si + k.eps) * gi;

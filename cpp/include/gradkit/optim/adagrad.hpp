@@ -7,6 +7,7 @@
 
 #include "gradkit/optim/check.hpp"
 #include "gradkit/optim/lr_scale.hpp"
+#include "gradkit/optim/pointwise.hpp"
 #include "gradkit/parallel.hpp"
 
 namespace gradkit::optim {
@@ -76,7 +77,7 @@ struct Adagrad {
                        const T* __restrict scale, std::size_t b, std::size_t e) {
         const Coefficients<T> k = c;
         for (std::size_t i = b; i < e; ++i) {
-            const T gi = k.sign * g[i] + k.wd * p[i];
+            const T gi = coupled_decay(k.sign * g[i], k.wd, p[i]);
             const T si = sum[i] + gi * gi;
             sum[i] = si;
             p[i] -= scaled<Scaled>(k.clr, scale, i) * gi / (std::sqrt(si) + k.eps);

@@ -77,7 +77,7 @@ struct Adamax {
                        T* __restrict u, const T* __restrict scale, std::size_t b, std::size_t e) {
         const Coefficients<T> k = c;
         for (std::size_t i = b; i < e; ++i) {
-            const T gi = k.sign * g[i] + k.wd * p[i];
+            const T gi = coupled_decay(k.sign * g[i], k.wd, p[i]);
             const T mi = lerp(m[i], gi, k.w);
             // eps is added to |g| inside the max, not to the denominator.
             const T ui = maximum(u[i] * k.b2, std::abs(gi) + k.eps);

@@ -38,6 +38,15 @@ inline T lerp(T self, T end, T weight) {
     return fmadd(small ? weight : weight_minus_1, end - self, small ? self : end);
 }
 
+// torch's grad.add(param, alpha=weight_decay), which torch calls only when weight_decay != 0: with no decay,
+// an infinite parameter leaves the gradient as it is instead of adding 0 * inf = NaN. A select of two
+// values rather than a branch, so that the loop still vectorises.
+template <typename T>
+inline T coupled_decay(T grad, T weight_decay, T param) {
+    const T decayed = fmadd(weight_decay, param, grad);
+    return weight_decay != T(0) ? decayed : grad;
+}
+
 // torch.maximum: NaN in either argument gives NaN.
 template <typename T>
 inline T maximum(T a, T b) {

@@ -87,7 +87,7 @@ struct RMSprop {
                        T* __restrict buf, T* __restrict ga, const T* __restrict scale, std::size_t b, std::size_t e) {
         const Coefficients<T> k = c;
         for (std::size_t i = b; i < e; ++i) {
-            const T gi = k.sign * g[i] + k.wd * p[i];
+            const T gi = coupled_decay(k.sign * g[i], k.wd, p[i]);
             const T si = sq[i] * k.alpha + k.one_minus_alpha * gi * gi;
             sq[i] = si;
             T avg;

@@ -6,6 +6,7 @@
 
 #include "gradkit/optim/check.hpp"
 #include "gradkit/optim/lr_scale.hpp"
+#include "gradkit/optim/pointwise.hpp"
 #include "gradkit/parallel.hpp"
 
 namespace gradkit::optim {
@@ -70,7 +71,7 @@ struct SGD {
                              const T* __restrict scale, std::size_t b, std::size_t e) {
         const Coefficients<T> k = c;
         for (std::size_t i = b; i < e; ++i) {
-            const T d = k.sign * g[i] + k.wd * p[i];
+            const T d = coupled_decay(k.sign * g[i], k.wd, p[i]);
             p[i] -= scaled<Scaled>(k.lr, scale, i) * d;
         }
     }
@@ -80,7 +81,7 @@ struct SGD {
                                 const T* __restrict scale, std::size_t b, std::size_t e) {
         const Coefficients<T> k = c;
         for (std::size_t i = b; i < e; ++i) {
-            const T d = k.sign * g[i] + k.wd * p[i];
+            const T d = coupled_decay(k.sign * g[i], k.wd, p[i]);
             // torch clones the gradient into the buffer on the first step (no dampening).
             const T v = k.first ? d : buf[i] * k.mu + k.keep * d;
             buf[i] = v;

@@ -130,43 +130,31 @@ class ReduceLROnPlateau:
         args: _Args, state: _State, lrs: Sequence[float], min_lrs: Sequence[float]
     ) -> tuple[_State, list[float]]: ...
 
-class AdaptiveLR:
+@type_check_only
+class _LossRule:
+    """AdaptiveLR's and BoldDriverLR's functions: one step on every group's lr, within its bounds."""
+
+    @staticmethod
+    def initial_state() -> _State:
+        """A fresh state machine's state, by the names of its fields."""
+
+    @staticmethod
+    def check(args: _Args) -> None: ...
+    @staticmethod
+    def step(
+        args: _Args,
+        state: _State,
+        loss: float,
+        lrs: Sequence[float],
+        min_lrs: Sequence[float],
+        max_lrs: Sequence[float],
+    ) -> tuple[_State, list[float]]: ...
+
+class AdaptiveLR(_LossRule):
     """scikit-learn's adaptive rule: divide the lr when the loss stalls."""
 
-    @staticmethod
-    def initial_state() -> _State:
-        """A fresh state machine's state, by the names of its fields."""
-
-    @staticmethod
-    def check(args: _Args) -> None: ...
-    @staticmethod
-    def step(
-        args: _Args,
-        state: _State,
-        loss: float,
-        lrs: Sequence[float],
-        min_lrs: Sequence[float],
-        max_lrs: Sequence[float],
-    ) -> tuple[_State, list[float]]: ...
-
-class BoldDriverLR:
+class BoldDriverLR(_LossRule):
     """The bold driver: raise the lr while the loss falls, cut it when it rises."""
-
-    @staticmethod
-    def initial_state() -> _State:
-        """A fresh state machine's state, by the names of its fields."""
-
-    @staticmethod
-    def check(args: _Args) -> None: ...
-    @staticmethod
-    def step(
-        args: _Args,
-        state: _State,
-        loss: float,
-        lrs: Sequence[float],
-        min_lrs: Sequence[float],
-        max_lrs: Sequence[float],
-    ) -> tuple[_State, list[float]]: ...
 
 # ---------------------------------------------------------------- random per-element rates
 

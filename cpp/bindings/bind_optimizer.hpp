@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "arrays.hpp"
+#include "dict_fields.hpp"
 #include "gradkit/optim/lr_scale.hpp"
 #include "gradkit/optim/param_group.hpp"
 
@@ -21,12 +22,7 @@ namespace gradkit::bindings {
 
 namespace py = pybind11;
 
-// Hyperparameters <-> the param group's dict, by torch's key names.
-struct HyperToDict {
-    py::dict& d;
-    template <class F>
-    void operator()(const char* key, F& field) { d[key] = py::cast(field); }
-};
+// Hyperparameters <-> the param group's dict, by torch's key names (FieldsToDict writes them).
 struct HyperFromDict {
     const py::dict& d;
     template <class F>
@@ -52,7 +48,7 @@ typename Algo::Hyper hyper_from_dict(const py::dict& d) {
 template <class Algo>
 py::dict hyper_to_dict(typename Algo::Hyper h) {
     py::dict d;
-    h.visit(HyperToDict{d});
+    h.visit(FieldsToDict{d});
     return d;
 }
 

@@ -5,25 +5,13 @@
 
 #include <pybind11/pybind11.h>
 
-#include <optional>
 #include <string>
 
-#include "schedule_args.hpp"
+#include "dict_fields.hpp"
 
 namespace gradkit::bindings {
 
 namespace py = pybind11;
-
-// S::State's fields into a dict; an empty optional is None.
-struct StateToPyDict {
-    py::dict& d;
-    template <class F>
-    void operator()(const char* key, const F& field) { d[key] = py::cast(field); }
-    template <class F>
-    void operator()(const char* key, const std::optional<F>& field) {
-        d[key] = field ? py::cast(*field) : py::none();
-    }
-};
 
 // S::State's fields from a dict that holds each: KeyError naming a missing one, TypeError one that does
 // not convert; None gives an empty optional.
@@ -33,18 +21,13 @@ struct StateFromPyDict {
     template <class F>
     F read(const char* key) const { return dict_item<F>(d, key, S::name, "state"); }
     template <class F>
-    void operator()(const char* key, F& field) { field = read<F>(key); }
-    template <class F>
-    void operator()(const char* key, std::optional<F>& field) {
-        if (d.contains(key) && d[key].is_none()) field.reset();
-        else field = read<F>(key);
-    }
+    void operator()(const char* key, F& field) { field = read<F>(key); }  // None reads as an empty optional
 };
 
 template <class S>
 py::dict state_to_dict(typename S::State s) {
     py::dict d;
-    s.visit(StateToPyDict{d});
+    s.visit(FieldsToDict{d});
     return d;
 }
 

@@ -57,7 +57,7 @@ Hyper lbfgs_hyper(const py::dict& d, Hyper h = {}) {
 
 py::dict lbfgs_hyper_dict(Hyper h) {
     py::dict d;
-    h.visit(HyperToDict{d});
+    h.visit(FieldsToDict{d});
     return d;
 }
 

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "dict_fields.hpp"
+
 namespace gradkit::bindings {
 
 namespace py = pybind11;
@@ -14,19 +16,6 @@ namespace py = pybind11;
 // instantiated (the Python schedulers name it in their _core_schedule attribute).
 template <class S>
 struct ScheduleScope {};
-
-// d[key] as F, where `owner` names whose `what` ("argument", "state") it is: KeyError when it is missing,
-// TypeError when it does not convert.
-template <class F>
-F dict_item(const py::dict& d, const char* key, const char* owner, const char* what) {
-    if (!d.contains(key)) throw py::key_error(std::string(owner) + ": missing " + what + " '" + key + "'");
-    try {
-        return d[key].template cast<F>();
-    } catch (const py::cast_error&) {
-        throw py::type_error(std::string(owner) + " " + what + " '" + key + "': cannot use " +
-                             std::string(py::repr(d[key])) + " here");
-    }
-}
 
 // Which of an Args' fields a reading visits: a choice is a field read as a string through its parser
 // (v(key, field, parse)), e.g. ReduceLROnPlateau's mode.

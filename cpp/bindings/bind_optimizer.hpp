@@ -45,13 +45,6 @@ typename Algo::Hyper hyper_from_dict(const py::dict& d) {
     return h;
 }
 
-template <class Algo>
-py::dict hyper_to_dict(typename Algo::Hyper h) {
-    py::dict d;
-    h.visit(FieldsToDict{d});
-    return d;
-}
-
 // Per-parameter state <-> a dict of floats and arrays shaped like the parameter (always copies).
 template <typename T>
 struct StateToDict {
@@ -139,7 +132,7 @@ public:
         h.visit(HyperFromDict{d});
         group_.set_hyper(h);
     }
-    py::dict get_hyper() const { return hyper_to_dict<Algo>(group_.hyper()); }
+    py::dict get_hyper() const { return fields_to_dict(group_.hyper()); }
 
     // Checks grads[start : start + size] against the parameters; raises on the first mismatch.
     const T* const* check(const py::list& grads, std::size_t start) {
@@ -281,7 +274,7 @@ void bind_algorithm(py::module_& m) {
     bind_group<Algo, float>(scope, "float32");
     bind_group<Algo, double>(scope, "float64");
     scope.def_static(
-        "check_hyper", [](const py::dict& d) { return hyper_to_dict<Algo>(hyper_from_dict<Algo>(d)); },
+        "check_hyper", [](const py::dict& d) { return fields_to_dict(hyper_from_dict<Algo>(d)); },
         "Validates hyperparameters with torch's conditions; returns them as the core holds them.");
 }
 

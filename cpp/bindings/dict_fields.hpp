@@ -19,6 +19,14 @@ struct FieldsToDict {
     void operator()(const char* key, const F& field) { d[key] = py::cast(field); }
 };
 
+// A struct with a visit (hyperparameters, arguments, state) as a new dict.
+template <class Fields>
+py::dict fields_to_dict(Fields fields) {
+    py::dict d;
+    fields.visit(FieldsToDict{d});
+    return d;
+}
+
 // d[key] as F, where `owner` names whose `what` ("argument", "state") it is: KeyError when it is missing,
 // TypeError when it does not convert.
 template <class F>

@@ -24,7 +24,7 @@ using Plateau = schedules::ReduceLROnPlateau;
 // A fresh machine's state: its fields by name, which the Python wrappers keep as attributes.
 template <class S>
 py::dict initial_state() {
-    return state_to_dict<S>(typename S::State{});
+    return fields_to_dict(typename S::State{});
 }
 constexpr const char* kInitialStateDoc = "A fresh state machine's state, by the names of its fields.";
 
@@ -45,7 +45,7 @@ void bind_plateau(py::module_& m) {
             [](const py::dict& args, const py::dict& state, double metric, std::int64_t epoch) {
                 Plateau p = machine_from<Plateau>(args, state);
                 const bool reduce = p.observe(metric, epoch);
-                return py::make_tuple(state_to_dict<Plateau>(p.state), reduce);
+                return py::make_tuple(fields_to_dict(p.state), reduce);
             },
             py::arg("args"), py::arg("state"), py::arg("metric"), py::arg("epoch"))
         .def_static(
@@ -56,7 +56,7 @@ void bind_plateau(py::module_& m) {
                                           std::to_string(min_lrs.size()) + " min_lrs");
                 Plateau p = machine_from<Plateau>(args, state);
                 p.reduce(lrs.data(), min_lrs.data(), lrs.size());
-                return py::make_tuple(state_to_dict<Plateau>(p.state), lrs);
+                return py::make_tuple(fields_to_dict(p.state), lrs);
             },
             py::arg("args"), py::arg("state"), py::arg("lrs"), py::arg("min_lrs"));
 }
@@ -78,7 +78,7 @@ void bind_loss_rule(py::module_& m, const char* doc) {
                                           std::to_string(max_lrs.size()) + " max_lrs");
                 S s = machine_from<S>(args, state);
                 s.step(loss, lrs.data(), min_lrs.data(), max_lrs.data(), lrs.size());
-                return py::make_tuple(state_to_dict<S>(s.state), lrs);
+                return py::make_tuple(fields_to_dict(s.state), lrs);
             },
             py::arg("args"), py::arg("state"), py::arg("loss"), py::arg("lrs"), py::arg("min_lrs"),
             py::arg("max_lrs"));

@@ -25,13 +25,6 @@ struct StateFromPyDict {
 };
 
 template <class S>
-py::dict state_to_dict(typename S::State s) {
-    py::dict d;
-    s.visit(FieldsToDict{d});
-    return d;
-}
-
-template <class S>
 typename S::State state_from_dict(const py::dict& d) {
     typename S::State s;
     s.visit(StateFromPyDict<S>{d});

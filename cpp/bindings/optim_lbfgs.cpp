@@ -55,12 +55,6 @@ Hyper lbfgs_hyper(const py::dict& d, Hyper h = {}) {
     return h;
 }
 
-py::dict lbfgs_hyper_dict(Hyper h) {
-    py::dict d;
-    h.visit(FieldsToDict{d});
-    return d;
-}
-
 // Marks the optimizer busy while step() runs, so that the closure (or another thread, the GIL being
 // released) cannot replace the state or the hyperparameters the algorithm is working on.
 struct BusyGuard {
@@ -93,7 +87,7 @@ public:
         hyper_ = lbfgs_hyper(d, hyper_);
         if (core_) core_->set_hyper(hyper_);
     }
-    py::dict get_hyper() const { return lbfgs_hyper_dict(hyper_); }
+    py::dict get_hyper() const { return fields_to_dict(hyper_); }
 
     // Runs the algorithm without the GIL; the closure takes it back for each evaluation.
     double step(const py::function& closure) {
@@ -327,7 +321,7 @@ void register_lbfgs(py::module_& m) {
     bind_lbfgs<float>(scope, "float32");
     bind_lbfgs<double>(scope, "float64");
     scope.def_static(
-        "check_hyper", [](const py::dict& d) { return lbfgs_hyper_dict(lbfgs_hyper(d)); },
+        "check_hyper", [](const py::dict& d) { return fields_to_dict(lbfgs_hyper(d)); },
         "Validates LBFGS hyperparameters; returns them as the core holds them.");
 }
 

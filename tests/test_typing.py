@@ -390,6 +390,12 @@ def _compare_class(stub: StubModule, node: ast.ClassDef, cls: type, where: str, 
                 continue
             found.compare_params(member.nodes, getattr(cls, name), at, is_method=True)
             found.methods += 1
+        elif isinstance(value, (bool, int, float, str, tuple)):
+            # A constant of the class (e.g. an optimizer's group_state names): a stub attribute.
+            if member.kind != "attribute":
+                found.problems.append(f"{at}: a class constant in the module, a {member.kind} in the stub")
+                continue
+            found.properties += 1
         else:
             found.problems.append(
                 f"{at}: a {type(value).__name__} in the module, which this test cannot compare"

@@ -50,7 +50,13 @@ optim::ArrayRef<T> param_ref(py::handle obj, const char* what, std::size_t index
                               "; updating it in place is impossible (np.ascontiguousarray would copy)");
     if (!(flags & py::detail::npy_api::NPY_ARRAY_WRITEABLE_))
         throw py::value_error(where(what, index) + ": expected " + need + ", got " + describe(obj));
-    return {static_cast<T*>(arr.mutable_data()), static_cast<std::size_t>(arr.size())};
+    optim::ArrayRef<T> ref{static_cast<T*>(arr.mutable_data()), static_cast<std::size_t>(arr.size())};
+    ref.ndim = static_cast<int>(arr.ndim());
+    if (ref.ndim >= 2) {
+        ref.rows = static_cast<std::size_t>(arr.shape(ref.ndim - 2));
+        ref.cols = static_cast<std::size_t>(arr.shape(ref.ndim - 1));
+    }
+    return ref;
 }
 
 // A gradient is read where it lies: same dtype and shape as its parameter, C-contiguous.

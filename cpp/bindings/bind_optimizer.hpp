@@ -15,6 +15,7 @@
 
 #include "arrays.hpp"
 #include "dict_fields.hpp"
+#include "gradkit/optim/buffer_shape.hpp"
 #include "gradkit/optim/lr_scale.hpp"
 #include "gradkit/optim/param_group.hpp"
 
@@ -45,15 +46,21 @@ typename Algo::Hyper hyper_from_dict(const py::dict& d) {
     return h;
 }
 
-// Per-parameter state <-> a dict of floats and arrays shaped like the parameter (always copies).
+// Per-parameter state <-> a dict of floats and arrays, each shaped as its BufferShape says (always copies).
+inline std::vector<std::size_t> shape_of(const py::array& a) {
+    return std::vector<std::size_t>(a.shape(), a.shape() + a.ndim());
+}
+
 template <typename T>
 struct StateToDict {
     py::dict& d;
     const py::array& param;
-    void operator()(const char* key, double& x) { d[key] = x; }
-    void operator()(const char* key, std::vector<T>& buf) {
+    template <class Number, class = std::enable_if_t<std::is_arithmetic_v<Number>>>
+    void operator()(const char* key, Number& x) { d[key] = x; }
+    void operator()(const char* key, std::vector<T>& buf, optim::BufferShape kind = optim::BufferShape::like_param) {
         if (buf.empty()) return;  // torch has no such key (e.g. a buffer created lazily)
-        py::array_t<T> a(std::vector<py::ssize_t>(param.shape(), param.shape() + param.ndim()));
+        const auto shape = optim::buffer_shape(kind, shape_of(param), buf.size());
+        py::array_t<T> a(std::vector<py::ssize_t>(shape.begin(), shape.end()));
         std::copy(buf.begin(), buf.end(), a.mutable_data());
         d[key] = a;
     }
@@ -70,12 +77,17 @@ struct StateFromDict {
     std::string where(const char* key) const {
         return "state[" + std::to_string(index) + "]['" + key + "']";
     }
-    void operator()(const char* key, double& x) {
+    template <class Number, class = std::enable_if_t<std::is_arithmetic_v<Number>>>
+    void operator()(const char* key, Number& x) {
         seen.emplace_back(key);
         if (!d.contains(key)) throw py::value_error("state[" + std::to_string(index) + "] lacks '" + key + "'");
-        x = d[key].template cast<double>();
+        try {
+            x = d[key].template cast<Number>();
+        } catch (const py::cast_error&) {
+            throw py::type_error(where(key) + ": expected a number, got " + describe(d[key]));
+        }
     }
-    void operator()(const char* key, std::vector<T>& buf) {
+    void operator()(const char* key, std::vector<T>& buf, optim::BufferShape kind = optim::BufferShape::like_param) {
         seen.emplace_back(key);
         if (!d.contains(key) || d[key].is_none()) {
             if (std::find(allowed_empty->begin(), allowed_empty->end(), key) == allowed_empty->end())
@@ -85,11 +97,26 @@ struct StateFromDict {
         }
         auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(d[key]);
         if (!a) throw py::type_error(where(key) + ": expected an array, got " + describe(d[key]));
-        bool same = a.ndim() == param.ndim() && std::equal(param.shape(), param.shape() + param.ndim(), a.shape());
-        if (!same)
-            throw py::value_error(where(key) + ": expected shape " + std::string(py::repr(param.attr("shape"))) +
-                                  " like the parameter, got " + std::string(py::repr(a.attr("shape"))));
+        // A flat buffer's length is the algorithm's to check (its step refuses a wrong one): here only its rank.
+        const auto expected = optim::buffer_shape(kind, shape_of(param), static_cast<std::size_t>(a.size()));
+        if (shape_of(a) != expected) {
+            py::tuple want(expected.size());
+            for (std::size_t i = 0; i < expected.size(); ++i) want[i] = expected[i];
+            throw py::value_error(where(key) + ": expected shape " + std::string(py::repr(want)) +
+                                  (kind == optim::BufferShape::like_param ? " like the parameter" : "") + ", got " +
+                                  std::string(py::repr(a.attr("shape"))));
+        }
         buf.assign(a.data(), a.data() + a.size());
+    }
+};
+
+template <typename T>
+struct EmptyBufferNames {
+    std::vector<std::string>& names;
+    template <class Number, class = std::enable_if_t<std::is_arithmetic_v<Number>>>
+    void operator()(const char*, Number&) {}
+    void operator()(const char* key, std::vector<T>& b, optim::BufferShape = optim::BufferShape::like_param) {
+        if (b.empty()) names.emplace_back(key);
     }
 };
 
@@ -100,14 +127,23 @@ std::vector<std::string> lazily_created_buffers(const typename Algo::Hyper& h) {
     T dummy{};
     Algo::init(h, s, &dummy, 1);
     std::vector<std::string> names;
-    struct {
-        std::vector<std::string>& names;
-        void operator()(const char*, double&) {}
-        void operator()(const char* key, std::vector<T>& b) { if (b.empty()) names.emplace_back(key); }
-    } v{names};
-    s.visit(v);
+    s.visit(EmptyBufferNames<T>{names});
     return names;
 }
+
+// The names of the Hyper fields a step or a mode switch changes (Algo::group_state), or none.
+template <class Algo, class = void>
+struct GroupStateNames {
+    static py::tuple get() { return py::tuple(); }
+};
+template <class Algo>
+struct GroupStateNames<Algo, std::void_t<decltype(Algo::group_state)>> {
+    static py::tuple get() {
+        py::list names;
+        for (const char* name : Algo::group_state) names.append(name);
+        return py::tuple(names);
+    }
+};
 
 template <class Algo, typename T>
 class PyParamGroup {
@@ -142,7 +178,31 @@ public:
         ptrs_.resize(arrays_.size());
         for (std::size_t i = 0; i < arrays_.size(); ++i)
             ptrs_[i] = grad_ptr<T>(PyList_GET_ITEM(grads.ptr(), static_cast<py::ssize_t>(start + i)), arrays_[i], start + i);
+        group_.check_step();
         return ptrs_.data();
+    }
+
+    // Every group's step at once (optim::step_groups: Prodigy's d is estimated over all groups), each
+    // group's gradients checked before any array changes.
+    static void step_groups(const std::vector<PyParamGroup*>& groups, const py::list& grads) {
+        std::vector<Group*> cores;
+        std::vector<const T* const*> ptrs;
+        std::size_t start = 0;
+        for (PyParamGroup* g : groups) {
+            ptrs.push_back(g->check(grads, start));
+            cores.push_back(&g->group_);
+            start += g->size();
+        }
+        if (start != grads.size())
+            throw py::value_error("expected " + std::to_string(start) + " gradients, got " + std::to_string(grads.size()));
+        py::gil_scoped_release release;
+        optim::step_groups(cores, ptrs);
+    }
+
+    // train() (true) / eval() (false): see ParamGroup::set_mode.
+    void set_mode(bool train) {
+        py::gil_scoped_release release;
+        group_.set_mode(train);
     }
 
     void step(const py::list& grads, std::size_t start) {
@@ -256,6 +316,9 @@ void bind_group(py::handle scope, const char* name) {
         .def("get_hyper", &G::get_hyper)
         .def("check", [](G& g, const py::list& grads, std::size_t start) { g.check(grads, start); })
         .def("step", &G::step, py::arg("grads"), py::arg("start"))
+        .def_static("step_groups", &G::step_groups, py::arg("groups"), py::arg("grads"),
+                    "One step of every group (the optimizer's step), all gradients checked first.")
+        .def("set_mode", &G::set_mode, py::arg("train"))
         .def("get_state", &G::get_state)
         .def("check_state", &G::check_state)
         .def("set_state", &G::set_state)
@@ -276,6 +339,8 @@ void bind_algorithm(py::module_& m) {
     scope.def_static(
         "check_hyper", [](const py::dict& d) { return fields_to_dict(hyper_from_dict<Algo>(d)); },
         "Validates hyperparameters with torch's conditions; returns them as the core holds them.");
+    scope.attr("group_state") = GroupStateNames<Algo>::get();
+    scope.attr("has_modes") = optim::has_modes<Algo>;
 }
 
 }  // namespace gradkit::bindings

@@ -25,6 +25,10 @@ class _ParamGroup(Generic[_Float]):
     def get_hyper(self) -> _Hyper: ...
     def check(self, grads: list[NDArray[_Float] | None], start: int, /) -> None: ...
     def step(self, grads: list[NDArray[_Float] | None], start: int) -> None: ...
+    @staticmethod
+    def step_groups(groups: list[Any], grads: list[Any]) -> None:
+        """One step of every group (the optimizer's step), all gradients checked first."""
+    def set_mode(self, train: bool) -> None: ...
     def get_state(self) -> list[_State | None]: ...
     def check_state(self, states: list[_State | None], start: int, /) -> None: ...
     def set_state(self, states: list[_State | None], start: int, /) -> None: ...
@@ -34,145 +38,103 @@ class _ParamGroup(Generic[_Float]):
     @property
     def size(self) -> int: ...
 
-class SGD:
-    """One optimizer of the core: its param groups of each dtype (float32, float64) and its
-    hyperparameter check."""
-
+@type_check_only
+class _Algorithm:
+    # Hyperparameter keys that a step or a mode switch changes (the group state torch keeps in the dict).
+    group_state: tuple[str, ...]
+    # Whether train() / eval() move the parameters (Schedule-Free, Lookahead).
+    has_modes: bool
     @staticmethod
     def check_hyper(hyper: _Hyper, /) -> _Hyper:
         """Validates hyperparameters with torch's conditions; returns them as the core holds them."""
+
+class SGD(_Algorithm):
+    """One optimizer of the core: its param groups of each dtype (float32, float64) and its
+    hyperparameter check."""
 
     class float32(_ParamGroup[np.float32]): ...
     class float64(_ParamGroup[np.float64]): ...
 
-class Adam:
+class Adam(_Algorithm):
     """One optimizer of the core: its param groups of each dtype (float32, float64) and its
     hyperparameter check."""
-
-    @staticmethod
-    def check_hyper(hyper: _Hyper, /) -> _Hyper:
-        """Validates hyperparameters with torch's conditions; returns them as the core holds them."""
 
     class float32(_ParamGroup[np.float32]): ...
     class float64(_ParamGroup[np.float64]): ...
 
-class Adagrad:
+class Adagrad(_Algorithm):
     """One optimizer of the core: its param groups of each dtype (float32, float64) and its
     hyperparameter check."""
-
-    @staticmethod
-    def check_hyper(hyper: _Hyper, /) -> _Hyper:
-        """Validates hyperparameters with torch's conditions; returns them as the core holds them."""
 
     class float32(_ParamGroup[np.float32]): ...
     class float64(_ParamGroup[np.float64]): ...
 
-class RMSprop:
+class RMSprop(_Algorithm):
     """One optimizer of the core: its param groups of each dtype (float32, float64) and its
     hyperparameter check."""
-
-    @staticmethod
-    def check_hyper(hyper: _Hyper, /) -> _Hyper:
-        """Validates hyperparameters with torch's conditions; returns them as the core holds them."""
 
     class float32(_ParamGroup[np.float32]): ...
     class float64(_ParamGroup[np.float64]): ...
 
-class Adadelta:
+class Adadelta(_Algorithm):
     """One optimizer of the core: its param groups of each dtype (float32, float64) and its
     hyperparameter check."""
-
-    @staticmethod
-    def check_hyper(hyper: _Hyper, /) -> _Hyper:
-        """Validates hyperparameters with torch's conditions; returns them as the core holds them."""
 
     class float32(_ParamGroup[np.float32]): ...
     class float64(_ParamGroup[np.float64]): ...
 
-class Adamax:
+class Adamax(_Algorithm):
     """One optimizer of the core: its param groups of each dtype (float32, float64) and its
     hyperparameter check."""
-
-    @staticmethod
-    def check_hyper(hyper: _Hyper, /) -> _Hyper:
-        """Validates hyperparameters with torch's conditions; returns them as the core holds them."""
 
     class float32(_ParamGroup[np.float32]): ...
     class float64(_ParamGroup[np.float64]): ...
 
-class Lion:
+class Lion(_Algorithm):
     """One optimizer of the core: its param groups of each dtype (float32, float64) and its
     hyperparameter check."""
-
-    @staticmethod
-    def check_hyper(hyper: _Hyper, /) -> _Hyper:
-        """Validates hyperparameters with torch's conditions; returns them as the core holds them."""
 
     class float32(_ParamGroup[np.float32]): ...
     class float64(_ParamGroup[np.float64]): ...
 
-class NAdam:
+class NAdam(_Algorithm):
     """One optimizer of the core: its param groups of each dtype (float32, float64) and its
     hyperparameter check."""
-
-    @staticmethod
-    def check_hyper(hyper: _Hyper, /) -> _Hyper:
-        """Validates hyperparameters with torch's conditions; returns them as the core holds them."""
 
     class float32(_ParamGroup[np.float32]): ...
     class float64(_ParamGroup[np.float64]): ...
 
-class RAdam:
+class RAdam(_Algorithm):
     """One optimizer of the core: its param groups of each dtype (float32, float64) and its
     hyperparameter check."""
-
-    @staticmethod
-    def check_hyper(hyper: _Hyper, /) -> _Hyper:
-        """Validates hyperparameters with torch's conditions; returns them as the core holds them."""
 
     class float32(_ParamGroup[np.float32]): ...
     class float64(_ParamGroup[np.float64]): ...
 
-class Rprop:
+class Rprop(_Algorithm):
     """One optimizer of the core: its param groups of each dtype (float32, float64) and its
     hyperparameter check."""
-
-    @staticmethod
-    def check_hyper(hyper: _Hyper, /) -> _Hyper:
-        """Validates hyperparameters with torch's conditions; returns them as the core holds them."""
 
     class float32(_ParamGroup[np.float32]): ...
     class float64(_ParamGroup[np.float64]): ...
 
-class ASGD:
+class ASGD(_Algorithm):
     """One optimizer of the core: its param groups of each dtype (float32, float64) and its
     hyperparameter check."""
-
-    @staticmethod
-    def check_hyper(hyper: _Hyper, /) -> _Hyper:
-        """Validates hyperparameters with torch's conditions; returns them as the core holds them."""
 
     class float32(_ParamGroup[np.float32]): ...
     class float64(_ParamGroup[np.float64]): ...
 
-class SklearnSGD:
+class SklearnSGD(_Algorithm):
     """One optimizer of the core: its param groups of each dtype (float32, float64) and its
     hyperparameter check."""
-
-    @staticmethod
-    def check_hyper(hyper: _Hyper, /) -> _Hyper:
-        """Validates hyperparameters with torch's conditions; returns them as the core holds them."""
 
     class float32(_ParamGroup[np.float32]): ...
     class float64(_ParamGroup[np.float64]): ...
 
-class SklearnAdam:
+class SklearnAdam(_Algorithm):
     """One optimizer of the core: its param groups of each dtype (float32, float64) and its
     hyperparameter check."""
-
-    @staticmethod
-    def check_hyper(hyper: _Hyper, /) -> _Hyper:
-        """Validates hyperparameters with torch's conditions; returns them as the core holds them."""
 
     class float32(_ParamGroup[np.float32]): ...
     class float64(_ParamGroup[np.float64]): ...

@@ -125,18 +125,60 @@ class Optimizer:
         if len(cores) == 1:
             cores[0].set_hyper(self.param_groups[0])
             cores[0].step(grads, 0)
-            return loss
-        # Several groups: check every gradient and hyperparameter before any array changes.
+        else:
+            # Several groups: every hyperparameter is checked first, then the core checks every
+            # gradient before any array changes and steps all groups at once.
+            for group, core in zip(self.param_groups, cores):
+                core.set_hyper(group)
+            step_groups = type(cores[0]).step_groups
+            if all(type(core) is type(cores[0]) for core in cores):
+                step_groups(cores, grads)
+            else:  # groups of both dtypes: each dtype's groups are a class of their own
+                self._check_grads(grads)
+                start = 0
+                for core in cores:
+                    core.step(grads, start)
+                    start += core.size
+        self._copy_group_state()
+        return loss
+
+    def _check_grads(self, grads: list[Any]) -> None:
         start = 0
-        for group, core in zip(self.param_groups, cores):
-            core.set_hyper(group)
+        for core in self._cores:
             core.check(grads, start)
             start += core.size
-        start = 0
-        for core in cores:
-            core.step(grads, start)
-            start += core.size
-        return loss
+
+    def _copy_group_state(self) -> None:
+        """Copy what the core's step changed in each group (e.g. Schedule-Free's ``k``) into its dict."""
+        keys = self._core_algorithm.group_state
+        if keys:
+            for group, core in zip(self.param_groups, self._cores):
+                hyper = core.get_hyper()
+                for key in keys:
+                    group[key] = hyper[key]
+
+    def train(self) -> None:
+        """Put the parameters at the point gradients are taken at (the default of most optimizers).
+
+        Schedule-Free and Lookahead keep two points: the one the gradients are evaluated at, and
+        the one to evaluate the model at. Call ``train()`` before the steps and :meth:`eval` before
+        evaluating, as with ``torch.nn.Module``; they move the parameters between the two in place.
+        For the other optimizers both do nothing.
+        """
+        self._set_mode(True)
+
+    def eval(self) -> None:
+        """Put the parameters at the point to evaluate the model at; see :meth:`train`."""
+        self._set_mode(False)
+
+    def _set_mode(self, train: bool) -> None:
+        if not self._core_algorithm.has_modes:
+            return
+        for group, core in zip(self.param_groups, self._cores):
+            core.set_hyper(group)
+        for core in self._cores:
+            core.set_mode(train)
+        self._copy_group_state()
 
     def set_lr_scale(self, scales: LrScale | None) -> None:
         """Give every parameter element its own learning-rate multiplier, or (``None``) remove them all.

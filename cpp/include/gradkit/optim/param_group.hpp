@@ -10,18 +10,56 @@
 //                                                one step on one array, in place, one fused pass; scale is
 //                                                null, or n per-element lr multipliers: element i steps with
 //                                                lr * scale[i] (lr_scale.hpp says how the kernels apply it)
+//
+// and may add, where its step needs more than one array at a time (each detected, so the others need none):
+//   Algo::group_state                            names of Hyper fields that a step or a mode switch changes
+//                                                (torch keeps them in the group's dict: Schedule-Free's k,
+//                                                Prodigy's d); the bindings copy them back after each
+//   Algo::step_group(hyper, params, states, grads, scales)
+//                                                the whole group's step, replacing the per-parameter loop:
+//                                                group-level quantities, or the parameters' shapes (ArrayRef)
+//   Algo::step_groups(groups, grads)             every group's step at once (Prodigy's d is one estimate over
+//                                                all groups); step_groups() below calls it
+//   Algo::check_step(hyper)                      throws std::invalid_argument when no step may be taken now
+//                                                (Schedule-Free in eval mode); called before anything changes
+//   Algo::set_mode(hyper, params, states, train) train() / eval(): which point the parameters hold
+//   State<T>::visit may pass a BufferShape (buffer_shape.hpp) for buffers not shaped like their parameter.
 #pragma once
 
 #include <cstddef>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "gradkit/optim/array_ref.hpp"
 
 namespace gradkit::optim {
+
+namespace detail {
+template <class Algo, class = void>
+struct has_step_group : std::false_type {};
+template <class Algo>
+struct has_step_group<Algo, std::void_t<decltype(&Algo::template step_group<float>)>> : std::true_type {};
+template <class Algo, class = void>
+struct has_step_groups : std::false_type {};
+template <class Algo>
+struct has_step_groups<Algo, std::void_t<decltype(&Algo::template step_groups<float>)>> : std::true_type {};
+template <class Algo, class = void>
+struct has_check_step : std::false_type {};
+template <class Algo>
+struct has_check_step<Algo, std::void_t<decltype(&Algo::check_step)>> : std::true_type {};
+template <class Algo, class = void>
+struct has_set_mode : std::false_type {};
+template <class Algo>
+struct has_set_mode<Algo, std::void_t<decltype(&Algo::template set_mode<float>)>> : std::true_type {};
+}  // namespace detail
+
+// Whether Algo's parameters hold another point for evaluation than for training (Schedule-Free, Lookahead).
+template <class Algo>
+inline constexpr bool has_modes = detail::has_set_mode<Algo>::value;
 
 template <class Algo, typename T>
 class ParamGroup {
@@ -37,9 +75,19 @@ public:
         if (!scales_.empty()) scales_.push_back({});
     }
 
+    // Throws std::invalid_argument when the algorithm refuses to step now; nothing has changed then.
+    void check_step() const {
+        if constexpr (detail::has_check_step<Algo>::value) Algo::check_step(hyper_);
+    }
+
     // One optimisation step. grads[i] belongs to params()[i]; a null gradient skips that parameter
     // (torch skips parameters whose .grad is None). The caller has checked sizes.
     void step(const T* const* grads) {
+        check_step();
+        if constexpr (detail::has_step_group<Algo>::value) {
+            Algo::step_group(hyper_, params_, states_, grads, scales_);
+            return;
+        }
         for (std::size_t i = 0; i < params_.size(); ++i) {
             if (grads[i] == nullptr) continue;
             ArrayRef<T> p = params_[i];
@@ -52,7 +100,16 @@ public:
         }
     }
 
+    // train() (true) or eval() (false): algorithms whose parameters hold another point for evaluation
+    // move them there and back; for the others this does nothing.
+    void set_mode(bool train) {
+        if constexpr (has_modes<Algo>) Algo::set_mode(hyper_, params_, states_, train);
+    }
+
     const Hyper& hyper() const { return hyper_; }
+    // The hyperparameters including the group state a step updates, for an optimizer-wide step
+    // (Algo::step_groups); anything else goes through set_hyper, which validates.
+    Hyper& hyper_for_step() { return hyper_; }
     // Replaces the hyperparameters only if they are valid (validate before mutating).
     void set_hyper(const Hyper& hyper) {
         Algo::validate(hyper);
@@ -87,5 +144,17 @@ private:
     std::vector<std::optional<State>> states_;
     std::vector<ArrayRef<const T>> scales_;
 };
+
+// One step of every group, grads[g] the gradients of groups[g]: the algorithm's optimizer-wide step where it
+// has one, else each group's own. Every group's check_step runs before any array changes.
+template <class Algo, typename T>
+void step_groups(const std::vector<ParamGroup<Algo, T>*>& groups, const std::vector<const T* const*>& grads) {
+    for (const auto* g : groups) g->check_step();
+    if constexpr (detail::has_step_groups<Algo>::value) {
+        Algo::step_groups(groups, grads);
+    } else {
+        for (std::size_t i = 0; i < groups.size(); ++i) groups[i]->step(grads[i]);
+    }
+}
 
 }  // namespace gradkit::optim

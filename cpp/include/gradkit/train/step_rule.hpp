@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "gradkit/optim/buffer_shape.hpp"
 #include "gradkit/optim/param_group.hpp"
 
 namespace gradkit::train {
@@ -102,8 +103,11 @@ struct MomentumAccess {
 template <typename T>
 struct StateReader {
     RuleState<T>& out;
-    void operator()(const char* key, double& x) { out.scalars.emplace_back(key, x); }
-    void operator()(const char* key, std::vector<T>& b) { out.buffers.emplace_back(key, b); }
+    template <class Number>
+    void operator()(const char* key, Number& x) { out.scalars.emplace_back(key, static_cast<double>(x)); }
+    void operator()(const char* key, std::vector<T>& b, optim::BufferShape = optim::BufferShape::like_param) {
+        out.buffers.emplace_back(key, b);
+    }
 };
 
 template <typename T>
@@ -117,12 +121,13 @@ struct StateWriter {
             if (it->first == key) return it;
         return entries.end();
     }
-    void operator()(const char* key, double& x) {
+    template <class Number>
+    void operator()(const char* key, Number& x) {
         auto it = find(in.scalars, key);
         if (it == in.scalars.end()) throw std::invalid_argument(std::string("optimizer state lacks '") + key + "'");
-        if (!dry_run) x = it->second;
+        if (!dry_run) x = static_cast<Number>(it->second);
     }
-    void operator()(const char* key, std::vector<T>& b) {
+    void operator()(const char* key, std::vector<T>& b, optim::BufferShape = optim::BufferShape::like_param) {
         auto it = find(in.buffers, key);
         if (it == in.buffers.end()) throw std::invalid_argument(std::string("optimizer state lacks '") + key + "'");
         if (!it->second.empty() && it->second.size() != n)
@@ -176,7 +181,7 @@ public:
         s.visit(detail::StateWriter<T>{in, n_, true});
         const std::size_t expected = in.scalars.size() + in.buffers.size();
         std::size_t keys = 0;
-        s.visit([&keys](const char*, auto&) { ++keys; });
+        s.visit([&keys](const char*, auto&, auto...) { ++keys; });
         if (keys != expected)
             throw std::invalid_argument(std::string("optimizer state has entries that ") + Algo::name +
                                         " does not keep: is it another optimizer's state?");

@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "dict_fields.hpp"
 #include "arrays.hpp"
 #include "bind_optimizer.hpp"
 #include "rate_bounds.hpp"
@@ -113,11 +114,11 @@ std::string joined(const std::vector<std::string>& names) {
 // The step rule `name` of the trainer's registry, with its hyperparameters as a dict (its param group's keys).
 template <typename T>
 std::unique_ptr<train::StepRule<T>> step_rule(const std::string& name, const py::dict& hyper, T* params,
-                                             std::size_t n) {
+                                             const nn::Layout& layout) {
     std::unique_ptr<train::StepRule<T>> rule;
     for_each_type(train::StepRules{}, [&](auto entry) {
         using Algo = typename decltype(entry)::type;
-        if (!rule && name == Algo::name) rule = train::make_step_rule<Algo, T>(hyper_from_dict<Algo>(hyper), params, n);
+        if (!rule && name == Algo::name) rule = train::make_step_rule<Algo, T>(hyper_from_dict<Algo>(hyper), params, layout);
     });
     if (!rule)
         throw py::value_error("unknown step rule '" + name + "'; expected one of " +
@@ -150,42 +151,62 @@ train::RateStart schedule_rate(const std::string& name, const py::dict& args, sc
     return std::move(*start);
 }
 
-// The step rule's state, by the algorithm's key names, as {"name", "lr", "started", "scalars", "buffers"}.
+// The step rule's state, by the algorithm's key names, as {"name", "lr", "group": {key: number},
+// "params": [None or {"scalars": {...}, "buffers": {...}}, one per parameter array of the rule]}.
 template <typename T>
 py::object rule_state(const train::Trainer<T>& t) {
     if (!t.has_step_rule()) return py::none();
     const train::StepRule<T>& rule = t.rule();
     const train::RuleState<T> s = rule.state();
-    py::dict d, scalars, buffers;
+    py::dict d, group;
+    py::list params;
     d["name"] = rule.name();
     d["lr"] = rule.lr();
-    d["started"] = s.started;
-    for (const auto& [k, v] : s.scalars) scalars[k.c_str()] = v;
-    for (const auto& [k, v] : s.buffers) {
-        py::array_t<T> a(static_cast<py::ssize_t>(v.size()));
-        std::copy(v.begin(), v.end(), a.mutable_data());
-        buffers[k.c_str()] = a;
+    for (const auto& [k, v] : s.group) group[k.c_str()] = v;
+    for (const auto& p : s.params) {
+        if (!p.started) {
+            params.append(py::none());
+            continue;
+        }
+        py::dict scalars, buffers;
+        for (const auto& [k, v] : p.scalars) scalars[k.c_str()] = v;
+        for (const auto& [k, v] : p.buffers) {
+            py::array_t<T> a(static_cast<py::ssize_t>(v.size()));
+            std::copy(v.begin(), v.end(), a.mutable_data());
+            buffers[k.c_str()] = a;
+        }
+        params.append(py::dict(py::arg("scalars") = scalars, py::arg("buffers") = buffers));
     }
-    d["scalars"] = scalars;
-    d["buffers"] = buffers;
+    d["group"] = group;
+    d["params"] = params;
     return d;
 }
 
 template <typename T>
 void set_rule_state(train::Trainer<T>& t, const py::dict& d) {
-    const std::string name = d["name"].cast<std::string>();
+    const std::string name = dict_item<std::string>(d, "name", "optimizer state", "entry");
     if (!t.has_step_rule() || name != t.rule().name())
         throw py::value_error("the optimizer state is " + name + "'s; the trainer's step rule is " +
                               (t.has_step_rule() ? std::string(t.rule().name()) : std::string("not set")));
     train::RuleState<T> s;
-    s.started = d["started"].cast<bool>();
-    for (auto kv : d["scalars"].cast<py::dict>()) s.scalars.emplace_back(kv.first.cast<std::string>(), kv.second.cast<double>());
-    for (auto kv : d["buffers"].cast<py::dict>()) {
-        auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(kv.second);
-        if (!a) throw py::type_error("optimizer state buffer '" + kv.first.cast<std::string>() + "': expected an array");
-        s.buffers.emplace_back(kv.first.cast<std::string>(), std::vector<T>(a.data(), a.data() + a.size()));
+    for (auto kv : dict_item<py::dict>(d, "group", "optimizer state", "entry"))
+        s.group.emplace_back(kv.first.cast<std::string>(), kv.second.cast<double>());
+    for (py::handle item : dict_item<py::list>(d, "params", "optimizer state", "entry")) {
+        train::ParamRuleState<T> p;
+        if (!item.is_none()) {
+            const auto entry = py::reinterpret_borrow<py::dict>(item);
+            p.started = true;
+            for (auto kv : dict_item<py::dict>(entry, "scalars", "optimizer state", "entry"))
+                p.scalars.emplace_back(kv.first.cast<std::string>(), kv.second.cast<double>());
+            for (auto kv : dict_item<py::dict>(entry, "buffers", "optimizer state", "entry")) {
+                auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(kv.second);
+                if (!a) throw py::type_error("optimizer state buffer '" + kv.first.cast<std::string>() + "': expected an array");
+                p.buffers.emplace_back(kv.first.cast<std::string>(), std::vector<T>(a.data(), a.data() + a.size()));
+            }
+        }
+        s.params.push_back(std::move(p));
     }
-    const double lr = d["lr"].cast<double>();
+    const double lr = dict_item<double>(d, "lr", "optimizer state", "entry");
     t.rule().set_state(s);
     t.rule().set_lr(lr);
 }
@@ -327,7 +348,7 @@ void bind_trainer(py::module_& m, const char* name) {
         .def(
             "set_step_rule",
             [](Tr& t, const std::string& rule, const py::dict& hyper) {
-                t.set_step_rule(step_rule<T>(rule, hyper, t.net().params(), t.net().n_params()));
+                t.set_step_rule(step_rule<T>(rule, hyper, t.net().params(), t.net().layout()));
             },
             py::arg("name"), py::arg("hyper"),
             "Uses the optimizer `name` (SklearnSGD, SklearnAdam or a gradkit.optim name) with the given "

@@ -23,6 +23,7 @@
 //   Algo::check_step(hyper)                      throws std::invalid_argument when no step may be taken now
 //                                                (Schedule-Free in eval mode); called before anything changes
 //   Algo::set_mode(hyper, params, states, train) train() / eval(): which point the parameters hold
+//   Algo::reads_shapes = true                    its step reads rows/cols (callers then pass shaped arrays)
 //   State<T>::visit may pass a BufferShape (buffer_shape.hpp) for buffers not shaped like their parameter.
 #pragma once
 
@@ -56,6 +57,13 @@ struct has_set_mode : std::false_type {};
 template <class Algo>
 struct has_set_mode<Algo, std::void_t<decltype(&Algo::template set_mode<float>)>> : std::true_type {};
 }  // namespace detail
+
+// Whether Algo's step reads its parameters' shapes (Algo::reads_shapes = true: Adafactor, Muon), so that a
+// caller holding a network in one flat buffer gives it the layers' arrays rather than one 1-D view.
+template <class Algo, class = void>
+inline constexpr bool reads_shapes = false;
+template <class Algo>
+inline constexpr bool reads_shapes<Algo, std::void_t<decltype(Algo::reads_shapes)>> = Algo::reads_shapes;
 
 // Whether Algo's parameters hold another point for evaluation than for training (Schedule-Free, Lookahead).
 template <class Algo>

@@ -149,6 +149,9 @@ public:
         for (std::int64_t it = 0; it < opt.max_iter; ++it) {
             if (opt.shuffle) rs->shuffle(order.data(), n);
             std::copy(params, params + n_params, previous.begin());
+            // Between epochs the parameters hold the point to evaluate (Schedule-Free's x, Lookahead's slow
+            // weights); the batches take their gradients where the rule steps (y, the fast weights).
+            rule_.set_mode(true);
             const double lr = rule_.lr();
             double accumulated = 0.0;
             for (std::size_t start = 0; start < n; start += bs) {
@@ -168,6 +171,7 @@ public:
                 if (step_lr != rule_.lr()) rule_.set_lr(step_lr);
                 apply_momentum();
             }
+            rule_.set_mode(false);
             const double loss = accumulated / static_cast<double>(n);
             if (!std::isfinite(loss) || !detail::all_finite(params, n_params)) {
                 std::copy(previous.begin(), previous.end(), params);

@@ -8,11 +8,13 @@
 // kernels do not reach the trainer. The rate is the hyperparameter the group visits as "lr".
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <limits>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -20,17 +22,27 @@
 #include <vector>
 
 #include "gradkit/optim/buffer_shape.hpp"
+#include "gradkit/nn/layout.hpp"
 #include "gradkit/optim/param_group.hpp"
 
 namespace gradkit::train {
 
-// An optimizer's state for one parameter buffer, by the algorithm's key names: what pickling an
-// estimator saves so that partial_fit continues where it was. `started` is false before the first step.
+// An optimizer's state for one parameter array, by the algorithm's key names. `started` is false before
+// its first step.
 template <typename T>
-struct RuleState {
+struct ParamRuleState {
     bool started = false;
     std::vector<std::pair<std::string, double>> scalars;
     std::vector<std::pair<std::string, std::vector<T>>> buffers;
+};
+
+// What pickling an estimator saves so that partial_fit continues where it was: the group state a step
+// changes (Algo::group_state: Schedule-Free's k, Prodigy's d), and each parameter array's state, in the
+// rule's order (one array for the whole flat buffer, or one per layer array for algorithms that read shapes).
+template <typename T>
+struct RuleState {
+    std::vector<std::pair<std::string, double>> group;
+    std::vector<ParamRuleState<T>> params;
 };
 
 template <typename T>
@@ -47,6 +59,9 @@ public:
     virtual double momentum() const = 0;
     // Throws std::invalid_argument (leaving it unchanged) if the algorithm has no momentum or refuses it.
     virtual void set_momentum(double momentum) = 0;
+    // train() / eval(): where the parameters lie between epochs (Schedule-Free's x, Lookahead's slow
+    // weights) and where gradients are taken (y, the fast weights). Nothing for most algorithms.
+    virtual void set_mode(bool /*train*/) {}
     virtual const char* name() const = 0;
     virtual RuleState<T> state() const = 0;
     // Checks every entry first: names, and buffer sizes against the parameters; changes nothing on error.
@@ -102,7 +117,7 @@ struct MomentumAccess {
 
 template <typename T>
 struct StateReader {
-    RuleState<T>& out;
+    ParamRuleState<T>& out;
     template <class Number>
     void operator()(const char* key, Number& x) { out.scalars.emplace_back(key, static_cast<double>(x)); }
     void operator()(const char* key, std::vector<T>& b, optim::BufferShape = optim::BufferShape::like_param) {
@@ -110,10 +125,23 @@ struct StateReader {
     }
 };
 
+// The number of values a buffer of kind `kind` holds beside `param`; `fresh` is what Algo::init gave it
+// (the only way to know a flat buffer's length).
+template <typename T>
+std::size_t expected_buffer_size(optim::BufferShape kind, const optim::ArrayRef<T>& param, std::size_t fresh) {
+    switch (kind) {
+        case optim::BufferShape::row_factor: return param.cols ? param.size / param.cols : 0;
+        case optim::BufferShape::col_factor: return param.rows ? param.size / param.rows : 0;
+        case optim::BufferShape::flat: return fresh;
+        default: return param.size;
+    }
+}
+
 template <typename T>
 struct StateWriter {
-    const RuleState<T>& in;
-    std::size_t n;
+    const ParamRuleState<T>& in;
+    const optim::ArrayRef<T>& param;
+    const std::vector<std::pair<std::string, std::size_t>>& fresh;  // buffer sizes Algo::init gives
     bool dry_run;  // only check
     template <class Entries>
     static auto find(const Entries& entries, const char* key) {
@@ -127,31 +155,70 @@ struct StateWriter {
         if (it == in.scalars.end()) throw std::invalid_argument(std::string("optimizer state lacks '") + key + "'");
         if (!dry_run) x = static_cast<Number>(it->second);
     }
-    void operator()(const char* key, std::vector<T>& b, optim::BufferShape = optim::BufferShape::like_param) {
+    void operator()(const char* key, std::vector<T>& b, optim::BufferShape kind = optim::BufferShape::like_param) {
         auto it = find(in.buffers, key);
         if (it == in.buffers.end()) throw std::invalid_argument(std::string("optimizer state lacks '") + key + "'");
+        auto f = find(fresh, key);
+        const std::size_t n = expected_buffer_size(kind, param, f == fresh.end() ? 0 : f->second);
         if (!it->second.empty() && it->second.size() != n)
             throw std::invalid_argument(std::string("optimizer state '") + key + "' has " +
-                                        std::to_string(it->second.size()) + " values; the network has " +
-                                        std::to_string(n) + " parameters");
+                                        std::to_string(it->second.size()) + " values; expected " + std::to_string(n) +
+                                        " for a parameter array of " + std::to_string(param.size));
         if (!dry_run) b = it->second;
     }
 };
 
+// Reads (or writes) the Hyper fields an algorithm lists in Algo::group_state, as doubles.
+struct GroupStateAccess {
+    std::vector<std::pair<std::string, double>>* values;
+    bool write = false;
+    template <class F>
+    void operator()(const char* key, F& field) {
+        if constexpr (std::is_arithmetic_v<F>) {
+            for (auto& [name, value] : *values)
+                if (name == key) {
+                    if (write) field = static_cast<F>(value);
+                    else value = static_cast<double>(field);
+                }
+        }
+    }
+};
+
+template <class Algo, class = void>
+struct GroupStateNames {
+    static std::vector<std::string> get() { return {}; }
+};
+template <class Algo>
+struct GroupStateNames<Algo, std::void_t<decltype(Algo::group_state)>> {
+    static std::vector<std::string> get() { return {std::begin(Algo::group_state), std::end(Algo::group_state)}; }
+};
+
 }  // namespace detail
 
-// Any ParamGroup policy over one flat buffer of n parameters (which must outlive the rule).
+// Any ParamGroup policy over parameter arrays that are views into one flat buffer (the network's, which
+// must outlive the rule): the whole buffer as one 1-D array for the element-wise algorithms, or each layer's
+// coefficient matrix and intercept vector for the algorithms that read shapes (Adafactor, Muon); or a
+// subset of them, as a hybrid's parts. The gradient is laid out like the buffer.
 template <class Algo, typename T>
 class ParamGroupRule final : public StepRule<T> {
 public:
     using Hyper = typename Algo::Hyper;
 
-    ParamGroupRule(Hyper hyper, T* params, std::size_t n) : group_(std::move(hyper)), n_(n) {
+    ParamGroupRule(Hyper hyper, const T* base, std::vector<optim::ArrayRef<T>> views)
+        : group_(std::move(hyper)), base_(base) {
         if (!read_hyper(detail::LrReader{}).found) throw std::invalid_argument(std::string(Algo::name) + " has no learning rate 'lr' to schedule");
-        group_.add_param({params, n});
+        for (const auto& v : views) {
+            group_.add_param(v);
+            offsets_.push_back(static_cast<std::size_t>(v.data - base));
+        }
+        grads_.resize(views.size());
     }
 
-    void step(const T* grad) override { group_.step(&grad); }
+    void step(const T* grad) override {
+        for (std::size_t i = 0; i < offsets_.size(); ++i) grads_[i] = grad + offsets_[i];
+        group_.step(grads_.data());
+    }
+    void set_mode(bool train) override { group_.set_mode(train); }
 
     double lr() const override { return read_hyper(detail::LrReader{}).lr; }
     void set_lr(double lr) override { write_hyper(detail::LrWriter{lr}); }
@@ -164,32 +231,69 @@ public:
 
     RuleState<T> state() const override {
         RuleState<T> out;
-        const auto& s = group_.states().front();
-        if (!s) return out;
-        out.started = true;
-        auto copy = *s;
-        copy.visit(detail::StateReader<T>{out});
+        for (const auto& name : detail::GroupStateNames<Algo>::get()) out.group.emplace_back(name, 0.0);
+        read_hyper(detail::GroupStateAccess{&out.group, false});
+        for (const auto& s : group_.states()) {
+            ParamRuleState<T> p;
+            if (s) {
+                p.started = true;
+                auto copy = *s;
+                copy.visit(detail::StateReader<T>{p});
+            }
+            out.params.push_back(std::move(p));
+        }
         return out;
     }
 
     void set_state(const RuleState<T>& in) override {
-        if (!in.started) {
-            group_.states().front().reset();
-            return;
+        const auto& params = group_.params();
+        if (in.params.size() != params.size())
+            throw std::invalid_argument("optimizer state has " + std::to_string(in.params.size()) +
+                                        " parameter arrays; the rule has " + std::to_string(params.size()));
+        const auto names = detail::GroupStateNames<Algo>::get();
+        if (in.group.size() != names.size())
+            throw std::invalid_argument(std::string("optimizer state's group state does not fit ") + Algo::name +
+                                        ": is it another optimizer's state?");
+        for (const auto& [key, value] : in.group)
+            if (std::find(names.begin(), names.end(), key) == names.end())
+                throw std::invalid_argument(std::string("optimizer state has group state '") + key + "', which " +
+                                            Algo::name + " does not keep");
+        std::vector<std::optional<typename Algo::template State<T>>> states(params.size());
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            const ParamRuleState<T>& p = in.params[i];
+            if (!p.started) continue;
+            const auto fresh = fresh_sizes(params[i]);
+            typename Algo::template State<T> s;
+            s.visit(detail::StateWriter<T>{p, params[i], fresh, true});
+            const std::size_t expected = p.scalars.size() + p.buffers.size();
+            std::size_t keys = 0;
+            s.visit([&keys](const char*, auto&, auto...) { ++keys; });
+            if (keys != expected)
+                throw std::invalid_argument(std::string("optimizer state has entries that ") + Algo::name +
+                                            " does not keep: is it another optimizer's state?");
+            s.visit(detail::StateWriter<T>{p, params[i], fresh, false});
+            states[i] = std::move(s);
         }
-        typename Algo::template State<T> s;
-        s.visit(detail::StateWriter<T>{in, n_, true});
-        const std::size_t expected = in.scalars.size() + in.buffers.size();
-        std::size_t keys = 0;
-        s.visit([&keys](const char*, auto&, auto...) { ++keys; });
-        if (keys != expected)
-            throw std::invalid_argument(std::string("optimizer state has entries that ") + Algo::name +
-                                        " does not keep: is it another optimizer's state?");
-        s.visit(detail::StateWriter<T>{in, n_, false});
-        group_.states().front() = std::move(s);
+        Hyper h = group_.hyper();
+        std::vector<std::pair<std::string, double>> group = in.group;
+        h.visit(detail::GroupStateAccess{&group, true});
+        group_.set_hyper(h);  // validates: a refused group state changes nothing
+        group_.states() = std::move(states);
     }
 
 private:
+    // The buffer sizes Algo::init gives a fresh state for this array (flat buffers have no other rule).
+    std::vector<std::pair<std::string, std::size_t>> fresh_sizes(const optim::ArrayRef<T>& param) const {
+        typename Algo::template State<T> s;
+        std::vector<T> scratch(param.size);
+        Algo::init(group_.hyper(), s, scratch.data(), param.size);
+        std::vector<std::pair<std::string, std::size_t>> out;
+        s.visit([&out](const char* key, auto& field, auto...) {
+            if constexpr (!std::is_arithmetic_v<std::decay_t<decltype(field)>>) out.emplace_back(key, field.size());
+        });
+        return out;
+    }
+
     // The group's hyperparameters through a visitor that reads them, or that changes them (then set
     // back: the group validates them and changes nothing when it refuses).
     template <class Visitor>
@@ -207,12 +311,39 @@ private:
     }
 
     optim::ParamGroup<Algo, T> group_;
-    std::size_t n_;
+    const T* base_;
+    std::vector<std::size_t> offsets_;
+    std::vector<const T*> grads_;
 };
 
+// The network's parameter arrays as views into its flat buffer: each layer's (fan_in, fan_out) coefficient
+// matrix, then each layer's intercept vector (coefs_ and intercepts_ as NumPy sees them).
+template <typename T>
+std::vector<optim::ArrayRef<T>> layer_views(T* params, const nn::Layout& layout) {
+    std::vector<optim::ArrayRef<T>> views;
+    for (std::size_t l = 0; l < layout.n_weight_layers(); ++l) {
+        optim::ArrayRef<T> coef{params + layout.coef_offset(l), layout.coef_size(l)};
+        coef.ndim = 2;
+        coef.rows = layout.fan_in(l);
+        coef.cols = layout.fan_out(l);
+        views.push_back(coef);
+    }
+    for (std::size_t l = 0; l < layout.n_weight_layers(); ++l)
+        views.push_back({params + layout.intercept_offset(l), layout.fan_out(l)});
+    return views;
+}
+
+// A rule of Algo over the network's parameters: one flat 1-D array for the element-wise algorithms (one
+// pass over all weights per step, the same numbers as per layer), each layer's arrays for those whose
+// step reads shapes.
 template <class Algo, typename T>
-std::unique_ptr<StepRule<T>> make_step_rule(typename Algo::Hyper hyper, T* params, std::size_t n) {
-    return std::make_unique<ParamGroupRule<Algo, T>>(std::move(hyper), params, n);
+std::unique_ptr<StepRule<T>> make_step_rule(typename Algo::Hyper hyper, T* params, const nn::Layout& layout) {
+    std::vector<optim::ArrayRef<T>> views;
+    if constexpr (optim::reads_shapes<Algo>)
+        views = layer_views(params, layout);
+    else
+        views.push_back({params, layout.size()});
+    return std::make_unique<ParamGroupRule<Algo, T>>(std::move(hyper), params, std::move(views));
 }
 
 }  // namespace gradkit::train

@@ -79,7 +79,7 @@ TEST(StepRule, ReadsAndSetsTheRateOfAnyParamGroup) {
 TEST(StepRule, StateRoundTripContinuesTheSameTrajectory) {
     std::vector<double> p1(4, 1.0), p2, g{0.1, -0.2, 0.3, 0.4};
     auto a = train::make_step_rule<SklearnAdam>(SklearnAdam::Hyper{}, p1.data(), p1.size());
-    EXPECT_FALSE(a->state().started);
+    EXPECT_FALSE(a->state().params.at(0).started);
     a->step(g.data());
     a->step(g.data());
     p2 = p1;
@@ -90,7 +90,7 @@ TEST(StepRule, StateRoundTripContinuesTheSameTrajectory) {
     EXPECT_EQ(p1, p2);
 
     train::RuleState<double> wrong = a->state();
-    wrong.buffers[0].second.resize(3);
+    wrong.params.at(0).buffers[0].second.resize(3);
     EXPECT_THROW(b->set_state(wrong), std::invalid_argument);
     auto sgd_state = train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{}, p1.data(), p1.size());
     sgd_state->step(g.data());
@@ -629,5 +629,5 @@ TEST(EpochLoop, AnyGradkitOptimizerPlugsIn) {
     LegacyRandomState rs(0);
     train::EpochLoop<double>(net, *rule, rate).fit(d.rows(), nullptr, nullptr, &rs, opt, pr);
     EXPECT_LT(pr.loss_curve.back(), 0.5 * pr.loss_curve.front());
-    EXPECT_TRUE(rule->state().started);
+    EXPECT_TRUE(rule->state().params.at(0).started);
 }

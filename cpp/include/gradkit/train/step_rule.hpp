@@ -346,4 +346,11 @@ std::unique_ptr<StepRule<T>> make_step_rule(typename Algo::Hyper hyper, T* param
     return std::make_unique<ParamGroupRule<Algo, T>>(std::move(hyper), params, std::move(views));
 }
 
+// A rule of Algo over n parameters in one flat buffer, seen as one 1-D array.
+template <class Algo, typename T>
+std::unique_ptr<StepRule<T>> make_step_rule(typename Algo::Hyper hyper, T* params, std::size_t n) {
+    return std::make_unique<ParamGroupRule<Algo, T>>(std::move(hyper), params,
+                                                      std::vector<optim::ArrayRef<T>>{{params, n}});
+}
+
 }  // namespace gradkit::train

@@ -94,6 +94,9 @@ py::dict report_to_dict(const train::EpochReport& r) {
                          : r.action == train::PlateauAction::stop      ? "stop"
                                                                        : "stop_rate_too_small";
     d["stalled"] = r.stalled ? py::object(py::str(action)) : py::object(py::none());
+    py::dict group;
+    for (const auto& [key, value] : r.group_state) group[key.c_str()] = value;
+    d["optimizer_state"] = group;
     return d;
 }
 

@@ -206,6 +206,7 @@ class _BaseMLP(_TrainerHandle):
         if self.solver in _STOCHASTIC_SOLVERS:
             self.loss_curve_: list[float] = []
             self.lr_history_: list[float] = []
+            self.d_history_: list[float] | None = None  # a list once the optimizer adapts a d (Prodigy)
             self._no_improvement_count = 0
             if self.early_stopping:
                 self.validation_scores_: list[float] | None = []
@@ -378,6 +379,11 @@ class _BaseMLP(_TrainerHandle):
         """Called by the core once per epoch (with the GIL): lr_history_, scikit-learn's verbose output,
         the progress bar and the callbacks (any of which returning True stops training)."""
         self.lr_history_.append(float(report["lr"]))
+        adapted = report["optimizer_state"]
+        if "d" in adapted:  # Prodigy's distance estimate, the scale of its steps (d * lr)
+            if getattr(self, "d_history_", None) is None:
+                self.d_history_ = []
+            self.d_history_.append(float(adapted["d"]))
         if self._bar is not None:
             # The postfix first: update() redraws the bar, which then shows this epoch's numbers.
             self._bar.set_postfix(loss=f"{report['loss']:.6g}", lr=f"{report['lr']:.3g}", refresh=False)

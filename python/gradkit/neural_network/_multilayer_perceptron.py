@@ -147,6 +147,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         The best validation accuracy, with early stopping.
     lr_history_ : list of float
         The rate each epoch started with ('sgd', 'adam'), next to ``loss_curve_``.
+    d_history_ : list of float or None
+        With ``optimizer="Prodigy"``: its adapted ``d`` (the distance estimate that scales its
+        steps, ``d * lr``) after each epoch, next to ``lr_history_``; None for other optimizers.
     t_ : int
         Samples seen by the optimizer.
     coefs_, intercepts_ : list of ndarray
@@ -402,7 +405,7 @@ lr_schedule, callbacks, progress, clip_grad_norm
 
     Attributes
     ----------
-    loss_, best_loss_, loss_curve_, lr_history_, validation_scores_, best_validation_score_, t_, \
+    loss_, best_loss_, loss_curve_, lr_history_, d_history_, validation_scores_, best_validation_score_, t_, \
 coefs_, intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_outputs_, out_activation_
         As :class:`MLPClassifier` (validation scores are R²).
 

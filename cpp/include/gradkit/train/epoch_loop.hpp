@@ -24,6 +24,7 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gradkit/nn/legacy_random_state.hpp"
@@ -73,6 +74,8 @@ struct EpochReport {
     double next_lr = 0.0;  // the rate for the next epoch
     bool stalled = false;  // more than n_iter_no_change epochs without improvement
     PlateauAction action = PlateauAction::stop;  // what the policy did about it, if stalled
+    // The step rule's adapted group state after the epoch (StepRule::group_values: Prodigy's d), by name.
+    std::vector<std::pair<std::string, double>> group_state;
 };
 
 // Returns true to stop training after this epoch.
@@ -187,6 +190,7 @@ public:
             report.epoch = progress.n_iter;
             report.loss = loss;
             report.lr = lr;
+            report.group_state = rule_.group_values();
             if (validation) {
                 const double score = validation_score(opt.score, net_, *validation, ws);
                 report.has_validation_score = true;

@@ -62,6 +62,9 @@ public:
     // train() / eval(): where the parameters lie between epochs (Schedule-Free's x, Lookahead's slow
     // weights) and where gradients are taken (y, the fast weights). Nothing for most algorithms.
     virtual void set_mode(bool /*train*/) {}
+    // The group state the algorithm adapts as it steps (Algo::group_state: Prodigy's d, Schedule-Free's k),
+    // by name: what the estimators record each epoch. Cheaper than state(), which copies every buffer.
+    virtual std::vector<std::pair<std::string, double>> group_values() const { return {}; }
     virtual const char* name() const = 0;
     virtual RuleState<T> state() const = 0;
     // Checks every entry first: names, and buffer sizes against the parameters; changes nothing on error.
@@ -219,6 +222,12 @@ public:
         group_.step(grads_.data());
     }
     void set_mode(bool train) override { group_.set_mode(train); }
+    std::vector<std::pair<std::string, double>> group_values() const override {
+        std::vector<std::pair<std::string, double>> out;
+        for (const auto& name : detail::GroupStateNames<Algo>::get()) out.emplace_back(name, 0.0);
+        if (!out.empty()) read_hyper(detail::GroupStateAccess{&out, false});
+        return out;
+    }
 
     double lr() const override { return read_hyper(detail::LrReader{}).lr; }
     void set_lr(double lr) override { write_hyper(detail::LrWriter{lr}); }
@@ -231,8 +240,7 @@ public:
 
     RuleState<T> state() const override {
         RuleState<T> out;
-        for (const auto& name : detail::GroupStateNames<Algo>::get()) out.group.emplace_back(name, 0.0);
-        read_hyper(detail::GroupStateAccess{&out.group, false});
+        out.group = group_values();
         for (const auto& s : group_.states()) {
             ParamRuleState<T> p;
             if (s) {

@@ -104,7 +104,7 @@ def test_state_is_the_references(cls):
 @pytest.mark.parametrize("cls", CLASSES)
 def test_it_starts_in_eval_mode_and_refuses_to_step_there(cls):
     params = _params()
-    opt = cls(params, lr=0.05)
+    opt = cls([{"params": params[:1]}, {"params": params[1:], "lr": 0.01}], lr=0.05)
     snapshot = _snapshot(opt, params)
     with pytest.raises(ValueError, match=r"not in train mode.*call opt\.train\(\) before step\(\)"):
         opt.step(_grads(params))

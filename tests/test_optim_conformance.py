@@ -1,4 +1,10 @@
-"""gradkit.optim against torch.optim: trajectories recorded by tests/fixtures/make_optim_fixtures.py."""
+"""gradkit.optim against torch.optim: trajectories recorded by tests/fixtures/make_optim_fixtures.py.
+
+Every optimizer is put in train mode first (a no-op for most; Schedule-Free requires it). Runs recorded
+with "modes" also check the evaluation point after eval(), then CONTINUED steps after train(), and the
+final group state (Schedule-Free's k, lr_max, weight_sum, ...). Runs with "inner" wrap that optimizer in
+the named wrapper (Lookahead).
+"""
 
 from __future__ import annotations
 
@@ -28,9 +34,44 @@ def _runs():
                     yield pytest.param(path.stem, run, id=f"{path.stem}-{run['key']}-{run['dtype']}")
 
 
-def _trajectories(name: str, key: str) -> list[np.ndarray]:
+def _trajectories(name: str, key: str, kind: str = "traj") -> list[np.ndarray]:
+    """The recorded arrays ``<key>_<kind><k>`` in parameter order: traj, eval or cont."""
     with np.load(FIXTURES / f"{name}.npz") as data:
-        return [data[k] for k in sorted(data.files, key=lambda s: (len(s), s)) if k.startswith(f"{key}_traj")]
+        return [
+            data[k] for k in sorted(data.files, key=lambda s: (len(s), s)) if k.startswith(f"{key}_{kind}")
+        ]
+
+
+def _optimizer(name: str, groups: list[dict], run: dict) -> gradkit.optim.Optimizer:
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in run["kwargs"].items()}
+    if "inner" in run:  # a wrapper around another optimizer
+        inner_name, inner_kwargs = run["inner"]
+        inner_run = {"kwargs": inner_kwargs}
+        return getattr(gradkit.optim, name)(_optimizer(inner_name, groups, inner_run), **kwargs)
+    return getattr(gradkit.optim, name)(groups, **kwargs)
+
+
+def _per_param_state(opt: gradkit.optim.Optimizer) -> dict[int, dict]:
+    """{param index: {key: value}}; a Lookahead's slow weights beside its inner optimizer's state."""
+    sd = opt.state_dict()
+    if "slow_state" not in sd:
+        return sd["state"]
+    merged: dict[int, dict] = {}
+    for part in (sd["fast_state"], sd["slow_state"]):
+        for k, entry in part.items():
+            merged.setdefault(k, {}).update(entry)
+    return merged
+
+
+def _steps(opt, flat, expected, first, change, dtype, what):
+    for step in range(expected[0].shape[0]):
+        if change and first + step == change[0]:
+            opt.param_groups[change[1]]["lr"] = change[2]
+        opt.step([gradient(p, k) for k, p in enumerate(flat)])
+        for k, p in enumerate(flat):
+            np.testing.assert_allclose(
+                p, expected[k][step], **TOLERANCE[dtype], err_msg=f"param {k} after {what} step {step + 1}"
+            )
 
 
 def _final_state(name: str, key: str) -> dict[int, dict[str, np.ndarray]]:
@@ -51,20 +92,27 @@ def test_trajectory_matches_torch(name: str, run: dict) -> None:
     init = initial_params(run["groups"], dtype)
     group_kwargs = run.get("group_kwargs", [{}] * len(init))
     groups = [{"params": ps, **gk} for ps, gk in zip(init, group_kwargs)]
-    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in run["kwargs"].items()}
-    opt = getattr(gradkit.optim, name)(groups, **kwargs)
+    opt = _optimizer(name, groups, run)
     flat = [p for ps in init for p in ps]
     expected = _trajectories(name, run["key"])
     change = run.get("lr_change")
-    for step in range(expected[0].shape[0]):
-        if change and step == change[0]:
-            opt.param_groups[change[1]]["lr"] = change[2]
-        opt.step([gradient(p, k) for k, p in enumerate(flat)])
-        for k, p in enumerate(flat):
-            np.testing.assert_allclose(
-                p, expected[k][step], **TOLERANCE[dtype], err_msg=f"param {k} after step {step + 1}"
-            )
-    state = opt.state_dict()["state"]
+    opt.train()
+    _steps(opt, flat, expected, 0, change, dtype, "the")
+    if run.get("modes"):
+        opt.eval()
+        for k, (p, x) in enumerate(zip(flat, _trajectories(name, run["key"], "eval"))):
+            np.testing.assert_allclose(p, x, **TOLERANCE[dtype], err_msg=f"param {k} after eval()")
+        opt.train()
+        _steps(
+            opt, flat, _trajectories(name, run["key"], "cont"), len(expected[0]), change, dtype, "a continued"
+        )
+        for g, (group, reference) in enumerate(zip(opt.param_groups, run["final_groups"])):
+            for key in sorted(set(group) & set(reference)):
+                assert group[key] == pytest.approx(reference[key], rel=1e-12), f"param_groups[{g}][{key!r}]"
+                assert type(group[key]) is type(reference[key]), f"param_groups[{g}][{key!r}] type"
+            if "counter" in reference:  # torch-optimizer's Lookahead keeps its counter in each group
+                assert opt.state_dict()["counter"] == reference["counter"]
+    state = _per_param_state(opt)
     for k, expected_state in _final_state(name, run["key"]).items():
         assert sorted(state[k]) == sorted(expected_state), f"state keys of param {k}"
         for state_key, value in expected_state.items():

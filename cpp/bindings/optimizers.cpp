@@ -1,5 +1,6 @@
 // gradkit._core.optim: every optimizer of the core's registry (optim/registry.hpp), as <Name>.float32,
-// <Name>.float64 and <Name>.check_hyper; LBFGS (optim_lbfgs.cpp); clip_grad_norm_ / clip_grad_value_.
+// <Name>.float64 and <Name>.check_hyper; LBFGS (optim_lbfgs.cpp); Lookahead's kernels (optim_lookahead.cpp);
+// clip_grad_norm_ / clip_grad_value_.
 #include <pybind11/pybind11.h>
 
 #include "bind_optimizer.hpp"
@@ -8,11 +9,13 @@
 namespace gradkit::bindings {
 
 void register_lbfgs(py::module_& m);
+void register_lookahead(py::module_& m);
 void register_clip_grad(py::module_& m);
 
 void register_optimizers(py::module_& m) {
-    for_each_type(optim::ParamGroupOptimizers{}, [&](auto algo) { bind_algorithm<typename decltype(algo)::type>(m); });
+    for_each_type(optim::BoundOptimizers{}, [&](auto algo) { bind_algorithm<typename decltype(algo)::type>(m); });
     register_lbfgs(m);
+    register_lookahead(m);
     register_clip_grad(m);
 }
 

@@ -125,6 +125,20 @@ class ASGD(_Algorithm):
     class float32(_ParamGroup[np.float32]): ...
     class float64(_ParamGroup[np.float64]): ...
 
+class ScheduleFreeSGD(_Algorithm):
+    """One optimizer of the core: its param groups of each dtype (float32, float64) and its
+    hyperparameter check."""
+
+    class float32(_ParamGroup[np.float32]): ...
+    class float64(_ParamGroup[np.float64]): ...
+
+class ScheduleFreeAdamW(_Algorithm):
+    """One optimizer of the core: its param groups of each dtype (float32, float64) and its
+    hyperparameter check."""
+
+    class float32(_ParamGroup[np.float32]): ...
+    class float64(_ParamGroup[np.float64]): ...
+
 class SklearnSGD(_Algorithm):
     """One optimizer of the core: its param groups of each dtype (float32, float64) and its
     hyperparameter check."""
@@ -164,6 +178,21 @@ class LBFGS:
 
     class float32(_LBFGSGroup[np.float32]): ...
     class float64(_LBFGSGroup[np.float64]): ...
+
+class Lookahead:
+    """Lookahead's kernels (gradkit.optim.Lookahead holds the inner optimizer, the counter and the
+    slow weights)."""
+
+    @staticmethod
+    def check_hyper(k: int, alpha: float) -> None:
+        """Validates k (>= 1) and alpha (in [0, 1]) with the reference's messages."""
+    @staticmethod
+    def sync(params: list[_FloatArray], slow: list[_FloatArray], alpha: float) -> None:
+        """params[i] <- alpha params[i] + (1 - alpha) slow[i]; slow[i] <- params[i] (torch-optimizer's
+        rounding); every pair checked first."""
+    @staticmethod
+    def swap(params: list[_FloatArray], other: list[_FloatArray]) -> None:
+        """Exchanges params[i] and other[i] in place; every pair checked first."""
 
 def clip_grad_norm_(
     grads: list[_FloatArray], max_norm: float, norm_type: float, error_if_nonfinite: bool

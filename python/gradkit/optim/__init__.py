@@ -21,11 +21,14 @@ from .asgd import ASGD
 from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .lbfgs import LBFGS
 from .lion import Lion
+from .lookahead import Lookahead
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
+from .schedulefreeadamw import ScheduleFreeAdamW
+from .schedulefreesgd import ScheduleFreeSGD
 from .sgd import SGD
 
 __all__ = [
@@ -38,11 +41,14 @@ __all__ = [
     "Adamax",
     "LBFGS",
     "Lion",
+    "Lookahead",
     "NAdam",
     "Optimizer",
     "RAdam",
     "RMSprop",
     "Rprop",
+    "ScheduleFreeAdamW",
+    "ScheduleFreeSGD",
     "clip_grad_norm_",
     "clip_grad_value_",
 ]

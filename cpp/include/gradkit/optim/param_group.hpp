@@ -94,17 +94,17 @@ public:
         check_step();
         if constexpr (detail::has_step_group<Algo>::value) {
             Algo::step_group(hyper_, params_, states_, grads, scales_);
-            return;
-        }
-        for (std::size_t i = 0; i < params_.size(); ++i) {
-            if (grads[i] == nullptr) continue;
-            ArrayRef<T> p = params_[i];
-            if (!states_[i]) {
-                states_[i].emplace();
-                Algo::init(hyper_, *states_[i], p.data, p.size);
+        } else {  // an algorithm with a step_group needs no per-array update
+            for (std::size_t i = 0; i < params_.size(); ++i) {
+                if (grads[i] == nullptr) continue;
+                ArrayRef<T> p = params_[i];
+                if (!states_[i]) {
+                    states_[i].emplace();
+                    Algo::init(hyper_, *states_[i], p.data, p.size);
+                }
+                const T* scale = scales_.empty() ? nullptr : scales_[i].data;
+                Algo::update(hyper_, *states_[i], p.data, grads[i], p.size, scale);
             }
-            const T* scale = scales_.empty() ? nullptr : scales_[i].data;
-            Algo::update(hyper_, *states_[i], p.data, grads[i], p.size, scale);
         }
     }
 

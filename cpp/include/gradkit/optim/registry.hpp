@@ -1,6 +1,7 @@
 // Every optimizer of the core, in one list each family: what the bindings register (gradkit._core.optim)
 // and what the MLP trainer's step-rule factory accepts. Adding a ParamGroup optimizer (param_group.hpp
-// says what it provides) is its header and one line here; the bindings and the trainer follow.
+// says what it provides) is its header and one line here; the bindings and the trainer follow (those in
+// ModalOptimizers: the bindings only, so far).
 #pragma once
 
 #include "gradkit/optim/adadelta.hpp"
@@ -13,6 +14,8 @@
 #include "gradkit/optim/radam.hpp"
 #include "gradkit/optim/rmsprop.hpp"
 #include "gradkit/optim/rprop.hpp"
+#include "gradkit/optim/schedulefreeadamw.hpp"
+#include "gradkit/optim/schedulefreesgd.hpp"
 #include "gradkit/optim/sgd.hpp"
 #include "gradkit/optim/sklearn_adam.hpp"
 #include "gradkit/optim/sklearn_sgd.hpp"
@@ -29,7 +32,16 @@ using PublicOptimizers = TypeList<SGD, Adam, Adagrad, RMSprop, Adadelta, Adamax,
 // scikit-learn's MLP update rules (its numbers, not torch's): the estimators' 'sgd' and 'adam' solvers.
 using SklearnRules = TypeList<SklearnSGD, SklearnAdam>;
 
-// Every ParamGroup optimizer: the bindings register each, and the trainer can step with each.
+// Every ParamGroup optimizer the trainer can step with (train/registry.hpp's StepRules).
 using ParamGroupOptimizers = concat_t<SklearnRules, PublicOptimizers>;
+
+// The optimizers of gradkit.optim whose parameters hold another point for evaluation than for training
+// (param_group.hpp's set_mode, Python's train() / eval()): Schedule-Free, with its reference's numbers. The
+// bindings register them; the trainer does not step with them yet (it would have to call train() before
+// its steps and eval() before scoring and at the end of a fit), so they are not in ParamGroupOptimizers.
+using ModalOptimizers = TypeList<ScheduleFreeSGD, ScheduleFreeAdamW>;
+
+// Every ParamGroup optimizer the bindings register (gradkit._core.optim).
+using BoundOptimizers = concat_t<ParamGroupOptimizers, ModalOptimizers>;
 
 }  // namespace gradkit::optim

@@ -57,9 +57,7 @@ def test_an_optimizer_is_in_every_place_the_readme_lists(name):
     core = cls._core_algorithm.__name__
     if name in REGISTERED_OPTIMIZERS:  # a ParamGroup policy names itself
         assert f'name = "{core}"' in _read(OPTIM_HEADERS.glob("*.hpp")), f"no header names {core}"
-        # Optimizers with train() / eval() that move the parameters are bound but not yet the trainer's
-        # step rules: their own list (registry.hpp says why).
-        registry = "ModalOptimizers" if cls._core_algorithm.has_modes else "PublicOptimizers"
+        registry = "PublicOptimizers"
         assert core in _registry_list(OPTIM_HEADERS / "registry.hpp", registry), (
             f"{core} is not in {registry}"
         )

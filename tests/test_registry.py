@@ -24,11 +24,7 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 NOT_A_STEP_RULE = {
     "Optimizer": "the abstract base class",
     "LBFGS": "a full-batch method stepped with a closure: the estimators' solver='lbfgs' runs it",
-    "Lookahead": "a wrapper around another optimizer, not an algorithm of its own",
-    # optim/registry.hpp's ModalOptimizers: their parameters hold another point for evaluation, and the
-    # trainer does not switch train() / eval() yet (its integration is a change of its own).
-    "ScheduleFreeSGD": "train() / eval() optimizer: not yet one of the trainer's step rules",
-    "ScheduleFreeAdamW": "train() / eval() optimizer: not yet one of the trainer's step rules",
+    "Lookahead": "a wrapper: the estimators take it as ('Lookahead', {'optimizer': spec, 'k', 'alpha'})",
 }
 # Schedules that cannot be an estimator's lr_schedule=, and why.
 NOT_A_RATE_POLICY = {
@@ -99,9 +95,21 @@ def test_the_optimizers_the_estimators_refuse_are_refused_with_a_reason():
         _small_fit(optimizer="LBFGS")
     with pytest.raises(ValueError, match="unknown optimizer"):
         _small_fit(optimizer="Optimizer")
-    # A wrapper's first argument is an optimizer, not arrays and a learning rate.
-    with pytest.raises(ValueError, match="optimizer Lookahead"):
+    # A wrapper needs the optimizer it wraps; it wraps anything the estimators step with, once.
+    with pytest.raises(ValueError, match="give the optimizer it wraps"):
         _small_fit(optimizer="Lookahead")
+    with pytest.raises(ValueError, match="full-batch method"):
+        _small_fit(optimizer=("Lookahead", {"optimizer": "LBFGS"}))
+    with pytest.raises(ValueError, match="cannot wrap another Lookahead"):
+        _small_fit(optimizer=("Lookahead", {"optimizer": ("Lookahead", {"optimizer": "Adam"})}))
+    with pytest.raises(ValueError, match="unknown hyperparameters"):
+        _small_fit(optimizer=("Lookahead", {"optimizer": "Adam", "lr": 0.1}))
+
+
+@pytest.mark.parametrize("name", sorted(set(OPTIMIZERS) - set(NOT_A_STEP_RULE)))
+def test_every_optimizer_trains_the_estimators_under_lookahead(name):
+    model = _small_fit(solver="adam", optimizer=("Lookahead", {"optimizer": name, "k": 2}))
+    assert model.n_iter_ == 3 and np.isfinite(model.loss_curve_).all()
 
 
 def test_every_schedule_is_a_core_rate_policy_or_says_why_not():

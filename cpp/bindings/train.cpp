@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "dict_fields.hpp"
+#include "gradkit/train/hybrid_rule.hpp"
+#include "gradkit/train/lookahead_rule.hpp"
 #include "arrays.hpp"
 #include "bind_optimizer.hpp"
 #include "rate_bounds.hpp"
@@ -114,18 +116,46 @@ std::string joined(const std::vector<std::string>& names) {
     return out;
 }
 
-// The step rule `name` of the trainer's registry, with its hyperparameters as a dict (its param group's keys).
+// The step rule `name` of the trainer's registry, with its hyperparameters as a dict (its param group's
+// keys), over the network's parameters. `options` (None, or a dict) composes rules:
+//   {"inner": (name, hyper[, options])}           name "Lookahead" (hyper: k, alpha) around that rule
+//   {"others": hyper of AdamW, "layers": "hidden" or "all"}
+//                                                 `name` over the chosen coefficient matrices and AdamW
+//                                                 over every other array (Muon's hybrid, hybrid_rule.hpp)
 template <typename T>
-std::unique_ptr<train::StepRule<T>> step_rule(const std::string& name, const py::dict& hyper, T* params,
-                                             const nn::Layout& layout) {
+std::unique_ptr<train::StepRule<T>> step_rule(const std::string& name, const py::dict& hyper,
+                                             const py::object& options, T* params, const nn::Layout& layout) {
+    const py::dict opts = options.is_none() ? py::dict() : py::cast<py::dict>(options);
+    if (name == optim::Lookahead::name) {
+        if (!opts.contains("inner")) throw py::value_error("Lookahead needs an inner step rule: options {'inner': (name, hyper)}");
+        const auto inner = py::cast<py::tuple>(opts["inner"]);
+        if (inner.size() != 2 && inner.size() != 3)
+            throw py::value_error("Lookahead's inner rule: expected (name, hyper[, options])");
+        auto rule = step_rule<T>(inner[0].cast<std::string>(), inner[1].cast<py::dict>(),
+                                 inner.size() == 3 ? py::object(inner[2]) : py::object(py::none()), params, layout);
+        return std::make_unique<train::LookaheadRule<T>>(std::move(rule),
+                                                         dict_item<std::int64_t>(hyper, "k", "Lookahead", "hyperparameter"),
+                                                         dict_item<double>(hyper, "alpha", "Lookahead", "hyperparameter"),
+                                                         params, layout.size());
+    }
     std::unique_ptr<train::StepRule<T>> rule;
     for_each_type(train::StepRules{}, [&](auto entry) {
         using Algo = typename decltype(entry)::type;
-        if (!rule && name == Algo::name) rule = train::make_step_rule<Algo, T>(hyper_from_dict<Algo>(hyper), params, layout);
+        if (rule || name != Algo::name) return;
+        if (opts.contains("others")) {
+            const std::string layers = opts.contains("layers") ? opts["layers"].cast<std::string>() : "hidden";
+            if (layers != "hidden" && layers != "all")
+                throw py::value_error("layers: expected 'hidden' or 'all', got '" + layers + "'");
+            rule = train::make_hybrid_rule<Algo, optim::Adam, T>(
+                hyper_from_dict<Algo>(hyper), hyper_from_dict<optim::Adam>(py::cast<py::dict>(opts["others"])),
+                layers == "all" ? train::MatrixLayers::all : train::MatrixLayers::hidden, params, layout);
+        } else {
+            rule = train::make_step_rule<Algo, T>(hyper_from_dict<Algo>(hyper), params, layout);
+        }
     });
     if (!rule)
         throw py::value_error("unknown step rule '" + name + "'; expected one of " +
-                              joined(registry_names(train::StepRules{})));
+                              joined(registry_names(train::StepRules{})) + ", or Lookahead");
     return rule;
 }
 
@@ -350,12 +380,13 @@ void bind_trainer(py::module_& m, const char* name) {
             "sklearn's initial weights drawn from random_state (weights then biases, layer by layer).")
         .def(
             "set_step_rule",
-            [](Tr& t, const std::string& rule, const py::dict& hyper) {
-                t.set_step_rule(step_rule<T>(rule, hyper, t.net().params(), t.net().layout()));
+            [](Tr& t, const std::string& rule, const py::dict& hyper, const py::object& options) {
+                t.set_step_rule(step_rule<T>(rule, hyper, options, t.net().params(), t.net().layout()));
             },
-            py::arg("name"), py::arg("hyper"),
+            py::arg("name"), py::arg("hyper"), py::arg("options") = py::none(),
             "Uses the optimizer `name` (SklearnSGD, SklearnAdam or a gradkit.optim name) with the given "
-            "hyperparameters over all weights, from a fresh state.")
+            "hyperparameters over all weights, from a fresh state; options: {'inner': (name, hyper)} "
+            "for Lookahead, {'others': AdamW's hyper, 'layers': 'hidden' or 'all'} for a hybrid.")
         .def_static(
             "step_rules", [] { return registry_names(train::StepRules{}); }, "The names set_step_rule accepts.")
         .def("clear_step_rule", &Tr::clear_step_rule)

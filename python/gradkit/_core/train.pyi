@@ -77,9 +77,10 @@ class _MLPTrainer(Generic[_Float]):
     def glorot_init(self, random_state: LegacyRandomState) -> None:
         """sklearn's initial weights drawn from random_state (weights then biases, layer by layer)."""
 
-    def set_step_rule(self, name: str, hyper: _Hyper) -> None:
+    def set_step_rule(self, name: str, hyper: _Hyper, options: dict[str, Any] | None = None) -> None:
         """Uses the optimizer `name` (SklearnSGD, SklearnAdam or a gradkit.optim name) with the given
-        hyperparameters over all weights, from a fresh state."""
+        hyperparameters over all weights, from a fresh state; options: {'inner': (name, hyper)} for
+        Lookahead, {'others': AdamW's hyper, 'layers': 'hidden' or 'all'} for a hybrid."""
 
     @staticmethod
     def step_rules() -> list[str]:

@@ -42,31 +42,93 @@ def _optimizer_class(name: Any) -> _MinibatchOptimizer:
     if not (isinstance(cls, type) and issubclass(cls, optim.Optimizer)) or cls in (
         optim.Optimizer,
         optim.LBFGS,
+        optim.Lookahead,
     ):
         raise ValueError(f"optimizer: unknown optimizer {name!r}; expected one of {', '.join(known)}")
     return cast(_MinibatchOptimizer, cls)  # a subclass, which takes lr where the base class does not
 
 
-def _resolve_optimizer(spec: Any, lr: float, dtype: np.dtype) -> tuple[str, dict] | None:
-    """``optimizer=`` as the core's step rule: (algorithm name, every hyperparameter), checked by the
-    optimizer's own constructor (its defaults fill what the dict leaves out)."""
-    if spec is None:
-        return None
+# The estimators' Muon: Muon over the coefficient matrices between hidden layers, AdamW over the first
+# and last layers' coefficients and every intercept (Keller Jordan's split; torch's Muon documentation
+# says the same). These keys of optimizer=("Muon", {...}) configure the split and the AdamW part.
+_HYBRID_KEYS = {"adamw": {}, "adamw_lr_ratio": 1.0, "muon_layers": "hidden"}
+
+# The rule the trainer runs: (core name, hyperparameters) or (core name, hyperparameters, options).
+_StepRule = tuple[str, dict] | tuple[str, dict, dict]
+
+
+def _split_spec(spec: Any) -> tuple[Any, dict]:
     if isinstance(spec, tuple):
         if len(spec) != 2 or not isinstance(spec[1], dict):
             raise ValueError(f"optimizer: expected a name or (name, dict of hyperparameters), got {spec!r}")
-        name, hyper = spec
-    else:
-        name, hyper = spec, {}
+        return spec[0], dict(spec[1])
+    return spec, {}
+
+
+def _resolve_optimizer(spec: Any, lr: float, dtype: np.dtype) -> _StepRule | None:
+    """``optimizer=`` as the core's step rule: (algorithm name, every hyperparameter[, options]), checked
+    by the optimizer's own constructor (its defaults fill what the dict leaves out).
+
+    ``("Lookahead", {"optimizer": spec, "k": 5, "alpha": 0.5})`` wraps the rule of ``spec``; Muon runs
+    as a hybrid with AdamW (``_HYBRID_KEYS``)."""
+    if spec is None:
+        return None
+    name, hyper = _split_spec(spec)
+    if name == "Lookahead" or name is optim.Lookahead:
+        inner_spec = hyper.pop("optimizer", None)
+        if inner_spec is None:
+            raise ValueError(
+                "optimizer Lookahead: give the optimizer it wraps, e.g. ('Lookahead', {'optimizer': 'Adam'})"
+            )
+        if _split_spec(inner_spec)[0] in ("Lookahead", optim.Lookahead):
+            raise ValueError("optimizer Lookahead: a Lookahead cannot wrap another Lookahead")
+        inner = _resolve_optimizer(inner_spec, lr, dtype)
+        unknown = set(hyper) - {"k", "alpha"}
+        if unknown:
+            raise ValueError(
+                f"optimizer Lookahead: unknown hyperparameters {sorted(unknown)}; it takes k and alpha"
+            )
+        k, alpha = hyper.get("k", 5), hyper.get("alpha", 0.5)
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise ValueError(f"optimizer Lookahead: k must be an int, got {k!r}")
+        _core.optim.Lookahead.check_hyper(int(k), float(alpha))
+        assert inner is not None
+        return "Lookahead", {"k": int(k), "alpha": float(alpha)}, {"inner": inner}
     cls = _optimizer_class(name)
     if "lr" in hyper:
         raise ValueError("optimizer: the rate comes from learning_rate_init, not from an 'lr' hyperparameter")
+    hybrid = None
+    if cls._core_algorithm.__name__ == "Muon":
+        hybrid = {key: hyper.pop(key, default) for key, default in _HYBRID_KEYS.items()}
     try:
-        probe = cls([np.zeros(1, dtype=dtype)], lr=lr, **hyper)
+        # A matrix: every optimizer takes one (Muon takes nothing else).
+        probe = cls([np.zeros((1, 1), dtype=dtype)], lr=lr, **hyper)
     except TypeError as error:
         raise ValueError(f"optimizer {cls.__name__}: {error}") from None
     group = {key: value for key, value in probe.param_groups[0].items() if key != "params"}
-    return cls._core_algorithm.__name__, group
+    if hybrid is None:
+        return cls._core_algorithm.__name__, group
+    return cls._core_algorithm.__name__, group, _hybrid_options(hybrid, lr, dtype)
+
+
+def _hybrid_options(hybrid: dict, lr: float, dtype: np.dtype) -> dict:
+    """The trainer's options for Muon's AdamW part: its hyperparameters at ``adamw_lr_ratio * lr``."""
+    adamw, ratio, layers = hybrid["adamw"], hybrid["adamw_lr_ratio"], hybrid["muon_layers"]
+    if not isinstance(adamw, dict) or "lr" in adamw:
+        raise ValueError(
+            "optimizer Muon: 'adamw' must be a dict of AdamW's hyperparameters without 'lr' "
+            f"(its rate is adamw_lr_ratio * learning_rate_init), got {adamw!r}"
+        )
+    if not (isinstance(ratio, (int, float)) and np.isfinite(ratio) and ratio > 0):
+        raise ValueError(f"optimizer Muon: adamw_lr_ratio must be a positive number, got {ratio!r}")
+    if layers not in ("hidden", "all"):
+        raise ValueError(f"optimizer Muon: muon_layers must be 'hidden' or 'all', got {layers!r}")
+    try:
+        probe = optim.AdamW([np.zeros(1, dtype=dtype)], lr=lr * ratio, **adamw)
+    except TypeError as error:
+        raise ValueError(f"optimizer Muon's adamw: {error}") from None
+    others = {key: value for key, value in probe.param_groups[0].items() if key != "params"}
+    return {"others": others, "layers": layers}
 
 
 def _resolve_schedule(spec: Any) -> tuple[str, dict, float | None, float | None, bool] | None:
@@ -165,7 +227,7 @@ def _batches_per_epoch(
 
 
 def _check_schedule_in_core(
-    rule: tuple[str, dict] | None,
+    rule: _StepRule | None,
     schedule: tuple[str, dict, float | None, float | None, bool],
     lr: float,
     dtype: np.dtype,

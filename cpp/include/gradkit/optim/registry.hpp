@@ -27,21 +27,15 @@ namespace gradkit::optim {
 // algorithms (AdamW is Adam with decoupled_weight_decay), then those torch lacks. LBFGS is not here: it
 // steps with a closure over the whole problem, not from one gradient (lbfgs.hpp), and has its own
 // binding and the trainer's full-batch solver.
-using PublicOptimizers = TypeList<SGD, Adam, Adagrad, RMSprop, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD, Lion>;
+// Schedule-Free's parameters hold another point for evaluation than for training (param_group.hpp's
+// set_mode, Python's train() / eval()); the trainer switches them around each epoch's steps.
+using PublicOptimizers = TypeList<SGD, Adam, Adagrad, RMSprop, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD, Lion,
+                                  ScheduleFreeSGD, ScheduleFreeAdamW>;
 
 // scikit-learn's MLP update rules (its numbers, not torch's): the estimators' 'sgd' and 'adam' solvers.
 using SklearnRules = TypeList<SklearnSGD, SklearnAdam>;
 
 // Every ParamGroup optimizer the trainer can step with (train/registry.hpp's StepRules).
 using ParamGroupOptimizers = concat_t<SklearnRules, PublicOptimizers>;
-
-// The optimizers of gradkit.optim whose parameters hold another point for evaluation than for training
-// (param_group.hpp's set_mode, Python's train() / eval()): Schedule-Free, with its reference's numbers. The
-// bindings register them; the trainer does not step with them yet (it would have to call train() before
-// its steps and eval() before scoring and at the end of a fit), so they are not in ParamGroupOptimizers.
-using ModalOptimizers = TypeList<ScheduleFreeSGD, ScheduleFreeAdamW>;
-
-// Every ParamGroup optimizer the bindings register (gradkit._core.optim).
-using BoundOptimizers = concat_t<ParamGroupOptimizers, ModalOptimizers>;
 
 }  // namespace gradkit::optim

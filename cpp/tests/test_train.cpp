@@ -10,7 +10,10 @@
 #include "gradkit/optim/adagrad.hpp"
 #include "gradkit/optim/adam.hpp"
 #include "gradkit/optim/sklearn_adam.hpp"
+#include "gradkit/optim/schedulefreesgd.hpp"
 #include "gradkit/optim/sklearn_sgd.hpp"
+#include "gradkit/train/hybrid_rule.hpp"
+#include "gradkit/train/lookahead_rule.hpp"
 #include "gradkit/train/cyclic_rates.hpp"
 #include "gradkit/train/loss_driven_rates.hpp"
 #include "gradkit/train/epoch_loop.hpp"
@@ -630,4 +633,82 @@ TEST(EpochLoop, AnyGradkitOptimizerPlugsIn) {
     train::EpochLoop<double>(net, *rule, rate).fit(d.rows(), nullptr, nullptr, &rs, opt, pr);
     EXPECT_LT(pr.loss_curve.back(), 0.5 * pr.loss_curve.front());
     EXPECT_TRUE(rule->state().params.at(0).started);
+}
+
+// The rule of an algorithm with two points: its group state (Schedule-Free's k, weight_sum, ...) is part
+// of the rule's state, so a restored rule continues bit for bit; another algorithm's state is refused.
+TEST(StepRule, GroupStateTravelsWithTheRuleState) {
+    using gradkit::optim::ScheduleFreeSGD;
+    std::vector<double> p1{0.5, -1.0, 2.0}, g{0.1, -0.2, 0.3};
+    ScheduleFreeSGD::Hyper h;
+    h.lr = 0.1;
+    auto a = train::make_step_rule<ScheduleFreeSGD>(h, p1.data(), p1.size());
+    a->set_mode(true);
+    for (int i = 0; i < 3; ++i) a->step(g.data());
+    a->set_mode(false);
+    const train::RuleState<double> saved = a->state();
+    ASSERT_FALSE(saved.group.empty());
+    EXPECT_EQ(saved.group[0].first, "k");
+    EXPECT_EQ(saved.group[0].second, 3.0);
+    std::vector<double> p2 = p1;
+    auto b = train::make_step_rule<ScheduleFreeSGD>(h, p2.data(), p2.size());
+    b->set_state(saved);
+    for (auto* rule : {a.get(), b.get()}) {
+        rule->set_mode(true);
+        rule->step(g.data());
+        rule->set_mode(false);
+    }
+    EXPECT_EQ(p1, p2);
+    auto adam = train::make_step_rule<gradkit::optim::Adam>(gradkit::optim::Adam::Hyper{}, p2.data(), p2.size());
+    EXPECT_THROW(adam->set_state(saved), std::invalid_argument);
+    EXPECT_THROW(b->set_state(adam->state()), std::invalid_argument);
+    EXPECT_EQ(b->group_values(), a->group_values());
+}
+
+// Lookahead around a rule: the slow weights are the fast ones after the first step, synced every k
+// steps after it; eval() puts them in the parameters and train() takes the fast ones back.
+TEST(LookaheadRule, SyncsEveryKStepsAndSwapsForEvaluation) {
+    std::vector<double> p{1.0, 2.0}, g{1.0, 1.0};
+    auto inner = train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{0.1, 0.0, false}, p.data(), p.size());
+    train::LookaheadRule<double> rule(std::move(inner), 2, 0.5, p.data(), p.size());
+    rule.set_mode(true);
+    rule.step(g.data());  // step 1: slow = fast = 0.9, 1.9
+    rule.step(g.data());  // 0.8, 1.8
+    rule.step(g.data());  // step 3 syncs: 0.7 -> 0.5 * 0.7 + 0.5 * 0.9 = 0.8
+    EXPECT_DOUBLE_EQ(p[0], 0.8);
+    rule.step(g.data());  // fast 0.7, slow 0.8
+    rule.set_mode(false);
+    EXPECT_DOUBLE_EQ(p[0], 0.8);
+    const train::RuleState<double> saved = rule.state();
+    EXPECT_EQ(saved.params.back().buffers.at(0).first, "fast_param");
+    EXPECT_DOUBLE_EQ(saved.params.back().buffers.at(0).second[0], 0.7);
+    rule.set_mode(true);
+    EXPECT_DOUBLE_EQ(p[0], 0.7);
+    EXPECT_THROW(train::LookaheadRule<double>(
+                     train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{}, p.data(), p.size()), 0, 0.5, p.data(), 2),
+                 std::invalid_argument);
+}
+
+// A hybrid's primary takes only the chosen matrices, and the secondary's rate follows the primary's.
+TEST(HybridRule, SplitsTheNetworkAndKeepsTheRateRatio) {
+    MLP<double> net({3, 4, 5, 2}, Activation::relu, Activation::identity);
+    const auto& layout = net.layout();
+    std::vector<double> grad(net.n_params(), 1.0);
+    std::vector<double> before(net.params(), net.params() + net.n_params());
+    SklearnSGD::Hyper zero{0.0, 0.0, false};
+    SklearnSGD::Hyper others{0.2, 0.0, false};
+    auto rule = train::make_hybrid_rule<SklearnSGD, SklearnSGD, double>(zero, others, train::MatrixLayers::hidden,
+                                                                        net.params(), layout);
+    rule->step(grad.data());
+    // The hidden matrix (layer 1: 4 x 5) took lr 0, everything else lr 0.2.
+    for (std::size_t i = 0; i < net.n_params(); ++i) {
+        const bool hidden = i >= layout.coef_offset(1) && i < layout.coef_offset(1) + layout.coef_size(1);
+        EXPECT_DOUBLE_EQ(net.params()[i], before[i] - (hidden ? 0.0 : 0.2)) << i;
+    }
+    SklearnSGD::Hyper one{0.1, 0.0, false};
+    auto scaled = train::make_hybrid_rule<SklearnSGD, SklearnSGD, double>(one, others, train::MatrixLayers::all,
+                                                                          net.params(), layout);
+    scaled->set_lr(0.05);
+    EXPECT_DOUBLE_EQ(scaled->lr(), 0.05);
+    EXPECT_EQ(scaled->state().params.size(), 6u);  // 3 matrices, then 3 intercept vectors
 }

@@ -24,6 +24,9 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 NOT_A_STEP_RULE = {
     "Optimizer": "the abstract base class",
     "LBFGS": "a full-batch method stepped with a closure: the estimators' solver='lbfgs' runs it",
+    # optim/registry.hpp's WholeModelOptimizers: not step rules until the trainer steps them as they need.
+    "Prodigy": "its step spans every param group and keeps its estimate of d in the groups' dicts",
+    "Adafactor": "it factors each parameter's matrices, which the trainer's one flat buffer does not have",
 }
 # Schedules that cannot be an estimator's lr_schedule=, and why.
 NOT_A_RATE_POLICY = {

@@ -11,7 +11,7 @@ void register_lbfgs(py::module_& m);
 void register_clip_grad(py::module_& m);
 
 void register_optimizers(py::module_& m) {
-    for_each_type(optim::ParamGroupOptimizers{}, [&](auto algo) { bind_algorithm<typename decltype(algo)::type>(m); });
+    for_each_type(optim::BoundOptimizers{}, [&](auto algo) { bind_algorithm<typename decltype(algo)::type>(m); });
     register_lbfgs(m);
     register_clip_grad(m);
 }

@@ -100,6 +100,20 @@ class Lion(_Algorithm):
     class float32(_ParamGroup[np.float32]): ...
     class float64(_ParamGroup[np.float64]): ...
 
+class Prodigy(_Algorithm):
+    """One optimizer of the core: its param groups of each dtype (float32, float64) and its
+    hyperparameter check."""
+
+    class float32(_ParamGroup[np.float32]): ...
+    class float64(_ParamGroup[np.float64]): ...
+
+class Adafactor(_Algorithm):
+    """One optimizer of the core: its param groups of each dtype (float32, float64) and its
+    hyperparameter check."""
+
+    class float32(_ParamGroup[np.float32]): ...
+    class float64(_ParamGroup[np.float64]): ...
+
 class NAdam(_Algorithm):
     """One optimizer of the core: its param groups of each dtype (float32, float64) and its
     hyperparameter check."""

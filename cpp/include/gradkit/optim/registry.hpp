@@ -1,15 +1,18 @@
 // Every optimizer of the core, in one list each family: what the bindings register (gradkit._core.optim)
 // and what the MLP trainer's step-rule factory accepts. Adding a ParamGroup optimizer (param_group.hpp
-// says what it provides) is its header and one line here; the bindings and the trainer follow.
+// says what it provides) is its header and one line here; the bindings and the trainer follow (unless it
+// is one of WholeModelOptimizers).
 #pragma once
 
 #include "gradkit/optim/adadelta.hpp"
+#include "gradkit/optim/adafactor.hpp"
 #include "gradkit/optim/adagrad.hpp"
 #include "gradkit/optim/adam.hpp"
 #include "gradkit/optim/adamax.hpp"
 #include "gradkit/optim/asgd.hpp"
 #include "gradkit/optim/lion.hpp"
 #include "gradkit/optim/nadam.hpp"
+#include "gradkit/optim/prodigy.hpp"
 #include "gradkit/optim/radam.hpp"
 #include "gradkit/optim/rmsprop.hpp"
 #include "gradkit/optim/rprop.hpp"
@@ -24,12 +27,21 @@ namespace gradkit::optim {
 // algorithms (AdamW is Adam with decoupled_weight_decay), then those torch lacks. LBFGS is not here: it
 // steps with a closure over the whole problem, not from one gradient (lbfgs.hpp), and has its own
 // binding and the trainer's full-batch solver.
-using PublicOptimizers = TypeList<SGD, Adam, Adagrad, RMSprop, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD, Lion>;
+using PublicOptimizers =
+    TypeList<SGD, Adam, Adagrad, RMSprop, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD, Lion, Prodigy, Adafactor>;
+
+// Those of PublicOptimizers whose step needs more than the trainer's one flat buffer: every param group at
+// once (Prodigy's d and its group state) or each parameter's shape (Adafactor's factors). gradkit.optim has
+// them; the trainer's step rules do not, until it steps such optimizers the way they need.
+using WholeModelOptimizers = TypeList<Prodigy, Adafactor>;
 
 // scikit-learn's MLP update rules (its numbers, not torch's): the estimators' 'sgd' and 'adam' solvers.
 using SklearnRules = TypeList<SklearnSGD, SklearnAdam>;
 
-// Every ParamGroup optimizer: the bindings register each, and the trainer can step with each.
-using ParamGroupOptimizers = concat_t<SklearnRules, PublicOptimizers>;
+// The ParamGroup optimizers the trainer can step with: all but WholeModelOptimizers.
+using ParamGroupOptimizers = concat_t<SklearnRules, without_t<PublicOptimizers, WholeModelOptimizers>>;
+
+// Every ParamGroup optimizer: the bindings register each.
+using BoundOptimizers = concat_t<ParamGroupOptimizers, WholeModelOptimizers>;
 
 }  // namespace gradkit::optim

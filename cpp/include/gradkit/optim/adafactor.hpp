@@ -167,6 +167,41 @@ private:
         return (T(1) / std::sqrt(clamped)) * g;
     }
 
+    // sum x_i^2 in double, over 8 fixed lanes: the loop vectorises, and the order is the same on any thread
+    // count.
+    template <typename T>
+    static double sum_of_squares(const T* x, std::size_t n) {
+        double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        std::size_t i = 0;
+        for (; i + 8 <= n; i += 8)
+            for (std::size_t k = 0; k < 8; ++k) {
+                const double v = static_cast<double>(x[i + k]);
+                lane[k] += v * v;
+            }
+        double tail = 0.0;
+        for (; i < n; ++i) {
+            const double v = static_cast<double>(x[i]);
+            tail += v * v;
+        }
+        return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7])) + tail;
+    }
+
+    // The update U of a matrix row (or of a vector, with row_var * col_var replaced by the variance):
+    // var_estimate = R C / max(mean(R), eps1), then clamp_(min=eps1^2).rsqrt_().mul_(grad).
+    template <typename T>
+    static void row_update(T* __restrict u, T rv, const T* __restrict col, T divisor, T eps1_sq, T sign,
+                           const T* __restrict g, std::size_t cols) {
+        for (std::size_t c = 0; c < cols; ++c) u[c] = scaled_grad((rv * col[c]) / divisor, eps1_sq, sign * g[c]);
+    }
+
+    // The scratch buffer U of the running thread, grown as needed (not freed between steps).
+    template <typename T>
+    static T* scratch(std::size_t n) {
+        thread_local std::vector<T> buffer;
+        if (buffer.size() < n) buffer.resize(n);
+        return buffer.data();
+    }
+
     template <typename T, bool Scaled>
     static void update(const Hyper& h, State<T>& s, const ArrayRef<T>& param, const T* grad, const T* scale) {
         T* p = param.data;
@@ -180,48 +215,40 @@ private:
         const double one_minus_beta2_t = std::pow(t, h.beta2_decay);
         const double inv_sqrt_t = 1 / std::pow(t, 0.5);
         const double rho = py_min(h.lr, inv_sqrt_t);
-        double p_sq = 0.0;
-        for (std::size_t i = 0; i < n; ++i) p_sq += static_cast<double>(p[i]) * static_cast<double>(p[i]);
-        const double rms_factor = py_max(eps2, static_cast<double>(norm_of_sum<T>(p_sq)) / std::pow(double(n), 0.5));
+        const double rms_factor =
+            py_max(eps2, static_cast<double>(norm_of_sum<T>(sum_of_squares(p, n))) / std::pow(double(n), 0.5));
         const double alpha = rms_factor * rho;
-        const bool decays = h.weight_decay != 0;
-        const T decay = static_cast<T>(1 - h.lr * h.weight_decay);
-        const T decay_rate = T(1) - decay;
 
         const T w = static_cast<T>(one_minus_beta2_t);
         const T eps1_sq = static_cast<T>(eps1 * eps1);
-        // The update U, element i of matrix b (or of the vector), computed twice: once for its norm, once to
-        // step with. Both give the same bits.
-        std::size_t matrices = 1, rows = 1, cols = n;
-        std::vector<T> row_scale;  // per matrix: max(mean(R), eps1), the divisor of R C
+        T* u = scratch<T>(n);
         if (param.is_matrix_stack()) {
-            matrices = param.matrices();
-            rows = param.rows;
-            cols = param.cols;
+            const std::size_t matrices = param.matrices(), rows = param.rows, cols = param.cols;
             T* R = s.row_var.data();
             T* C = s.col_var.data();
             std::vector<double> col_sq(cols);
-            row_scale.resize(matrices);
             for (std::size_t b = 0; b < matrices; ++b) {
                 const T* g = grad + b * rows * cols;
+                T* Rb = R + b * rows;
+                T* Cb = C + b * cols;
                 std::fill(col_sq.begin(), col_sq.end(), 0.0);
                 for (std::size_t r = 0; r < rows; ++r) {
-                    double row_sq = 0.0;
+                    const T* gr = g + r * cols;
                     for (std::size_t c = 0; c < cols; ++c) {
-                        const double x = static_cast<double>(g[r * cols + c]);
-                        row_sq += x * x;
+                        const double x = static_cast<double>(gr[c]);
                         col_sq[c] += x * x;
                     }
-                    R[b * rows + r] = lerp_to(R[b * rows + r], mean_square<T>(row_sq, cols), w);
+                    Rb[r] = lerp_to(Rb[r], mean_square<T>(sum_of_squares(gr, cols), cols), w);
                 }
-                for (std::size_t c = 0; c < cols; ++c)
-                    C[b * cols + c] = lerp_to(C[b * cols + c], mean_square<T>(col_sq[c], rows), w);
+                for (std::size_t c = 0; c < cols; ++c) Cb[c] = lerp_to(Cb[c], mean_square<T>(col_sq[c], rows), w);
                 // row_var.mean(dim=-2).clamp_(min=eps1): torch's sum rounded to T, then divided.
                 double r_sum = 0.0;
-                for (std::size_t r = 0; r < rows; ++r) r_sum += static_cast<double>(R[b * rows + r]);
+                for (std::size_t r = 0; r < rows; ++r) r_sum += static_cast<double>(Rb[r]);
                 const T mean = static_cast<T>(r_sum) / static_cast<T>(rows);
                 const T e1 = static_cast<T>(eps1);
-                row_scale[b] = mean < e1 ? e1 : mean;
+                const T divisor = mean < e1 ? e1 : mean;  // NaN stays NaN
+                for (std::size_t r = 0; r < rows; ++r)
+                    row_update(u + (b * rows + r) * cols, Rb[r], Cb, divisor, eps1_sq, sign, g + r * cols, cols);
             }
         } else {
             T* V = s.variance.data();
@@ -229,37 +256,26 @@ private:
                 const T gi = sign * grad[i];
                 V[i] = lerp_to(V[i], gi * gi, w);
             }
+            for (std::size_t i = 0; i < n; ++i) u[i] = scaled_grad(V[i], eps1_sq, sign * grad[i]);
         }
-        auto u_at = [&](std::size_t b, std::size_t r, std::size_t c) -> T {
-            const std::size_t i = (b * rows + r) * cols + c;
-            const T gi = sign * grad[i];
-            if (!param.is_matrix_stack()) return scaled_grad(s.variance[i], eps1_sq, gi);
-            const T estimate = (s.row_var[b * rows + r] * s.col_var[b * cols + c]) / row_scale[b];
-            return scaled_grad(estimate, eps1_sq, gi);
-        };
-        double u_sq = 0.0;
-        for (std::size_t b = 0; b < matrices; ++b)
-            for (std::size_t r = 0; r < rows; ++r)
-                for (std::size_t c = 0; c < cols; ++c) {
-                    const double u = static_cast<double>(u_at(b, r, c));
-                    u_sq += u * u;
-                }
-        const double denom = py_max(1.0, static_cast<double>(norm_of_sum<T>(u_sq)) / (std::pow(double(n), 0.5) * h.d));
+        const double denom =
+            py_max(1.0, static_cast<double>(norm_of_sum<T>(sum_of_squares(u, n))) / (std::pow(double(n), 0.5) * h.d));
         const T coef = static_cast<T>(-alpha / denom);
-        for (std::size_t b = 0; b < matrices; ++b)
-            for (std::size_t r = 0; r < rows; ++r)
-                for (std::size_t c = 0; c < cols; ++c) {
-                    const std::size_t i = (b * rows + r) * cols + c;
-                    T pi = p[i];
-                    if (decays) pi = pi * scaled_decay<Scaled>(decay, decay_rate, scale, i);
-                    T step_coef = coef;
-                    if constexpr (Scaled) {
-                        // Element i steps with lr * scale[i]: its rho and so its alpha are its own.
-                        const double rho_i = py_min(h.lr * static_cast<double>(scale[i]), inv_sqrt_t);
-                        step_coef = static_cast<T>(-(rms_factor * rho_i) / denom);
-                    }
-                    p[i] = fmadd(u_at(b, r, c), step_coef, pi);
-                }
+        const bool decays = h.weight_decay != 0;
+        const T decay = static_cast<T>(1 - h.lr * h.weight_decay);
+        const T decay_rate = T(1) - decay;
+        // p.mul_(1 - lr * weight_decay) (only when weight_decay != 0), then p.add_(U, alpha=-alpha / denom).
+        for (std::size_t i = 0; i < n; ++i) {
+            T pi = p[i];
+            if (decays) pi = pi * scaled_decay<Scaled>(decay, decay_rate, scale, i);
+            T step_coef = coef;
+            if constexpr (Scaled) {
+                // Element i steps with lr * scale[i]: its rho and so its alpha are its own.
+                const double rho_i = py_min(h.lr * static_cast<double>(scale[i]), inv_sqrt_t);
+                step_coef = static_cast<T>(-(rms_factor * rho_i) / denom);
+            }
+            p[i] = fmadd(u[i], step_coef, pi);
+        }
     }
 };
 

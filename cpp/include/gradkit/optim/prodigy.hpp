@@ -194,23 +194,34 @@ private:
         T* __restrict p = param.data;
         T* __restrict m = has_m ? st.exp_avg.data() : nullptr;
         T* __restrict v = st.exp_avg_sq.data();
-        // The dot product reads the parameter before anything moves it; the EMAs never move it.
+        // The dot product reads the parameter before anything moves it; the EMAs never move it. Both sums
+        // run over 8 fixed lanes in double: the loop vectorises, and their order is the same on any machine.
         const T* p0 = st.p0.data();
-        const bool broadcast = st.p0.size() == 1 && st.s.size() != 1;
+        const std::size_t p0_stride = st.p0.size() == 1 && st.s.size() != 1 ? 0 : 1;  // a 0-d p0 broadcasts
         T* __restrict s = st.s.data();
-        double d_acc = 0.0, a_acc = 0.0;
-        for (std::size_t j = 0; j < st.s.size(); ++j) {
+        const std::size_t count = st.s.size();
+        auto element = [&](std::size_t j, double& dot_lane, double& abs_lane) {
             const std::size_t i = j * slice_p;
             const T gi = effective_grad<T, Coupled>(g[i], p[i], decay);
-            const T diff = (broadcast ? p0[0] : p0[j]) - p[i];
+            const T diff = p0[j * p0_stride] - p[i];
             double term = static_cast<double>(gi) * static_cast<double>(diff);
             if constexpr (Scaled) term *= static_cast<double>(scale[i]);
-            d_acc += term;
+            dot_lane += term;
             const T alpha = (Scaled && s_scaled) ? s_alpha * scale[i] : s_alpha;
             const T si = fmadd(gi, alpha, s[j] * b3);
             s[j] = si;
-            a_acc += static_cast<double>(std::abs(si));
-        }
+            abs_lane += static_cast<double>(std::abs(si));
+        };
+        double dot_lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0}, abs_lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        std::size_t j = 0;
+        for (; j + 8 <= count; j += 8)
+            for (std::size_t k = 0; k < 8; ++k) element(j + k, dot_lanes[k], abs_lanes[k]);
+        double d_acc = 0.0, a_acc = 0.0;
+        for (; j < count; ++j) element(j, d_acc, a_acc);
+        d_acc += ((dot_lanes[0] + dot_lanes[1]) + (dot_lanes[2] + dot_lanes[3])) +
+                 ((dot_lanes[4] + dot_lanes[5]) + (dot_lanes[6] + dot_lanes[7]));
+        a_acc += ((abs_lanes[0] + abs_lanes[1]) + (abs_lanes[2] + abs_lanes[3])) +
+                 ((abs_lanes[4] + abs_lanes[5]) + (abs_lanes[6] + abs_lanes[7]));
         dot += d_acc;
         abs_sum += a_acc;
         // torch's exp_avg.mul_(beta1).add_(grad, alpha=d (1-beta1)) and

@@ -87,7 +87,8 @@ bench-all: $(VENV)/.installed
 
 # Regenerates tests/fixtures from torch and scikit-learn (installs them; not part of `make test`).
 fixtures: $(VENV)/.installed
-	$(PY) -m pip install --quiet torch==2.13.0 lion-pytorch==0.2.5 schedulefree==1.4.1 torch-optimizer==0.3.0
+	$(PY) -m pip install --quiet torch==2.13.0 lion-pytorch==0.2.5 schedulefree==1.4.1 torch-optimizer==0.3.0 \
+		prodigyopt==1.1.2
 	$(PY) tests/fixtures/make_optim_fixtures.py
 	$(PY) tests/fixtures/make_clip_fixtures.py
 	$(PY) tests/fixtures/make_schedule_fixtures.py

@@ -10,6 +10,8 @@ and rounded to it: that gives the same float32 bits on any CPU (see :func:`_sin`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 
@@ -34,10 +36,21 @@ def gradient(p: np.ndarray, k: int) -> np.ndarray:
     return (0.5 * (k + 1) * (p - 0.5) + 0.3 * _sin(3 * p + k)).astype(p.dtype)
 
 
-def initial_params(sizes: list[list[int]], dtype: str, seed: int = 0) -> list[list[np.ndarray]]:
-    """Deterministic starting values, one list of arrays per param group."""
+def initial_params(
+    sizes: list[list[int | list[int]]], dtype: str, seed: int = 0, zero: Iterable[int] = ()
+) -> list[list[np.ndarray]]:
+    """Deterministic starting values, one list of arrays per param group.
+
+    Each entry of a group is an array's size (1-D) or shape (a list: ``[4, 3]`` is a 4 x 3 matrix).
+    The arrays numbered (in param-group order) in ``zero`` start as all zeros; their draws are made all
+    the same, so the other arrays' values do not depend on ``zero``.
+    """
     rng = np.random.default_rng(seed)
-    return [[rng.normal(size=n).astype(dtype) for n in group] for group in sizes]
+    arrays = [[rng.normal(size=n).astype(dtype) for n in group] for group in sizes]
+    flat = [a for group in arrays for a in group]
+    for k in zero:
+        flat[k][...] = 0
+    return arrays
 
 
 def rosenbrock(params: list[np.ndarray], a: float = 10.0) -> tuple[np.floating, list[np.ndarray]]:

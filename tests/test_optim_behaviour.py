@@ -315,6 +315,9 @@ NOT_INFINITY_PRESERVING = {
     # reference too (tests/test_optim_schedulefree.py checks that it is the reference's NaN).
     "ScheduleFreeSGD": "interpolates between two copies of the infinite parameter, as its reference",
     "ScheduleFreeAdamW": "interpolates between two copies of the infinite parameter, as its reference",
+    # Adafactor's step is relative to the parameter's RMS: an infinite element makes every step infinite
+    # (torch gives [nan, -inf] here too; tests/test_optim_adafactor.py checks that).
+    "Adafactor": "its step is relative to the parameter's RMS, as its reference's",
 }
 
 

@@ -63,20 +63,24 @@ def _per_param_state(opt: gradkit.optim.Optimizer) -> dict[int, dict]:
     return merged
 
 
-def _steps(opt, flat, expected, first, change, dtype, what):
+def _steps(opt, flat, expected, first, change, dtype, what, zero_grad_steps=0):
     for step in range(expected[0].shape[0]):
         if change and first + step == change[0]:
             opt.param_groups[change[1]]["lr"] = change[2]
-        opt.step([gradient(p, k) for k, p in enumerate(flat)])
+        grads = [gradient(p, k) for k, p in enumerate(flat)]
+        if first + step < zero_grad_steps:
+            grads = [np.zeros_like(g) for g in grads]
+        opt.step(grads)
         for k, p in enumerate(flat):
             np.testing.assert_allclose(
                 p, expected[k][step], **TOLERANCE[dtype], err_msg=f"param {k} after {what} step {step + 1}"
             )
 
 
-def _final_state(name: str, key: str) -> dict[int, dict[str, np.ndarray]]:
-    """{param index: {state key: value}} after the last step; empty for fixtures that lack it."""
-    pattern = re.compile(rf"{key}_state(\d+)_(.+)")
+def _final_state(name: str, key: str, kind: str = "state") -> dict[int, dict[str, np.ndarray]]:
+    """{param index: {state key: value}} after the last step (kind "group": {group index: {key: value}}
+    of the group state a step changes, e.g. Prodigy's d); empty for fixtures that lack it."""
+    pattern = re.compile(rf"{key}_{kind}(\d+)_(.+)")
     out: dict[int, dict[str, np.ndarray]] = {}
     with np.load(FIXTURES / f"{name}.npz") as data:
         for file in data.files:
@@ -89,7 +93,7 @@ def _final_state(name: str, key: str) -> dict[int, dict[str, np.ndarray]]:
 @pytest.mark.parametrize(("name", "run"), list(_runs()))
 def test_trajectory_matches_torch(name: str, run: dict) -> None:
     dtype = run["dtype"]
-    init = initial_params(run["groups"], dtype)
+    init = initial_params(run["groups"], dtype, zero=run.get("zero_params", ()))
     group_kwargs = run.get("group_kwargs", [{}] * len(init))
     groups = [{"params": ps, **gk} for ps, gk in zip(init, group_kwargs)]
     opt = _optimizer(name, groups, run)
@@ -97,7 +101,7 @@ def test_trajectory_matches_torch(name: str, run: dict) -> None:
     expected = _trajectories(name, run["key"])
     change = run.get("lr_change")
     opt.train()
-    _steps(opt, flat, expected, 0, change, dtype, "the")
+    _steps(opt, flat, expected, 0, change, dtype, "the", run.get("zero_grad_steps", 0))
     if run.get("modes"):
         opt.eval()
         for k, (p, x) in enumerate(zip(flat, _trajectories(name, run["key"], "eval"))):
@@ -118,4 +122,12 @@ def test_trajectory_matches_torch(name: str, run: dict) -> None:
         for state_key, value in expected_state.items():
             np.testing.assert_allclose(
                 state[k][state_key], value, **STATE_TOLERANCE[dtype], err_msg=f"state[{k}][{state_key!r}]"
+            )
+    for g, expected_group in _final_state(name, run["key"], "group").items():
+        for group_key, value in expected_group.items():
+            np.testing.assert_allclose(
+                opt.param_groups[g][group_key],
+                value,
+                **STATE_TOLERANCE[dtype],
+                err_msg=f"param_groups[{g}][{group_key!r}]",
             )

@@ -84,7 +84,8 @@ struct StateFromDict {
         try {
             x = d[key].template cast<Number>();
         } catch (const py::cast_error&) {
-            throw py::type_error(where(key) + ": expected a number, got " + describe(d[key]));
+            throw py::type_error(where(key) + (std::is_integral_v<Number> ? ": expected an integer, got " : ": expected a number, got ") +
+                                 describe(d[key]));
         }
     }
     void operator()(const char* key, std::vector<T>& buf, optim::BufferShape kind = optim::BufferShape::like_param) {
@@ -227,12 +228,25 @@ public:
         return out;
     }
 
+    // The hyperparameters a state is checked against: the group's, updated by `hyper` (the dict of the
+    // param group being loaded with it) unless that is None.
+    typename Algo::Hyper hyper_with(const py::object& hyper) const {
+        typename Algo::Hyper h = group_.hyper();
+        if (!hyper.is_none()) {
+            h.visit(HyperFromDict{py::cast<py::dict>(hyper)});
+            Algo::validate(h);
+        }
+        return h;
+    }
+
     // Converts and checks every entry first; the group changes only if all fit.
-    std::vector<std::optional<State>> convert_state(const py::list& states, std::size_t start) const {
+    std::vector<std::optional<State>> convert_state(const py::list& states, std::size_t start,
+                                                    const py::object& hyper) const {
         if (states.size() != arrays_.size())
             throw py::value_error("expected state for " + std::to_string(arrays_.size()) + " parameters, got " +
                                   std::to_string(states.size()));
-        const auto allowed_empty = lazily_created_buffers<Algo, T>(group_.hyper());
+        const typename Algo::Hyper h = hyper_with(hyper);
+        const auto allowed_empty = lazily_created_buffers<Algo, T>(h);
         std::vector<std::optional<State>> out(arrays_.size());
         for (std::size_t i = 0; i < arrays_.size(); ++i) {
             py::handle item = states[i];
@@ -249,12 +263,19 @@ public:
                     throw py::value_error("state[" + std::to_string(start + i) + "] has '" + key + "', which " +
                                           Algo::name + " does not keep: is this another optimizer's state?");
             }
+            try {
+                group_.check_state(i, *out[i], h);
+            } catch (const std::invalid_argument& e) {
+                throw py::value_error("state[" + std::to_string(start + i) + "]: " + e.what());
+            }
         }
         return out;
     }
-    void check_state(const py::list& states, std::size_t start) const { convert_state(states, start); }
-    void set_state(const py::list& states, std::size_t start) {
-        auto converted = convert_state(states, start);
+    void check_state(const py::list& states, std::size_t start, const py::object& hyper) const {
+        convert_state(states, start, hyper);
+    }
+    void set_state(const py::list& states, std::size_t start, const py::object& hyper) {
+        auto converted = convert_state(states, start, hyper);
         group_.states() = std::move(converted);
     }
 
@@ -320,8 +341,9 @@ void bind_group(py::handle scope, const char* name) {
                     "One step of every group (the optimizer's step), all gradients checked first.")
         .def("set_mode", &G::set_mode, py::arg("train"))
         .def("get_state", &G::get_state)
-        .def("check_state", &G::check_state)
-        .def("set_state", &G::set_state)
+        .def("check_state", &G::check_state, py::arg("states"), py::arg("start"), py::arg("hyper") = py::none(),
+             "Checks states for this group's parameters against its hyperparameters updated by `hyper`.")
+        .def("set_state", &G::set_state, py::arg("states"), py::arg("start"), py::arg("hyper") = py::none())
         .def("check_lr_scale", &G::check_lr_scale, py::arg("scales"), py::arg("start"))
         .def("set_lr_scale", &G::set_lr_scale, py::arg("scales"), py::arg("start"))
         .def("clear_lr_scale", &G::clear_lr_scale)
@@ -341,6 +363,7 @@ void bind_algorithm(py::module_& m) {
         "Validates hyperparameters with torch's conditions; returns them as the core holds them.");
     scope.attr("group_state") = GroupStateNames<Algo>::get();
     scope.attr("has_modes") = optim::has_modes<Algo>;
+    scope.attr("spans_groups") = optim::spans_groups<Algo>;
 }
 
 }  // namespace gradkit::bindings

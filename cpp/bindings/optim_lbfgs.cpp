@@ -304,8 +304,13 @@ void bind_lbfgs(py::handle scope, const char* name) {
         .def("get_hyper", &L::get_hyper)
         .def("step", &L::step, py::arg("closure"))
         .def("get_state", &L::get_state)
-        .def("check_state", &L::check_state)
-        .def("set_state", &L::set_state)
+        // `hyper` (the loaded param group) as for the ParamGroup optimizers; LBFGS's state does not depend on it.
+        .def("check_state", [](const L& l, const py::list& states, std::size_t start,
+                               const py::object&) { l.check_state(states, start); },
+             py::arg("states"), py::arg("start"), py::arg("hyper") = py::none())
+        .def("set_state", [](L& l, const py::list& states, std::size_t start,
+                             const py::object&) { l.set_state(states, start); },
+             py::arg("states"), py::arg("start"), py::arg("hyper") = py::none())
         .def_property_readonly("size", &L::size);
 }
 

@@ -3,6 +3,7 @@
 // schedules (the bindings, the trainer's factories, the tests) iterates one list instead of keeping its own.
 #pragma once
 
+#include <type_traits>
 #include <utility>
 
 namespace gradkit {
@@ -33,6 +34,22 @@ struct Concat<TypeList<As...>, TypeList<Bs...>, Rest...> {
 };
 template <class... Lists>
 using concat_t = typename Concat<Lists...>::type;
+
+// List without the types of Excluded, in List's order.
+template <class List, class Excluded>
+struct Without;
+template <class... Excluded>
+struct Without<TypeList<>, TypeList<Excluded...>> {
+    using type = TypeList<>;
+};
+template <class T, class... Ts, class... Excluded>
+struct Without<TypeList<T, Ts...>, TypeList<Excluded...>> {
+    using rest = typename Without<TypeList<Ts...>, TypeList<Excluded...>>::type;
+    using type = std::conditional_t<(std::is_same_v<T, Excluded> || ...), rest,
+                                    typename Concat<TypeList<T>, rest>::type>;
+};
+template <class List, class Excluded>
+using without_t = typename Without<List, Excluded>::type;
 
 template <class List>
 struct Size;

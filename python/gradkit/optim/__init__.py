@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
@@ -24,6 +25,7 @@ from .lion import Lion
 from .lookahead import Lookahead
 from .nadam import NAdam
 from .optimizer import Optimizer
+from .prodigy import Prodigy
 from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
@@ -35,6 +37,7 @@ __all__ = [
     "ASGD",
     "SGD",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
@@ -44,6 +47,7 @@ __all__ = [
     "Lookahead",
     "NAdam",
     "Optimizer",
+    "Prodigy",
     "RAdam",
     "RMSprop",
     "Rprop",

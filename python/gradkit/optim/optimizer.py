@@ -91,6 +91,12 @@ class Optimizer:
             raise ValueError("some parameters appear more than once (in this or another parameter group)")
         group = {**self.defaults, **{k: v for k, v in param_group.items() if k != "params"}}
         core = _group_class(self._core_algorithm, params[0])(group)
+        if self._cores and self._core_algorithm.spans_groups and type(core) is not type(self._cores[0]):
+            raise ValueError(
+                f"param group {len(self.param_groups)}: {type(self).__name__} steps all param groups at "
+                "once (one estimate over all of them), so they must share one dtype: its first array is "
+                f"{np.asarray(params[0]).dtype}, the first group's {self.param_groups[0]['params'][0].dtype}"
+            )
         core.add_params(params, self._n_params)
         group["params"] = params
         self.param_groups.append(group)
@@ -149,13 +155,18 @@ class Optimizer:
             start += core.size
 
     def _copy_group_state(self) -> None:
-        """Copy what the core's step changed in each group (e.g. Schedule-Free's ``k``) into its dict."""
+        """Copy what the core's step changed in each group (e.g. Schedule-Free's ``k``) into its dict.
+
+        A key the core holds as ``None`` is one the reference has not written yet (Prodigy's ``d_hat``
+        before its first estimate of d): it stays out of the dict, as in the reference's.
+        """
         keys = self._core_algorithm.group_state
         if keys:
             for group, core in zip(self.param_groups, self._cores):
                 hyper = core.get_hyper()
                 for key in keys:
-                    group[key] = hyper[key]
+                    if hyper[key] is not None or key in group:
+                        group[key] = hyper[key]
 
     def train(self) -> None:
         """Put the parameters at the point gradients are taken at (the default of most optimizers).
@@ -292,11 +303,11 @@ class Optimizer:
             new_group["params"] = group["params"]
             self._core_algorithm.check_hyper(new_group)
             states = [saved_state.get(i) for i in saved["params"]]
-            core.check_state(states, start)
+            core.check_state(states, start, new_group)
             plans.append((new_group, states, start))
             start += core.size
         for i, (new_group, states, begin) in enumerate(plans):
-            self._cores[i].set_state(states, begin)
+            self._cores[i].set_state(states, begin, new_group)
             self._cores[i].set_hyper(new_group)
             self.param_groups[i] = new_group
 

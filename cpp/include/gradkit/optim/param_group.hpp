@@ -24,7 +24,11 @@
 //                                                (Schedule-Free in eval mode); called before anything changes
 //   Algo::set_mode(hyper, params, states, train) train() / eval(): which point the parameters hold
 //   Algo::reads_shapes = true                    its step reads rows/cols (callers then pass shaped arrays)
+//   Algo::check_state(hyper, state, param)       throws std::invalid_argument when a loaded state cannot be
+//                                                param's (buffer sizes that follow its shape or the hyper-
+//                                                parameters: Adafactor's factors, Prodigy's sliced s)
 //   State<T>::visit may pass a BufferShape (buffer_shape.hpp) for buffers not shaped like their parameter.
+// An algorithm with step_group or step_groups needs no update (init is still called for a state's defaults).
 #pragma once
 
 #include <cstddef>
@@ -53,6 +57,10 @@ struct has_check_step : std::false_type {};
 template <class Algo>
 struct has_check_step<Algo, std::void_t<decltype(&Algo::check_step)>> : std::true_type {};
 template <class Algo, class = void>
+struct has_check_state : std::false_type {};
+template <class Algo>
+struct has_check_state<Algo, std::void_t<decltype(&Algo::template check_state<float>)>> : std::true_type {};
+template <class Algo, class = void>
 struct has_set_mode : std::false_type {};
 template <class Algo>
 struct has_set_mode<Algo, std::void_t<decltype(&Algo::template set_mode<float>)>> : std::true_type {};
@@ -68,6 +76,10 @@ inline constexpr bool reads_shapes<Algo, std::void_t<decltype(Algo::reads_shapes
 // Whether Algo's parameters hold another point for evaluation than for training (Schedule-Free, Lookahead).
 template <class Algo>
 inline constexpr bool has_modes = detail::has_set_mode<Algo>::value;
+
+// Whether Algo's step spans every param group at once (Prodigy's d): its groups must be stepped together.
+template <class Algo>
+inline constexpr bool spans_groups = detail::has_step_groups<Algo>::value;
 
 template <class Algo, typename T>
 class ParamGroup {
@@ -94,6 +106,11 @@ public:
         check_step();
         if constexpr (detail::has_step_group<Algo>::value) {
             Algo::step_group(hyper_, params_, states_, grads, scales_);
+        } else if constexpr (detail::has_step_groups<Algo>::value) {
+            // An optimizer-wide step with one group.
+            std::vector<ParamGroup*> self{this};
+            std::vector<const T* const*> g{grads};
+            Algo::step_groups(self, g);
         } else {  // an algorithm with a step_group needs no per-array update
             for (std::size_t i = 0; i < params_.size(); ++i) {
                 if (grads[i] == nullptr) continue;
@@ -106,6 +123,12 @@ public:
                 Algo::update(hyper_, *states_[i], p.data, grads[i], p.size, scale);
             }
         }
+    }
+
+    // Throws std::invalid_argument when `state` cannot be params()[i]'s under `hyper` (Algo::check_state);
+    // changes nothing.
+    void check_state(std::size_t i, const State& state, const Hyper& hyper) const {
+        if constexpr (detail::has_check_state<Algo>::value) Algo::check_state(hyper, state, params_[i]);
     }
 
     // train() (true) or eval() (false): algorithms whose parameters hold another point for evaluation

@@ -128,14 +128,14 @@ struct StateReader {
     }
 };
 
-// The number of values a buffer of kind `kind` holds beside `param`; `fresh` is what Algo::init gave it
-// (the only way to know a flat buffer's length).
+// The number of values a buffer of kind `kind` holds beside `param`; a flat buffer's length is the
+// algorithm's to check (Algo::check_state), so `given` passes.
 template <typename T>
-std::size_t expected_buffer_size(optim::BufferShape kind, const optim::ArrayRef<T>& param, std::size_t fresh) {
+std::size_t expected_buffer_size(optim::BufferShape kind, const optim::ArrayRef<T>& param, std::size_t given) {
     switch (kind) {
         case optim::BufferShape::row_factor: return param.cols ? param.size / param.cols : 0;
         case optim::BufferShape::col_factor: return param.rows ? param.size / param.rows : 0;
-        case optim::BufferShape::flat: return fresh;
+        case optim::BufferShape::flat: return given;
         default: return param.size;
     }
 }
@@ -144,7 +144,6 @@ template <typename T>
 struct StateWriter {
     const ParamRuleState<T>& in;
     const optim::ArrayRef<T>& param;
-    const std::vector<std::pair<std::string, std::size_t>>& fresh;  // buffer sizes Algo::init gives
     bool dry_run;  // only check
     template <class Entries>
     static auto find(const Entries& entries, const char* key) {
@@ -161,8 +160,7 @@ struct StateWriter {
     void operator()(const char* key, std::vector<T>& b, optim::BufferShape kind = optim::BufferShape::like_param) {
         auto it = find(in.buffers, key);
         if (it == in.buffers.end()) throw std::invalid_argument(std::string("optimizer state lacks '") + key + "'");
-        auto f = find(fresh, key);
-        const std::size_t n = expected_buffer_size(kind, param, f == fresh.end() ? 0 : f->second);
+        const std::size_t n = expected_buffer_size(kind, param, it->second.size());
         if (!it->second.empty() && it->second.size() != n)
             throw std::invalid_argument(std::string("optimizer state '") + key + "' has " +
                                         std::to_string(it->second.size()) + " values; expected " + std::to_string(n) +
@@ -270,16 +268,16 @@ public:
         for (std::size_t i = 0; i < params.size(); ++i) {
             const ParamRuleState<T>& p = in.params[i];
             if (!p.started) continue;
-            const auto fresh = fresh_sizes(params[i]);
             typename Algo::template State<T> s;
-            s.visit(detail::StateWriter<T>{p, params[i], fresh, true});
+            s.visit(detail::StateWriter<T>{p, params[i], true});
             const std::size_t expected = p.scalars.size() + p.buffers.size();
             std::size_t keys = 0;
             s.visit([&keys](const char*, auto&, auto...) { ++keys; });
             if (keys != expected)
                 throw std::invalid_argument(std::string("optimizer state has entries that ") + Algo::name +
                                             " does not keep: is it another optimizer's state?");
-            s.visit(detail::StateWriter<T>{p, params[i], fresh, false});
+            s.visit(detail::StateWriter<T>{p, params[i], false});
+            group_.check_state(i, s, group_.hyper());  // what only the algorithm knows (Prodigy's sliced s)
             states[i] = std::move(s);
         }
         Hyper h = group_.hyper();
@@ -290,18 +288,6 @@ public:
     }
 
 private:
-    // The buffer sizes Algo::init gives a fresh state for this array (flat buffers have no other rule).
-    std::vector<std::pair<std::string, std::size_t>> fresh_sizes(const optim::ArrayRef<T>& param) const {
-        typename Algo::template State<T> s;
-        std::vector<T> scratch(param.size);
-        Algo::init(group_.hyper(), s, scratch.data(), param.size);
-        std::vector<std::pair<std::string, std::size_t>> out;
-        s.visit([&out](const char* key, auto& field, auto...) {
-            if constexpr (!std::is_arithmetic_v<std::decay_t<decltype(field)>>) out.emplace_back(key, field.size());
-        });
-        return out;
-    }
-
     // The group's hyperparameters through a visitor that reads them, or that changes them (then set
     // back: the group validates them and changes nothing when it refuses).
     template <class Visitor>

@@ -1,7 +1,8 @@
-"""The estimators with the optimizers that keep two points (Schedule-Free, Lookahead): gradients are taken
-at the training point, and everything a user sees between epochs (coefs_, predictions, validation
-scores, pickles) is at the evaluation point -- the numbers of gradkit.optim driven by hand with
-train() before the steps and eval() after them."""
+"""The estimators with the recent optimizers give the numbers of gradkit.optim driven by hand over
+coefs_ and intercepts_. Those that keep two points (Schedule-Free, Lookahead) take gradients at the
+training point, and everything a user sees between epochs (coefs_, predictions, validation scores,
+pickles) is at the evaluation point: train() before the steps, eval() after them. Adafactor factors
+each coefficient matrix; Prodigy's d is recorded in d_history_."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from gradkit import MLPClassifier, MLPRegressor
-from gradkit.optim import Adam, Lookahead, ScheduleFreeAdamW, ScheduleFreeSGD
+from gradkit.optim import Adafactor, Adam, Lookahead, Prodigy, ScheduleFreeAdamW, ScheduleFreeSGD
 
 N, FEATURES, HIDDEN = 40, 3, 5
 
@@ -33,14 +34,14 @@ def _gradients(params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> list[n
     return [X.T @ delta_hidden, hidden.T @ delta, delta_hidden.sum(axis=0), delta.sum(axis=0)]
 
 
-def _by_hand(make_optimizer, start: list[np.ndarray], X, y, epochs: int) -> list[np.ndarray]:
+def _by_hand(make_optimizer, start: list[np.ndarray], X, y, epochs: int):
     params = [p.copy() for p in start]
     opt = make_optimizer(params)
     for _ in range(epochs):
         opt.train()
         opt.step(_gradients(params, X, y))
         opt.eval()
-    return params
+    return params, opt
 
 
 def _initial_weights(X, y) -> list[np.ndarray]:
@@ -61,6 +62,12 @@ def _initial_weights(X, y) -> list[np.ndarray]:
 
 
 CASES = {
+    "Prodigy": (("Prodigy", {"weight_decay": 0.01}), 1.0, lambda p: Prodigy(p, lr=1.0, weight_decay=0.01)),
+    "Adafactor": (
+        ("Adafactor", {"beta2_decay": -0.5}),
+        0.05,
+        lambda p: Adafactor(p, lr=0.05, beta2_decay=-0.5),
+    ),
     "ScheduleFreeAdamW": (
         ("ScheduleFreeAdamW", {"weight_decay": 0.01}),
         0.01,
@@ -102,9 +109,14 @@ def test_the_fit_is_gradkit_optim_with_train_before_and_eval_after_the_steps(cas
     )
     est.fit(X, y)
     assert est.n_iter_ == 12
-    expected = _by_hand(make, start, X, y, 12)
+    expected, opt = _by_hand(make, start, X, y, 12)
     for got, want in zip([*est.coefs_, *est.intercepts_], expected):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)
+    if case == "Prodigy":
+        assert len(est.d_history_) == 12
+        assert est.d_history_[-1] == pytest.approx(opt.param_groups[0]["d"], rel=1e-10)
+    else:
+        assert est.d_history_ is None
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

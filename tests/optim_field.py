@@ -34,8 +34,12 @@ def gradient(p: np.ndarray, k: int) -> np.ndarray:
     return (0.5 * (k + 1) * (p - 0.5) + 0.3 * _sin(3 * p + k)).astype(p.dtype)
 
 
-def initial_params(sizes: list[list[int]], dtype: str, seed: int = 0) -> list[list[np.ndarray]]:
-    """Deterministic starting values, one list of arrays per param group."""
+def initial_params(sizes: list[list[int | list[int]]], dtype: str, seed: int = 0) -> list[list[np.ndarray]]:
+    """Deterministic starting values, one list of arrays per param group.
+
+    Each entry of a group is an array's length (a 1-D array) or its shape (``[rows, cols]``: a matrix,
+    for the optimizers that read shapes); :func:`gradient` works on either shape, element by element.
+    """
     rng = np.random.default_rng(seed)
     return [[rng.normal(size=n).astype(dtype) for n in group] for group in sizes]
 

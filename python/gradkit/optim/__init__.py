@@ -21,6 +21,7 @@ from .asgd import ASGD
 from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .lbfgs import LBFGS
 from .lion import Lion
+from .muon import Muon
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
@@ -38,6 +39,7 @@ __all__ = [
     "Adamax",
     "LBFGS",
     "Lion",
+    "Muon",
     "NAdam",
     "Optimizer",
     "RAdam",

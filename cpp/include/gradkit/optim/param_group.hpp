@@ -23,6 +23,9 @@
 //   Algo::check_step(hyper)                      throws std::invalid_argument when no step may be taken now
 //                                                (Schedule-Free in eval mode); called before anything changes
 //   Algo::set_mode(hyper, params, states, train) train() / eval(): which point the parameters hold
+//   Algo::refuse_param(const ArrayRef<T>&)       why the algorithm cannot take this parameter (Muon: any
+//                                                but a matrix), or "" when it can; add_param throws with it,
+//                                                and the bindings check every array with it before adding any
 //   State<T>::visit may pass a BufferShape (buffer_shape.hpp) for buffers not shaped like their parameter.
 #pragma once
 
@@ -55,6 +58,10 @@ template <class Algo, class = void>
 struct has_set_mode : std::false_type {};
 template <class Algo>
 struct has_set_mode<Algo, std::void_t<decltype(&Algo::template set_mode<float>)>> : std::true_type {};
+template <class Algo, class = void>
+struct has_refuse_param : std::false_type {};
+template <class Algo>
+struct has_refuse_param<Algo, std::void_t<decltype(&Algo::template refuse_param<float>)>> : std::true_type {};
 }  // namespace detail
 
 // Whether Algo's parameters hold another point for evaluation than for training (Schedule-Free, Lookahead).
@@ -69,7 +76,20 @@ public:
 
     explicit ParamGroup(Hyper hyper) : hyper_(std::move(hyper)) { Algo::validate(hyper_); }
 
+    // Why Algo cannot take `param` (e.g. Muon takes matrices only), or "" when it can.
+    static std::string refusal(const ArrayRef<T>& param) {
+        if constexpr (detail::has_refuse_param<Algo>::value)
+            return Algo::refuse_param(param);
+        else
+            return {};
+    }
+
+    // Throws std::invalid_argument, adding nothing, when the algorithm refuses the parameter.
     void add_param(ArrayRef<T> param) {
+        const std::string why = refusal(param);
+        if (!why.empty())
+            throw std::invalid_argument("params[" + std::to_string(params_.size()) + "] has shape " +
+                                        shape_string(param) + ": " + why);
         params_.push_back(param);
         states_.emplace_back();
         if (!scales_.empty()) scales_.push_back({});
@@ -86,17 +106,17 @@ public:
         check_step();
         if constexpr (detail::has_step_group<Algo>::value) {
             Algo::step_group(hyper_, params_, states_, grads, scales_);
-            return;
-        }
-        for (std::size_t i = 0; i < params_.size(); ++i) {
-            if (grads[i] == nullptr) continue;
-            ArrayRef<T> p = params_[i];
-            if (!states_[i]) {
-                states_[i].emplace();
-                Algo::init(hyper_, *states_[i], p.data, p.size);
+        } else {  // (an algorithm with its own step_group need not have a per-array update)
+            for (std::size_t i = 0; i < params_.size(); ++i) {
+                if (grads[i] == nullptr) continue;
+                ArrayRef<T> p = params_[i];
+                if (!states_[i]) {
+                    states_[i].emplace();
+                    Algo::init(hyper_, *states_[i], p.data, p.size);
+                }
+                const T* scale = scales_.empty() ? nullptr : scales_[i].data;
+                Algo::update(hyper_, *states_[i], p.data, grads[i], p.size, scale);
             }
-            const T* scale = scales_.empty() ? nullptr : scales_[i].data;
-            Algo::update(hyper_, *states_[i], p.data, grads[i], p.size, scale);
         }
     }
 

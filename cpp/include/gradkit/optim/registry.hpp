@@ -9,6 +9,7 @@
 #include "gradkit/optim/adamax.hpp"
 #include "gradkit/optim/asgd.hpp"
 #include "gradkit/optim/lion.hpp"
+#include "gradkit/optim/muon.hpp"
 #include "gradkit/optim/nadam.hpp"
 #include "gradkit/optim/radam.hpp"
 #include "gradkit/optim/rmsprop.hpp"
@@ -24,7 +25,8 @@ namespace gradkit::optim {
 // algorithms (AdamW is Adam with decoupled_weight_decay), then those torch lacks. LBFGS is not here: it
 // steps with a closure over the whole problem, not from one gradient (lbfgs.hpp), and has its own
 // binding and the trainer's full-batch solver.
-using PublicOptimizers = TypeList<SGD, Adam, Adagrad, RMSprop, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD, Lion>;
+using PublicOptimizers =
+    TypeList<SGD, Adam, Adagrad, RMSprop, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD, Lion, Muon>;
 
 // scikit-learn's MLP update rules (its numbers, not torch's): the estimators' 'sgd' and 'adam' solvers.
 using SklearnRules = TypeList<SklearnSGD, SklearnAdam>;

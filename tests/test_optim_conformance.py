@@ -24,6 +24,29 @@ TOLERANCE = {"float64": dict(rtol=1e-7, atol=1e-10), "float32": dict(rtol=1e-4, 
 # Final state buffers accumulate 120 steps of rounding (torch's CPU sqrt is not always correctly
 # rounded, ours is); in float32 they are compared at 1e-3, the parameters at 1e-4.
 STATE_TOLERANCE = {"float64": TOLERANCE["float64"], "float32": dict(rtol=1e-3, atol=1e-6)}
+# Muon's Newton-Schulz iteration runs in ns_dtype whatever the parameters' dtype. In float32 its result
+# carries float32 rounding (Eigen's summation order is not MKL's), which the iteration amplifies (its
+# polynomial's slope at 0 is a = 3.4): parameters of either dtype are held to float32's tolerance
+# (measured: at most 6.6e-7 absolute over 120 steps). In float64, the float64 tolerances hold (3.5e-15).
+# In bfloat16 (the default, torch's Muon itself), a product summed in float32 in Eigen's order instead
+# of oneDNN's now and then rounds to the neighbouring bfloat16 (a few elements in 10^4), and from then
+# on the run follows its own path a little apart from torch's. Measured over the fixtures: most runs are
+# torch's bit for bit; the one built to round apart (ROUNDING_APART in the generator) drifts to 3.5e-3
+# absolute in the parameters by step 120 (lr 0.02) and 2.7e-3 in the momentum buffer; 1e-2 holds both.
+# tests/test_optim_muon.py checks each step on its own, from torch's parameters, much tighter.
+MUON_BF16_TOLERANCE = dict(rtol=0.0, atol=1e-2)
+
+
+def _tolerances(name: str, run: dict) -> tuple[dict, dict]:
+    """The (parameters, final state) tolerances of a fixture run."""
+    dtype = run["dtype"]
+    if name == "Muon":
+        ns_dtype = run["kwargs"].get("ns_dtype", "bfloat16")
+        if ns_dtype == "bfloat16":
+            return MUON_BF16_TOLERANCE, MUON_BF16_TOLERANCE
+        if ns_dtype == "float32":
+            return TOLERANCE["float32"], STATE_TOLERANCE["float32"]
+    return TOLERANCE[dtype], STATE_TOLERANCE[dtype]
 
 
 def _runs():
@@ -63,7 +86,7 @@ def _per_param_state(opt: gradkit.optim.Optimizer) -> dict[int, dict]:
     return merged
 
 
-def _steps(opt, flat, expected, first, change, dtype, what, zero_grad_steps=0):
+def _steps(opt, flat, expected, first, change, tolerance, what, zero_grad_steps=0):
     for step in range(expected[0].shape[0]):
         if change and first + step == change[0]:
             opt.param_groups[change[1]]["lr"] = change[2]
@@ -73,7 +96,7 @@ def _steps(opt, flat, expected, first, change, dtype, what, zero_grad_steps=0):
         opt.step(grads)
         for k, p in enumerate(flat):
             np.testing.assert_allclose(
-                p, expected[k][step], **TOLERANCE[dtype], err_msg=f"param {k} after {what} step {step + 1}"
+                p, expected[k][step], **tolerance, err_msg=f"param {k} after {what} step {step + 1}"
             )
 
 
@@ -100,15 +123,22 @@ def test_trajectory_matches_torch(name: str, run: dict) -> None:
     flat = [p for ps in init for p in ps]
     expected = _trajectories(name, run["key"])
     change = run.get("lr_change")
+    tolerance, state_tolerance = _tolerances(name, run)
     opt.train()
-    _steps(opt, flat, expected, 0, change, dtype, "the", run.get("zero_grad_steps", 0))
+    _steps(opt, flat, expected, 0, change, tolerance, "the", run.get("zero_grad_steps", 0))
     if run.get("modes"):
         opt.eval()
         for k, (p, x) in enumerate(zip(flat, _trajectories(name, run["key"], "eval"))):
-            np.testing.assert_allclose(p, x, **TOLERANCE[dtype], err_msg=f"param {k} after eval()")
+            np.testing.assert_allclose(p, x, **tolerance, err_msg=f"param {k} after eval()")
         opt.train()
         _steps(
-            opt, flat, _trajectories(name, run["key"], "cont"), len(expected[0]), change, dtype, "a continued"
+            opt,
+            flat,
+            _trajectories(name, run["key"], "cont"),
+            len(expected[0]),
+            change,
+            tolerance,
+            "a continued",
         )
         for g, (group, reference) in enumerate(zip(opt.param_groups, run["final_groups"])):
             for key in sorted(set(group) & set(reference)):
@@ -121,7 +151,7 @@ def test_trajectory_matches_torch(name: str, run: dict) -> None:
         assert sorted(state[k]) == sorted(expected_state), f"state keys of param {k}"
         for state_key, value in expected_state.items():
             np.testing.assert_allclose(
-                state[k][state_key], value, **STATE_TOLERANCE[dtype], err_msg=f"state[{k}][{state_key!r}]"
+                state[k][state_key], value, **state_tolerance, err_msg=f"state[{k}][{state_key!r}]"
             )
     for g, expected_group in _final_state(name, run["key"], "group").items():
         for group_key, value in expected_group.items():

@@ -157,7 +157,13 @@ public:
     // All arrays are checked before any is added. `start` is the index of the first in the optimizer.
     void add_params(const py::list& params, std::size_t start) {
         std::vector<optim::ArrayRef<T>> refs;
-        for (std::size_t i = 0; i < params.size(); ++i) refs.push_back(param_ref<T>(params[i], "params", start + i));
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            refs.push_back(param_ref<T>(params[i], "params", start + i));
+            const std::string why = Group::refusal(refs.back());
+            if (!why.empty())
+                throw py::value_error(where("params", start + i) + " has shape " +
+                                      std::string(py::repr(params[i].attr("shape"))) + ": " + why);
+        }
         for (std::size_t i = 0; i < params.size(); ++i) {
             group_.add_param(refs[i]);
             arrays_.push_back(py::reinterpret_borrow<py::array>(params[i]));

@@ -114,6 +114,13 @@ class Adafactor(_Algorithm):
     class float32(_ParamGroup[np.float32]): ...
     class float64(_ParamGroup[np.float64]): ...
 
+class Muon(_Algorithm):
+    """One optimizer of the core: its param groups of each dtype (float32, float64) and its
+    hyperparameter check."""
+
+    class float32(_ParamGroup[np.float32]): ...
+    class float64(_ParamGroup[np.float64]): ...
+
 class NAdam(_Algorithm):
     """One optimizer of the core: its param groups of each dtype (float32, float64) and its
     hyperparameter check."""

@@ -23,6 +23,7 @@ from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .lbfgs import LBFGS
 from .lion import Lion
 from .lookahead import Lookahead
+from .muon import Muon
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .prodigy import Prodigy
@@ -45,6 +46,7 @@ __all__ = [
     "LBFGS",
     "Lion",
     "Lookahead",
+    "Muon",
     "NAdam",
     "Optimizer",
     "Prodigy",

@@ -27,6 +27,9 @@
 //   Algo::check_state(hyper, state, param)       throws std::invalid_argument when a loaded state cannot be
 //                                                param's (buffer sizes that follow its shape or the hyper-
 //                                                parameters: Adafactor's factors, Prodigy's sliced s)
+//   Algo::refuse_param(const ArrayRef<T>&)       why the algorithm cannot take this parameter (Muon: any
+//                                                but a matrix), or "" when it can; add_param throws with it,
+//                                                and the bindings check every array with it before adding any
 //   State<T>::visit may pass a BufferShape (buffer_shape.hpp) for buffers not shaped like their parameter.
 // An algorithm with step_group or step_groups needs no update (init is still called for a state's defaults).
 #pragma once
@@ -64,6 +67,10 @@ template <class Algo, class = void>
 struct has_set_mode : std::false_type {};
 template <class Algo>
 struct has_set_mode<Algo, std::void_t<decltype(&Algo::template set_mode<float>)>> : std::true_type {};
+template <class Algo, class = void>
+struct has_refuse_param : std::false_type {};
+template <class Algo>
+struct has_refuse_param<Algo, std::void_t<decltype(&Algo::template refuse_param<float>)>> : std::true_type {};
 }  // namespace detail
 
 // Whether Algo's step reads its parameters' shapes (Algo::reads_shapes = true: Adafactor, Muon), so that a
@@ -89,7 +96,20 @@ public:
 
     explicit ParamGroup(Hyper hyper) : hyper_(std::move(hyper)) { Algo::validate(hyper_); }
 
+    // Why Algo cannot take `param` (e.g. Muon takes matrices only), or "" when it can.
+    static std::string refusal(const ArrayRef<T>& param) {
+        if constexpr (detail::has_refuse_param<Algo>::value)
+            return Algo::refuse_param(param);
+        else
+            return {};
+    }
+
+    // Throws std::invalid_argument, adding nothing, when the algorithm refuses the parameter.
     void add_param(ArrayRef<T> param) {
+        const std::string why = refusal(param);
+        if (!why.empty())
+            throw std::invalid_argument("params[" + std::to_string(params_.size()) + "] has shape " +
+                                        shape_string(param) + ": " + why);
         params_.push_back(param);
         states_.emplace_back();
         if (!scales_.empty()) scales_.push_back({});

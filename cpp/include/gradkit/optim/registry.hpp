@@ -10,6 +10,7 @@
 #include "gradkit/optim/adamax.hpp"
 #include "gradkit/optim/asgd.hpp"
 #include "gradkit/optim/lion.hpp"
+#include "gradkit/optim/muon.hpp"
 #include "gradkit/optim/nadam.hpp"
 #include "gradkit/optim/prodigy.hpp"
 #include "gradkit/optim/radam.hpp"
@@ -30,10 +31,10 @@ namespace gradkit::optim {
 // binding and the trainer's full-batch solver.
 // Schedule-Free's parameters hold another point for evaluation than for training (param_group.hpp's
 // set_mode, Python's train() / eval()); the trainer switches them around each epoch's steps. Prodigy's d
-// is one estimate over every group (step_groups); Adafactor reads its parameters' shapes (the trainer
-// gives it each layer's arrays).
+// is one estimate over every group (step_groups); Adafactor and Muon read their parameters' shapes (the
+// trainer gives them each layer's arrays; Muon only the matrices, train/hybrid_rule.hpp).
 using PublicOptimizers = TypeList<SGD, Adam, Adagrad, RMSprop, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD, Lion,
-                                  ScheduleFreeSGD, ScheduleFreeAdamW, Prodigy, Adafactor>;
+                                  ScheduleFreeSGD, ScheduleFreeAdamW, Prodigy, Adafactor, Muon>;
 
 // scikit-learn's MLP update rules (its numbers, not torch's): the estimators' 'sgd' and 'adam' solvers.
 using SklearnRules = TypeList<SklearnSGD, SklearnAdam>;

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from gradkit import MLPClassifier, MLPRegressor
-from gradkit.optim import Adafactor, Adam, Lookahead, Prodigy, ScheduleFreeAdamW, ScheduleFreeSGD
+from gradkit.optim import Adafactor, Adam, AdamW, Lookahead, Muon, Prodigy, ScheduleFreeAdamW, ScheduleFreeSGD
 
 N, FEATURES, HIDDEN = 40, 3, 5
 
@@ -25,13 +25,22 @@ def _data():
 
 
 def _gradients(params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
-    """scikit-learn's squared-error gradient (alpha=0) of a relu network with one hidden layer, full batch."""
-    W1, W2, b1, b2 = params
-    pre = X @ W1 + b1
-    hidden = np.maximum(pre, 0.0)
-    delta = (hidden @ W2 + b2 - y[:, None]) / len(X)
-    delta_hidden = (delta @ W2.T) * (pre > 0)
-    return [X.T @ delta_hidden, hidden.T @ delta, delta_hidden.sum(axis=0), delta.sum(axis=0)]
+    """scikit-learn's squared-error gradient (alpha=0) of a relu network, full batch; params are the
+    coefficient matrices, then the intercepts."""
+    layers = len(params) // 2
+    coefs, intercepts = params[:layers], params[layers:]
+    activations, pre = [X], []
+    for i in range(layers):
+        pre.append(activations[-1] @ coefs[i] + intercepts[i])
+        activations.append(pre[-1] if i == layers - 1 else np.maximum(pre[-1], 0.0))
+    delta = (activations[-1] - y[:, None]) / len(X)
+    coef_grads, intercept_grads = [None] * layers, [None] * layers
+    for i in reversed(range(layers)):
+        coef_grads[i] = activations[i].T @ delta
+        intercept_grads[i] = delta.sum(axis=0)
+        if i > 0:
+            delta = (delta @ coefs[i].T) * (pre[i - 1] > 0)
+    return [*coef_grads, *intercept_grads]
 
 
 def _by_hand(make_optimizer, start: list[np.ndarray], X, y, epochs: int):
@@ -44,11 +53,11 @@ def _by_hand(make_optimizer, start: list[np.ndarray], X, y, epochs: int):
     return params, opt
 
 
-def _initial_weights(X, y) -> list[np.ndarray]:
+def _initial_weights(X, y, hidden=(HIDDEN,)) -> list[np.ndarray]:
     """The estimator's initial weights for random_state=0: one step at lr 1e-300 changes no weight (each
     change is below half an ulp of the weight)."""
     est = MLPRegressor(
-        hidden_layer_sizes=(HIDDEN,),
+        hidden_layer_sizes=hidden,
         optimizer="SGD",
         learning_rate_init=1e-300,
         max_iter=1,
@@ -166,3 +175,72 @@ def test_early_stopping_scores_and_keeps_the_evaluation_point():
     # coefs_ are the best epoch's (scikit-learn's early stopping), and they score what was recorded
     # for it on the same validation rows.
     assert clf.best_validation_score_ == max(clf.validation_scores_)
+
+
+class _Hybrid:
+    """Muon over the hidden-to-hidden matrices, AdamW over everything else: the estimators' Muon."""
+
+    def __init__(self, params, muon_indices, lr, ratio, muon_kwargs, adamw_kwargs):
+        self.muon = Muon([params[i] for i in muon_indices], lr=lr, rows_are_inputs=True, **muon_kwargs)
+        self.rest = [i for i in range(len(params)) if i not in muon_indices]
+        self.adamw = AdamW([params[i] for i in self.rest], lr=lr * ratio, **adamw_kwargs)
+        self.muon_indices = muon_indices
+
+    def train(self):
+        pass
+
+    def eval(self):
+        pass
+
+    def step(self, grads):
+        self.muon.step([grads[i] for i in self.muon_indices])
+        self.adamw.step([grads[i] for i in self.rest])
+
+
+@pytest.mark.parametrize(
+    ("layers", "muon_indices"),
+    [("hidden", [1]), ("all", [0, 1, 2])],
+)
+def test_muon_runs_on_the_hidden_matrices_and_adamw_on_the_rest(layers, muon_indices):
+    X, y = _data()
+    hidden = (6, 4)
+    start = _initial_weights(X, y, hidden)
+    spec = (
+        "Muon",
+        {"momentum": 0.9, "ns_dtype": "float64", "adamw": {"weight_decay": 0.05}, "adamw_lr_ratio": 0.5,
+         "muon_layers": layers},
+    )  # fmt: skip
+    est = MLPRegressor(
+        hidden_layer_sizes=hidden,
+        optimizer=spec,
+        learning_rate_init=0.02,
+        max_iter=10,
+        batch_size=N,
+        shuffle=False,
+        alpha=0.0,
+        n_iter_no_change=1000,
+        random_state=0,
+    )
+    est.fit(X, y)
+
+    def make(params):
+        return _Hybrid(
+            params, muon_indices, 0.02, 0.5, {"momentum": 0.9, "ns_dtype": "float64"}, {"weight_decay": 0.05}
+        )
+
+    expected, _ = _by_hand(make, start, X, y, 10)
+    for got, want in zip([*est.coefs_, *est.intercepts_], expected):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+def test_muon_refuses_what_the_estimators_cannot_give_it():
+    X, y = _data()
+    for spec, message in [
+        (("Muon", {"rows_are_inputs": False}), "rows_are_inputs=True"),
+        (("Muon", {"adamw": {"lr": 0.1}}), "without 'lr'"),
+        (("Muon", {"muon_layers": "first"}), "'hidden' or 'all'"),
+        (("Muon", {"adamw_lr_ratio": 0.0}), "positive number"),
+        (("Muon", {"ns_dtype": "float16"}), "ns_dtype"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            MLPRegressor(optimizer=spec, max_iter=1).fit(X, y)

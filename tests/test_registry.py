@@ -84,9 +84,7 @@ def test_every_optimizer_is_a_core_step_rule_or_says_why_not():
     assert {"SklearnSGD", "SklearnAdam"} <= step_rules
 
 
-# Muon is left out until the estimators can train with it (it takes 2-D weight matrices only, the
-# trainer steps one flat buffer): the trainer's per-layer hybrid is being added.
-@pytest.mark.parametrize("name", sorted(set(OPTIMIZERS) - set(NOT_A_STEP_RULE) - {"Muon"}))
+@pytest.mark.parametrize("name", sorted(set(OPTIMIZERS) - set(NOT_A_STEP_RULE)))
 def test_every_optimizer_trains_the_estimators(name):
     model = _small_fit(solver="adam", optimizer=name)
     assert model.n_iter_ == 3 and np.isfinite(model.loss_curve_).all()

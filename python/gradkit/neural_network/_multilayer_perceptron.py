@@ -100,7 +100,16 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         True})``), checked by the optimizer itself; the rate is ``learning_rate_init``. Needs
         ``solver='sgd'`` or ``'adam'`` and ``learning_rate='constant'`` (momentum, nesterovs_momentum,
         beta_1, beta_2 and epsilon belong to scikit-learn's rules and are then unused). None keeps
-        scikit-learn's rules and numbers.
+        scikit-learn's rules and numbers. Give an optimizer its own default rate through
+        ``learning_rate_init`` where it differs from 1e-3 (``Prodigy`` and ``ScheduleFreeSGD`` want
+        1.0, ``ScheduleFreeAdamW`` 0.0025). Schedule-Free takes its gradients at its point y and is
+        scored, stopped early, pickled and left in ``coefs_`` at its average x, as its ``eval()``
+        gives. ``("Lookahead", {"optimizer": spec, "k": 5, "alpha": 0.5})`` wraps any of them
+        (``coefs_`` then hold the slow weights). ``"Muon"`` runs on the coefficient matrices between
+        hidden layers (``"muon_layers": "all"``: every coefficient matrix) and AdamW on the others
+        and every intercept, at ``"adamw_lr_ratio"`` (default 1) times the rate, with
+        ``"adamw": {...}`` its other hyperparameters; with one hidden layer there is no matrix
+        between hidden layers, and the default split is AdamW alone.
     lr_schedule : None or (schedule, dict) or (schedule, dict, 'batch' or 'epoch'), default=None
         Beyond scikit-learn: a closed-form ``gradkit.schedules`` schedule or
         ``CosineAnnealingWarmRestarts`` (a name or the class, e.g.

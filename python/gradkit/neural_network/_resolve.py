@@ -100,6 +100,12 @@ def _resolve_optimizer(spec: Any, lr: float, dtype: np.dtype) -> _StepRule | Non
     hybrid = None
     if cls._core_algorithm.__name__ == "Muon":
         hybrid = {key: hyper.pop(key, default) for key, default in _HYBRID_KEYS.items()}
+        if not hyper.get("rows_are_inputs", True):
+            raise ValueError(
+                "optimizer Muon: coefs_ are (n_inputs, n_outputs) matrices, so the estimators always "
+                "use rows_are_inputs=True (torch's learning-rate adjustment for an (out, in) weight)"
+            )
+        hyper["rows_are_inputs"] = True
     try:
         # A matrix: every optimizer takes one (Muon takes nothing else).
         probe = cls([np.zeros((1, 1), dtype=dtype)], lr=lr, **hyper)

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BUILD := build
 SOURCES := $(shell find cpp python -type f \( -name '*.hpp' -o -name '*.cpp' -o -name '*.py' -o -name '*.pyi' -o -name CMakeLists.txt \)) CMakeLists.txt pyproject.toml
 
-.PHONY: demo demo-optimizers test test-cpp test-python test-sanitize lint bench bench-mlp bench-all fixtures install clean
+.PHONY: demo demo-optimizers test test-cpp test-python test-sanitize lint bench bench-mlp bench-all bench-untuned fixtures install clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,11 @@ bench-mlp: $(VENV)/.installed
 	@$(PY) -c "import sklearn" 2>/dev/null || $(PY) -m pip install --quiet scikit-learn
 	@$(PY) -c "import torch" 2>/dev/null || echo "torch is not installed in $(VENV): its column is left out"
 	$(PY) benchmarks/mlp_vs_sklearn.py $(BENCH_ARGS)
+
+# Every optimizer at its defaults against scikit-learn's default adam (benchmarks/untuned.py): writes
+# benchmarks/results/untuned.md and the README's table of it.
+bench-untuned: $(VENV)/.installed
+	$(PY) benchmarks/untuned.py $(BENCH_ARGS)
 
 # Every benchmark, one after another, into benchmarks/results.md and the README's results block
 # (torch's columns need torch in the venv: .venv/bin/pip install torch==2.13.0). BENCH_ARGS as above.

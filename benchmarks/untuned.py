@@ -15,9 +15,10 @@ Threads: every side runs with ``--threads`` (default 1) threads: gradkit via
 ``gradkit.set_num_threads``, scikit-learn's BLAS via threadpoolctl. The sides alternate within each
 seed, so a phase of a slower machine reaches all of them.
 
-Run: ``python benchmarks/untuned.py [--threads N] [--seeds S] [--quick] [--out PATH]``; writes
-benchmarks/results/untuned.md (``--quick``: 2 seeds, 2 data sets, 50 epochs, writes nothing unless
-``--out`` is given).
+Run: ``make bench-untuned`` or ``python benchmarks/untuned.py [--threads N] [--seeds S] [--quick]
+[--out PATH] [--no-readme]``; writes benchmarks/results/untuned.md and the README's table between
+``<!-- untuned-results:begin -->`` and ``<!-- untuned-results:end -->`` (``--quick``: 2 seeds, 2 data
+sets, 50 epochs, writes nothing unless ``--out`` is given).
 """
 
 from __future__ import annotations
@@ -47,20 +48,24 @@ except ImportError:  # scikit-learn's BLAS then runs with its own default thread
     threadpool_limits = None
 
 RESULTS = Path(__file__).parent / "results"
+README = Path(__file__).resolve().parent.parent / "README.md"
+BEGIN, END = "<!-- untuned-results:begin -->", "<!-- untuned-results:end -->"
 
 # The gradkit optimizers run at their defaults: the classic ones users reach for, then the ones that
 # need no schedule (Schedule-Free) or no learning rate (Prodigy), and the recent others.
-OPTIMIZERS = [
-    "Adam",
-    "AdamW",
-    "SGD",
-    "Lion",
-    "ScheduleFreeAdamW",
-    "ScheduleFreeSGD",
-    "Prodigy",
-    "Adafactor",
-    "Muon",
-]
+# Muon runs on every coefficient matrix here (its AdamW part on the intercepts): the estimators' default
+# split gives it only the matrices between hidden layers, and hidden (100,) has none.
+OPTIMIZERS = {
+    "Adam": "Adam",
+    "AdamW": "AdamW",
+    "SGD": "SGD",
+    "Lion": "Lion",
+    "ScheduleFreeAdamW": "ScheduleFreeAdamW",
+    "ScheduleFreeSGD": "ScheduleFreeSGD",
+    "Prodigy": "Prodigy",
+    "Adafactor": "Adafactor",
+    "Muon (every matrix)": ("Muon", {"muon_layers": "all"}),
+}
 
 DATASETS = {
     "digits": (load_digits, "classification"),
@@ -70,8 +75,9 @@ DATASETS = {
 }
 
 
-def default_lr(name: str) -> float:
-    """The ``lr`` default of gradkit.optim.<name>'s constructor."""
+def default_lr(spec) -> float:
+    """The ``lr`` default of the constructor of the gradkit.optim class ``spec`` names."""
+    name = spec[0] if isinstance(spec, tuple) else spec
     return float(inspect.signature(getattr(gradkit.optim, name)).parameters["lr"].default)
 
 
@@ -93,9 +99,9 @@ def make_estimators(task: str, seed: int, max_iter: int) -> dict[str, object]:
     gk = MLPClassifier if task == "classification" else MLPRegressor
     sk = SkMLPClassifier if task == "classification" else SkMLPRegressor
     estimators: dict[str, object] = {"scikit-learn adam": sk(random_state=seed, max_iter=max_iter)}
-    for name in OPTIMIZERS:
-        estimators[name] = gk(
-            optimizer=name, learning_rate_init=default_lr(name), random_state=seed, max_iter=max_iter
+    for label, spec in OPTIMIZERS.items():
+        estimators[label] = gk(
+            optimizer=spec, learning_rate_init=default_lr(spec), random_state=seed, max_iter=max_iter
         )
     return estimators
 
@@ -152,7 +158,7 @@ def table(results: dict, seeds: int, threads: int, max_iter: int) -> str:
     lines.append("|---|" + "---|" * (len(datasets) + 2))
     sides = list(next(iter(results.values())))
     for side in sides:
-        label = side if side == "scikit-learn adam" else f"{side} ({default_lr(side):g})"
+        label = side if side == "scikit-learn adam" else f"{side} ({default_lr(OPTIMIZERS[side]):g})"
         scores = [mean_std(results[d][side]["score"], 3) for d in datasets]
         seconds = statistics.fmean(statistics.fmean(results[d][side]["seconds"]) for d in datasets)
         first = results[datasets[0]][side]["epochs"]
@@ -168,6 +174,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--no-readme", action="store_true", help="leave the README's table alone")
     args = parser.parse_args()
     seeds = 2 if args.quick else args.seeds
     datasets = ["wine", "diabetes"] if args.quick else list(DATASETS)
@@ -186,6 +193,13 @@ def main() -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text)
         print(f"wrote {out}")
+    if not args.quick and not args.no_readme:
+        readme = README.read_text()
+        start, end = readme.find(BEGIN), readme.find(END)
+        if start < 0 or end < start:
+            raise SystemExit(f"the README has no {BEGIN} ... {END} block to write the table into")
+        README.write_text(readme[: start + len(BEGIN)] + "\n" + text.strip() + "\n" + readme[end:])
+        print(f"wrote its table into {README}")
 
 
 if __name__ == "__main__":

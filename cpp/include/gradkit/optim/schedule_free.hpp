@@ -26,6 +26,32 @@
 
 namespace gradkit::optim::schedule_free {
 
+// The averaging's arguments and the group state, which both algorithms' Hyper inherit (after their own
+// fields, in the reference's order), so that each visits them once, by the reference's keys.
+struct Averaging {
+    std::int64_t warmup_steps = 0;
+    double r = 0.0;
+    double weight_lr_power = 2.0;
+    // The group's state, kept with its hyperparameters as in the reference's group dict.
+    std::int64_t k = 0;
+    bool train_mode = false;
+    double weight_sum = 0.0;
+    double lr_max = -1.0;
+    double scheduled_lr = 0.0;
+
+    template <class V>
+    void visit_averaging(V&& v) {
+        v("warmup_steps", warmup_steps);
+        v("r", r);
+        v("weight_lr_power", weight_lr_power);
+        v("k", k);
+        v("train_mode", train_mode);
+        v("weight_sum", weight_sum);
+        v("lr_max", lr_max);
+        v("scheduled_lr", scheduled_lr);
+    }
+};
+
 // The Hyper fields a step or a mode switch changes, in the reference's group dict.
 inline constexpr const char* kGroupState[] = {"k", "train_mode", "weight_sum", "lr_max", "scheduled_lr"};
 

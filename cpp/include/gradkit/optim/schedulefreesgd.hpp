@@ -23,33 +23,17 @@ struct ScheduleFreeSGD {
     static constexpr const char* name = "ScheduleFreeSGD";
     static constexpr const auto& group_state = schedule_free::kGroupState;
 
-    struct Hyper {
+    struct Hyper : schedule_free::Averaging {
         double lr = 1.0;
         double momentum = 0.9;
         double weight_decay = 0.0;
-        std::int64_t warmup_steps = 0;
-        double r = 0.0;
-        double weight_lr_power = 2.0;
-        // The group's state, kept with its hyperparameters as in the reference's group dict.
-        std::int64_t k = 0;
-        bool train_mode = false;
-        double weight_sum = 0.0;
-        double lr_max = -1.0;
-        double scheduled_lr = 0.0;
 
         template <class V>
         void visit(V&& v) {
             v("lr", lr);
             v("momentum", momentum);
             v("weight_decay", weight_decay);
-            v("warmup_steps", warmup_steps);
-            v("r", r);
-            v("weight_lr_power", weight_lr_power);
-            v("k", k);
-            v("train_mode", train_mode);
-            v("weight_sum", weight_sum);
-            v("lr_max", lr_max);
-            v("scheduled_lr", scheduled_lr);
+            visit_averaging(v);
         }
     };
 

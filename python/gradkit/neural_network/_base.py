@@ -381,9 +381,10 @@ class _BaseMLP(_TrainerHandle):
         self.lr_history_.append(float(report["lr"]))
         adapted = report["optimizer_state"]
         if "d" in adapted:  # Prodigy's distance estimate, the scale of its steps (d * lr)
-            if getattr(self, "d_history_", None) is None:
-                self.d_history_ = []
-            self.d_history_.append(float(adapted["d"]))
+            history: list[float] | None = getattr(self, "d_history_", None)
+            if history is None:
+                history = self.d_history_ = []
+            history.append(float(adapted["d"]))
         if self._bar is not None:
             # The postfix first: update() redraws the bar, which then shows this epoch's numbers.
             self._bar.set_postfix(loss=f"{report['loss']:.6g}", lr=f"{report['lr']:.3g}", refresh=False)

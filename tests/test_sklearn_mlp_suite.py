@@ -1,0 +1,80 @@
+"""scikit-learn's own MLP test suite, run against gradkit with only its import changed.
+
+The installed scikit-learn's ``sklearn/neural_network/tests/test_mlp.py`` is copied at test time,
+with ``from sklearn.neural_network import MLPClassifier, MLPRegressor`` replaced by gradkit's, and
+run in a subprocess with scikit-learn's conftest fixtures (``-p sklearn.conftest``). The tests that
+still fail are listed below, each with why; this test fails when any other test fails, and when a
+listed one starts passing (then take it off the list).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+sklearn = pytest.importorskip("sklearn", reason="scikit-learn is not installed: its MLP suite cannot run")
+
+# scikit-learn 1.9.1's tests that gradkit does not pass yet (issue 14, part 1).
+KNOWN_FAILURES = {
+    # They drive private helpers gradkit does not have: _initialize, _forward_pass, _backprop, _unpack.
+    "test_fit": "scikit-learn's private _initialize / _forward_pass / _backprop",
+    "test_gradient": "scikit-learn's private _loss_grad_lbfgs",
+    # They read the private _optimizer.learning_rate.
+    "test_learning_rate_warmstart": "scikit-learn's private _optimizer.learning_rate",
+    "test_adaptive_learning_rate": "scikit-learn's private _optimizer.learning_rate",
+    # The core's L-BFGS stops on torch's tests (no descent, step size below tolerance_change), which
+    # scipy's L-BFGS-B does not have: with max_fun=10 the logistic fit stops early and does not warn.
+    "test_lbfgs_classification_maxfun[X1-y1]": "L-BFGS stopping rules are torch's, not scipy's",
+    # gradkit raises its own divergence message, and raises where scikit-learn records NaN scores.
+    "test_nonfinite_params": "gradkit's divergence message, not scikit-learn's",
+    "test_mlp_diverging_loss": "gradkit raises on divergence where scikit-learn carries on",
+}
+PINNED = "1.9.1"
+IMPORT = "from sklearn.neural_network import MLPClassifier, MLPRegressor"
+
+
+def _outcomes(report: Path) -> dict[str, str]:
+    """{test name: "passed" | "failed" | "skipped"} from a JUnit XML report."""
+    outcomes = {}
+    for case in ET.parse(report).getroot().iter("testcase"):
+        kinds = {child.tag for child in case}
+        if kinds & {"failure", "error"}:
+            outcomes[case.get("name")] = "failed"
+        elif "skipped" in kinds:
+            outcomes[case.get("name")] = "skipped"
+        else:
+            outcomes[case.get("name")] = "passed"
+    return outcomes
+
+
+def test_scikit_learns_mlp_suite_passes_but_for_the_known_failures(tmp_path: Path) -> None:
+    source = Path(sklearn.__file__).parent / "neural_network" / "tests" / "test_mlp.py"
+    if not source.is_file():
+        pytest.skip(f"this scikit-learn ({sklearn.__version__}) ships no {source.name}")
+    text = source.read_text()
+    assert text.count(IMPORT) == 1, (
+        f"scikit-learn {sklearn.__version__}'s test_mlp.py imports its MLPs otherwise"
+    )
+    suite = tmp_path / "test_mlp.py"
+    suite.write_text(text.replace(IMPORT, "from gradkit import MLPClassifier, MLPRegressor"))
+    report = tmp_path / "report.xml"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "sklearn.conftest",
+         f"--junitxml={report}", "--rootdir", str(tmp_path), str(suite)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert report.is_file(), run.stdout[-3000:] + run.stderr[-3000:]
+    outcomes = _outcomes(report)
+    failed = {name for name, outcome in outcomes.items() if outcome == "failed"}
+    assert len(outcomes) > 40, f"only {len(outcomes)} tests ran:\n{run.stdout[-3000:]}"
+    unexpected = failed - set(KNOWN_FAILURES)
+    assert not unexpected, (
+        f"scikit-learn's tests failing with gradkit: {sorted(unexpected)}\n{run.stdout[-5000:]}"
+    )
+    if sklearn.__version__ == PINNED:  # other versions have other tests: only new failures count there
+        fixed = set(KNOWN_FAILURES) - failed
+        assert not fixed, f"now passing, take them off KNOWN_FAILURES: {sorted(fixed)}"

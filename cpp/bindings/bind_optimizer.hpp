@@ -132,20 +132,6 @@ std::vector<std::string> lazily_created_buffers(const typename Algo::Hyper& h) {
     return names;
 }
 
-// The names of the Hyper fields a step or a mode switch changes (Algo::group_state), or none.
-template <class Algo, class = void>
-struct GroupStateNames {
-    static py::tuple get() { return py::tuple(); }
-};
-template <class Algo>
-struct GroupStateNames<Algo, std::void_t<decltype(Algo::group_state)>> {
-    static py::tuple get() {
-        py::list names;
-        for (const char* name : Algo::group_state) names.append(name);
-        return py::tuple(names);
-    }
-};
-
 template <class Algo, typename T>
 class PyParamGroup {
 public:
@@ -367,7 +353,7 @@ void bind_algorithm(py::module_& m) {
     scope.def_static(
         "check_hyper", [](const py::dict& d) { return fields_to_dict(hyper_from_dict<Algo>(d)); },
         "Validates hyperparameters with torch's conditions; returns them as the core holds them.");
-    scope.attr("group_state") = GroupStateNames<Algo>::get();
+    scope.attr("group_state") = py::tuple(py::cast(optim::group_state_names<Algo>()));
     scope.attr("has_modes") = optim::has_modes<Algo>;
     scope.attr("spans_groups") = optim::spans_groups<Algo>;
 }

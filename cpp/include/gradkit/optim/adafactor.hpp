@@ -24,6 +24,7 @@
 #include "gradkit/optim/array_ref.hpp"
 #include "gradkit/optim/buffer_shape.hpp"
 #include "gradkit/optim/check.hpp"
+#include "gradkit/optim/each_stepped.hpp"
 #include "gradkit/optim/lr_scale.hpp"
 #include "gradkit/optim/pointwise.hpp"
 
@@ -123,17 +124,13 @@ struct Adafactor {
                 invalid("parameter " + std::to_string(i) + " of the group is empty: Adafactor divides by its size");
             if (states[i]) check_state(h, *states[i], params[i]);
         }
-        for (std::size_t i = 0; i < params.size(); ++i) {
-            if (grads[i] == nullptr) continue;
-            if (!states[i]) {
-                states[i].emplace();
-                init_shaped(*states[i], params[i]);
-            }
-            const T* scale = scales.empty() ? nullptr : scales[i].data;
-            with_scaled(scale, [&](auto is_scaled) {
-                update<T, decltype(is_scaled)::value>(h, *states[i], params[i], grads[i], scale);
+        each_stepped(
+            params, states, grads, scales, [](State<T>& st, const ArrayRef<T>& p) { init_shaped(st, p); },
+            [&](std::size_t i, State<T>& st, const T* scale) {
+                with_scaled(scale, [&](auto is_scaled) {
+                    update<T, decltype(is_scaled)::value>(h, st, params[i], grads[i], scale);
+                });
             });
-        }
     }
 
 private:

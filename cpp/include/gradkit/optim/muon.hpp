@@ -54,6 +54,7 @@
 #include "gradkit/optim/array_ref.hpp"
 #include "gradkit/optim/bfloat16.hpp"
 #include "gradkit/optim/check.hpp"
+#include "gradkit/optim/each_stepped.hpp"
 #include "gradkit/optim/lr_scale.hpp"
 #include "gradkit/optim/pointwise.hpp"
 #include "gradkit/parallel.hpp"
@@ -277,37 +278,31 @@ struct Muon {
     static void step_group(const Hyper& h, const std::vector<ArrayRef<T>>& params,
                            std::vector<std::optional<State<T>>>& states, const T* const* grads,
                            const std::vector<ArrayRef<const T>>& scales) {
+        // (Every parameter is a matrix: ParamGroup::add_param refused any other with refuse_param.)
         for (std::size_t i = 0; i < params.size(); ++i) {
             if (grads[i] == nullptr) continue;
-            const std::string why = refuse_param(params[i]);
-            if (!why.empty())
-                invalid("params[" + std::to_string(i) + "] has shape " + shape_string(params[i]) + ": " + why);
             if (states[i] && states[i]->momentum_buffer.size() != params[i].size)
                 invalid("state[" + std::to_string(i) + "]['momentum_buffer'] has " +
                         std::to_string(states[i]->momentum_buffer.size()) + " values, its parameter " +
                         std::to_string(params[i].size));
         }
         const NsDtype dtype = *parse_ns_dtype(h.ns_dtype);
-        for (std::size_t i = 0; i < params.size(); ++i) {
-            if (grads[i] == nullptr) continue;
-            if (!states[i]) {
-                states[i].emplace();
-                init(h, *states[i], params[i].data, params[i].size);
-            }
-            T* buf = states[i]->momentum_buffer.data();
-            const T* scale = scales.empty() ? nullptr : scales[i].data;
-            switch (dtype) {
-                case NsDtype::bfloat16:
-                    step_matrix<T, float, true>(h, params[i], grads[i], buf, scale);
-                    break;
-                case NsDtype::float32:
-                    step_matrix<T, float, false>(h, params[i], grads[i], buf, scale);
-                    break;
-                case NsDtype::float64:
-                    step_matrix<T, double, false>(h, params[i], grads[i], buf, scale);
-                    break;
-            }
-        }
+        each_stepped(
+            params, states, grads, scales, [&](State<T>& st, const ArrayRef<T>& p) { init(h, st, p.data, p.size); },
+            [&](std::size_t i, State<T>& st, const T* scale) {
+                T* buf = st.momentum_buffer.data();
+                switch (dtype) {
+                    case NsDtype::bfloat16:
+                        step_matrix<T, float, true>(h, params[i], grads[i], buf, scale);
+                        break;
+                    case NsDtype::float32:
+                        step_matrix<T, float, false>(h, params[i], grads[i], buf, scale);
+                        break;
+                    case NsDtype::float64:
+                        step_matrix<T, double, false>(h, params[i], grads[i], buf, scale);
+                        break;
+                }
+            });
     }
 };
 

@@ -35,6 +35,7 @@
 #pragma once
 
 #include <cstddef>
+#include <iterator>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -43,6 +44,7 @@
 #include <vector>
 
 #include "gradkit/optim/array_ref.hpp"
+#include "gradkit/optim/each_stepped.hpp"
 
 namespace gradkit::optim {
 
@@ -71,6 +73,10 @@ template <class Algo, class = void>
 struct has_refuse_param : std::false_type {};
 template <class Algo>
 struct has_refuse_param<Algo, std::void_t<decltype(&Algo::template refuse_param<float>)>> : std::true_type {};
+template <class Algo, class = void>
+struct has_group_state : std::false_type {};
+template <class Algo>
+struct has_group_state<Algo, std::void_t<decltype(Algo::group_state)>> : std::true_type {};
 }  // namespace detail
 
 // Whether Algo's step reads its parameters' shapes (Algo::reads_shapes = true: Adafactor, Muon), so that a
@@ -79,6 +85,15 @@ template <class Algo, class = void>
 inline constexpr bool reads_shapes = false;
 template <class Algo>
 inline constexpr bool reads_shapes<Algo, std::void_t<decltype(Algo::reads_shapes)>> = Algo::reads_shapes;
+
+// The names of the Hyper fields a step or a mode switch changes (Algo::group_state), or none.
+template <class Algo>
+std::vector<std::string> group_state_names() {
+    if constexpr (detail::has_group_state<Algo>::value)
+        return {std::begin(Algo::group_state), std::end(Algo::group_state)};
+    else
+        return {};
+}
 
 // Whether Algo's parameters hold another point for evaluation than for training (Schedule-Free, Lookahead).
 template <class Algo>
@@ -132,16 +147,12 @@ public:
             std::vector<const T* const*> g{grads};
             Algo::step_groups(self, g);
         } else {  // an algorithm with a step_group needs no per-array update
-            for (std::size_t i = 0; i < params_.size(); ++i) {
-                if (grads[i] == nullptr) continue;
-                ArrayRef<T> p = params_[i];
-                if (!states_[i]) {
-                    states_[i].emplace();
-                    Algo::init(hyper_, *states_[i], p.data, p.size);
-                }
-                const T* scale = scales_.empty() ? nullptr : scales_[i].data;
-                Algo::update(hyper_, *states_[i], p.data, grads[i], p.size, scale);
-            }
+            each_stepped(
+                params_, states_, grads, scales_,
+                [&](State& s, const ArrayRef<T>& p) { Algo::init(hyper_, s, p.data, p.size); },
+                [&](std::size_t i, State& s, const T* scale) {
+                    Algo::update(hyper_, s, params_[i].data, grads[i], params_[i].size, scale);
+                });
         }
     }
 

@@ -17,6 +17,7 @@
 
 #include "gradkit/optim/array_ref.hpp"
 #include "gradkit/optim/check.hpp"
+#include "gradkit/optim/each_stepped.hpp"
 #include "gradkit/optim/lr_scale.hpp"
 #include "gradkit/optim/pointwise.hpp"
 #include "gradkit/optim/schedule_free.hpp"
@@ -122,23 +123,19 @@ struct ScheduleFreeAdamW {
         c.ckp1 = static_cast<T>(s.ckp1);
         c.y_rate = static_cast<T>(schedule_free::y_rate(s.lr, beta1, s.ckp1));
         c.lr = static_cast<T>(s.lr);
-        for (std::size_t i = 0; i < params.size(); ++i) {
-            if (grads[i] == nullptr) continue;
-            const ArrayRef<T> p = params[i];
-            if (!states[i]) {
-                states[i].emplace();
-                init(h, *states[i], p.data, p.size);
-            }
-            T* z = states[i]->z.data();
-            T* v = states[i]->exp_avg_sq.data();
-            const T* g = grads[i];
-            const T* scale = scales.empty() ? nullptr : scales[i].data;
-            with_scaled(scale, [&](auto is_scaled) {
-                parallel_chunks(p.size, [=](std::size_t b, std::size_t e) {
-                    kernel<T, decltype(is_scaled)::value>(c, p.data, g, z, v, scale, b, e);
+        each_stepped(
+            params, states, grads, scales, [&](State<T>& st, const ArrayRef<T>& p) { init(h, st, p.data, p.size); },
+            [&](std::size_t i, State<T>& st, const T* scale) {
+                T* y = params[i].data;
+                T* z = st.z.data();
+                T* v = st.exp_avg_sq.data();
+                const T* g = grads[i];
+                with_scaled(scale, [&](auto is_scaled) {
+                    parallel_chunks(params[i].size, [=](std::size_t b, std::size_t e) {
+                        kernel<T, decltype(is_scaled)::value>(c, y, g, z, v, scale, b, e);
+                    });
                 });
             });
-        }
         h.k = h.k + 1;
     }
 

@@ -67,7 +67,8 @@ public:
         return a;
     }
     void set_state(const RuleState<T>& in) override {
-        const std::size_t n_primary = primary_->state().params.size();
+        const RuleState<T> before = primary_->state();  // to put back if the secondary refuses its part
+        const std::size_t n_primary = before.params.size();
         if (in.params.size() < n_primary)
             throw std::invalid_argument("optimizer state has " + std::to_string(in.params.size()) +
                                         " parameter arrays; " + name_ + "'s two optimizers have more");
@@ -80,7 +81,6 @@ public:
         }
         a.params.assign(in.params.begin(), in.params.begin() + static_cast<std::ptrdiff_t>(n_primary));
         b.params.assign(in.params.begin() + static_cast<std::ptrdiff_t>(n_primary), in.params.end());
-        const RuleState<T> before = primary_->state();
         primary_->set_state(a);
         try {
             secondary_->set_state(b);

@@ -185,15 +185,6 @@ struct GroupStateAccess {
     }
 };
 
-template <class Algo, class = void>
-struct GroupStateNames {
-    static std::vector<std::string> get() { return {}; }
-};
-template <class Algo>
-struct GroupStateNames<Algo, std::void_t<decltype(Algo::group_state)>> {
-    static std::vector<std::string> get() { return {std::begin(Algo::group_state), std::end(Algo::group_state)}; }
-};
-
 }  // namespace detail
 
 // Any ParamGroup policy over parameter arrays that are views into one flat buffer (the network's, which
@@ -222,7 +213,7 @@ public:
     void set_mode(bool train) override { group_.set_mode(train); }
     std::vector<std::pair<std::string, double>> group_values() const override {
         std::vector<std::pair<std::string, double>> out;
-        for (const auto& name : detail::GroupStateNames<Algo>::get()) out.emplace_back(name, 0.0);
+        for (const auto& name : optim::group_state_names<Algo>()) out.emplace_back(name, 0.0);
         if (!out.empty()) read_hyper(detail::GroupStateAccess{&out, false});
         return out;
     }
@@ -256,7 +247,7 @@ public:
         if (in.params.size() != params.size())
             throw std::invalid_argument("optimizer state has " + std::to_string(in.params.size()) +
                                         " parameter arrays; the rule has " + std::to_string(params.size()));
-        const auto names = detail::GroupStateNames<Algo>::get();
+        const auto names = optim::group_state_names<Algo>();
         if (in.group.size() != names.size())
             throw std::invalid_argument(std::string("optimizer state's group state does not fit ") + Algo::name +
                                         ": is it another optimizer's state?");

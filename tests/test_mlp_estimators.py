@@ -449,7 +449,12 @@ def test_divergence_raises_naming_the_epoch_and_keeps_the_last_finite_weights(mo
     X, y = regression()
     X = X * 1e3
     reg = MLPRegressor(
-        hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=10.0, max_iter=50, random_state=0
+        hidden_layer_sizes=(8,),
+        solver="sgd",
+        learning_rate_init=10.0,
+        max_iter=50,
+        random_state=0,
+        on_divergence="raise",
     )
     after_epoch = []
     monkeypatch.setattr(

@@ -18,20 +18,11 @@ import pytest
 
 sklearn = pytest.importorskip("sklearn", reason="scikit-learn is not installed: its MLP suite cannot run")
 
-# scikit-learn 1.9.1's tests that gradkit does not pass yet (issue 14, part 1).
+# scikit-learn 1.9.1's tests that gradkit does not pass yet.
 KNOWN_FAILURES = {
-    # They drive private helpers gradkit does not have: _initialize, _forward_pass, _backprop, _unpack.
-    "test_fit": "scikit-learn's private _initialize / _forward_pass / _backprop",
-    "test_gradient": "scikit-learn's private _loss_grad_lbfgs",
-    # They read the private _optimizer.learning_rate.
-    "test_learning_rate_warmstart": "scikit-learn's private _optimizer.learning_rate",
-    "test_adaptive_learning_rate": "scikit-learn's private _optimizer.learning_rate",
-    # The core's L-BFGS stops on torch's tests (no descent, step size below tolerance_change), which
-    # scipy's L-BFGS-B does not have: with max_fun=10 the logistic fit stops early and does not warn.
-    "test_lbfgs_classification_maxfun[X1-y1]": "L-BFGS stopping rules are torch's, not scipy's",
-    # gradkit raises its own divergence message, and raises where scikit-learn records NaN scores.
-    "test_nonfinite_params": "gradkit's divergence message, not scikit-learn's",
-    "test_mlp_diverging_loss": "gradkit raises on divergence where scikit-learn carries on",
+    # The core's L-BFGS is torch's algorithm: on this set it converges within max_fun=10 where scipy's
+    # L-BFGS-B has not yet, so no ConvergenceWarning.
+    "test_lbfgs_classification_maxfun[X1-y1]": "L-BFGS steps are torch's, not scipy's",
 }
 PINNED = "1.9.1"
 IMPORT = "from sklearn.neural_network import MLPClassifier, MLPRegressor"

@@ -25,6 +25,7 @@
 #include "schedule_args.hpp"
 #include "gradkit/nn/glorot_init.hpp"
 #include "gradkit/nn/legacy_random_state.hpp"
+#include "gradkit/optim/sklearn_adam.hpp"
 #include "gradkit/train/registry.hpp"
 #include "gradkit/train/trainer.hpp"
 
@@ -319,6 +320,57 @@ py::tuple fit_lbfgs(train::Trainer<T>& t, py::handle X, py::handle Y, py::handle
     return py::make_tuple(r.loss, r.n_iter, r.n_evals, r.converged);
 }
 
+// Each layer's rows x fan_out block of a workspace buffer, copied out as NumPy arrays.
+template <typename T, class Buffer>
+py::list layer_arrays(const nn::Layout& layout, py::ssize_t n, Buffer&& buffer) {
+    py::list out;
+    for (std::size_t l = 0; l < layout.n_weight_layers(); ++l) {
+        py::array_t<T> a({n, static_cast<py::ssize_t>(layout.fan_out(l))});
+        const T* src = buffer(l);
+        std::copy(src, src + a.size(), a.mutable_data());
+        out.append(a);
+    }
+    return out;
+}
+
+// sklearn's _forward_pass on all rows of X at the network's weights: every layer's activations.
+template <typename T>
+py::list forward_layers(const train::Trainer<T>& t, py::handle X) {
+    const nn::Layout& layout = t.net().layout();
+    const T* x = rows_array<T>(X, "X", -1, static_cast<py::ssize_t>(layout.n_features()));
+    const py::ssize_t n = py::reinterpret_borrow<py::array>(X).shape(0);
+    if (n == 0) throw py::value_error("X: expected at least one row, got 0");
+    nn::Workspace<T> ws(layout, static_cast<std::size_t>(n), /*gather=*/false);
+    {
+        py::gil_scoped_release release;
+        t.net().forward(x, static_cast<std::size_t>(n), ws);
+    }
+    return layer_arrays<T>(layout, n, [&](std::size_t l) { return ws.activations(l); });
+}
+
+// sklearn's _backprop on all rows of X at the network's weights: (loss, packed gradient, every layer's
+// activations, every layer's deltas).
+template <typename T>
+py::tuple backprop_all(const train::Trainer<T>& t, py::handle X, py::handle Y, py::handle sample_weight, double alpha) {
+    const nn::Layout& layout = t.net().layout();
+    const T* x = rows_array<T>(X, "X", -1, static_cast<py::ssize_t>(layout.n_features()));
+    const py::ssize_t n = py::reinterpret_borrow<py::array>(X).shape(0);
+    if (n == 0) throw py::value_error("X: expected at least one row, got 0");
+    nn::Batch<T> all{x, rows_array<T>(Y, "Y", n, static_cast<py::ssize_t>(layout.n_outputs())), nullptr,
+                     static_cast<std::size_t>(n)};
+    if (!sample_weight.is_none()) all.sample_weight = rows_array<T>(sample_weight, "sample_weight", n, -1);
+    nn::Workspace<T> ws(layout, static_cast<std::size_t>(n), /*gather=*/false);
+    double loss;
+    {
+        py::gil_scoped_release release;
+        loss = t.net().backprop(all, alpha, ws);
+    }
+    py::array_t<T> grad(static_cast<py::ssize_t>(layout.size()));
+    std::copy(ws.grads(), ws.grads() + layout.size(), grad.mutable_data());
+    return py::make_tuple(loss, grad, layer_arrays<T>(layout, n, [&](std::size_t l) { return ws.activations(l); }),
+                          layer_arrays<T>(layout, n, [&](std::size_t l) { return ws.deltas(l); }));
+}
+
 template <typename T>
 py::array_t<T> predict(const train::Trainer<T>& t, py::handle X) {
     const nn::Layout& layout = t.net().layout();
@@ -425,6 +477,12 @@ void bind_trainer(py::module_& m, const char* name) {
         .def("fit_lbfgs", &fit_lbfgs<T>, py::arg("X"), py::arg("Y"), py::arg("sample_weight"), py::kw_only(),
              py::arg("alpha"), py::arg("max_iter"), py::arg("max_fun"), py::arg("tol"),
              "Full-batch L-BFGS. Returns (loss, n_iter, n_evals, converged).")
+        .def("forward", &forward_layers<T>, py::arg("X"),
+             "sklearn's _forward_pass on every row of X: each layer's activations (copies).")
+        .def("backprop", &backprop_all<T>, py::arg("X"), py::arg("Y"), py::arg("sample_weight"), py::kw_only(),
+             py::arg("alpha"),
+             "sklearn's _backprop on every row of X: (loss, packed gradient, each layer's activations, each "
+             "layer's deltas).")
         .def("predict", &predict<T>, py::arg("X"), "The network's output for every row of X.");
 }
 
@@ -474,6 +532,17 @@ void bind_loop_options(py::module_& m) {
 void register_train(py::module_& m) {
     py::register_exception<train::DivergedError>(m, "TrainingDiverged", PyExc_ValueError);
     py::register_exception<train::ScheduleStepError>(m, "ScheduleStepError", PyExc_ValueError);
+    m.def(
+        "sklearn_adam_learning_rate",
+        [](double learning_rate_init, double beta_1, double beta_2, double t) {
+            optim::SklearnAdam::Hyper h;
+            h.lr = learning_rate_init;
+            h.beta_1 = beta_1;
+            h.beta_2 = beta_2;
+            return optim::SklearnAdam::learning_rate(h, t);
+        },
+        py::arg("learning_rate_init"), py::arg("beta_1"), py::arg("beta_2"), py::arg("t"),
+        "sklearn's AdamOptimizer.learning_rate after t steps (the rate of step t, bias-corrected).");
     bind_progress(m);
     bind_loop_options(m);
     bind_trainer<float>(m, "MLPTrainer_float32");

@@ -287,6 +287,7 @@ def lr_find(
         callbacks=None,
         progress=False,
         verbose=False,
+        on_divergence="raise",  # the first non-finite loss ends the test
     )
     fit_args: dict[str, Any] = {}
     if classifier:

@@ -23,6 +23,9 @@ class ScheduleStepError(ValueError):
     """Raised by fit_stochastic when the schedule refuses a step inside the loop (OneCycleLR past
     total_steps); the Progress passed in holds the epochs completed, the weights every step taken."""
 
+def sklearn_adam_learning_rate(learning_rate_init: float, beta_1: float, beta_2: float, t: float) -> float:
+    """sklearn's AdamOptimizer.learning_rate after t steps (the rate of step t, bias-corrected)."""
+
 class Progress:
     """What the training loop has reached: sklearn's n_iter_, t_, loss_curve_ and the rest.
 
@@ -55,6 +58,7 @@ class LoopOptions:
     n_iter_no_change: float
     incremental: bool
     clip_grad_norm: float
+    stop_on_divergence: bool
     @property
     def score(self) -> Literal["accuracy", "r2"]:
         """What early stopping watches: 'accuracy' (classifiers) or 'r2' (regressors)."""
@@ -165,6 +169,13 @@ class _MLPTrainer(Generic[_Float]):
 
     def predict(self, X: NDArray[_Float]) -> NDArray[_Float]:
         """The network's output for every row of X."""
+    def forward(self, X: NDArray[_Float]) -> list[NDArray[_Float]]:
+        """sklearn's _forward_pass on every row of X: each layer's activations (copies)."""
+    def backprop(
+        self, X: NDArray[_Float], Y: NDArray[_Float], sample_weight: NDArray[_Float] | None, *, alpha: float
+    ) -> tuple[float, NDArray[_Float], list[NDArray[_Float]], list[NDArray[_Float]]]:
+        """sklearn's _backprop on every row of X: (loss, packed gradient, each layer's activations, each
+        layer's deltas)."""
 
 class MLPTrainer_float32(_MLPTrainer[np.float32]):
     """A network with its optimizer and rate policy, trained in place by the core (sklearn's MLP

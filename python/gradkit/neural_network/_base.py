@@ -31,8 +31,9 @@ from ._resolve import (
     _resolve_schedule,
 )
 from ._sklearn_compat import validate_data
+from ._sklearn_private import _SklearnPrivateAPI
 from ._targets import _core_array, _one_hot
-from ._trainer import _SharedRandomState, _TrainerHandle
+from ._trainer import _SharedRandomState
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -48,8 +49,9 @@ def _progress_bar(total: int):
     return tqdm(total=total, unit="epoch")
 
 
-class _BaseMLP(_TrainerHandle):
-    """What MLPClassifier and MLPRegressor share: scikit-learn's BaseMultilayerPerceptron."""
+class _BaseMLP(_SklearnPrivateAPI):
+    """What MLPClassifier and MLPRegressor share: scikit-learn's BaseMultilayerPerceptron (and its
+    private helpers, from ``_SklearnPrivateAPI``)."""
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -80,6 +82,7 @@ class _BaseMLP(_TrainerHandle):
         "callbacks": [None, list],
         "progress": ["boolean"],
         "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "on_divergence": [StrOptions({"warn", "raise"})],
     }
 
     # ------------------------------------------------------------------ fitting
@@ -91,6 +94,8 @@ class _BaseMLP(_TrainerHandle):
         if np.any(np.array(hidden_layer_sizes) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}.")
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        if not first_pass and "_trainer" not in self.__dict__:
+            self._adopt_assigned_weights()
 
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = X.dtype if first_pass else self._dtype
@@ -111,9 +116,9 @@ class _BaseMLP(_TrainerHandle):
         del y  # Y is y itself when y already had the model's dtype (a classifier's targets)
         layer_units = [n_features, *hidden_layer_sizes, self.n_outputs_]
 
-        random_state = check_random_state(self.random_state)
+        random_state = self._random_state = check_random_state(self.random_state)
         if first_pass:
-            self._initialize(layer_units, dtype, random_state)
+            self._init_network(layer_units, dtype, random_state)
         else:
             self._sync_weights()
             if list(self._trainer.layer_units) != layer_units:
@@ -187,7 +192,7 @@ class _BaseMLP(_TrainerHandle):
         batches = _batches_per_epoch(n_samples, self.batch_size, early_stopping, self.validation_fraction)
         _check_one_cycle_steps(total, taken, epochs, batches, per_step=schedule[-1])
 
-    def _initialize(self, layer_units: list[int], dtype: np.dtype, random_state) -> None:
+    def _init_network(self, layer_units: list[int], dtype: np.dtype, random_state) -> None:
         """scikit-learn's _initialize: attributes, output activation, Glorot-uniform weights."""
         self.n_iter_ = 0
         self.t_ = 0
@@ -290,7 +295,7 @@ class _BaseMLP(_TrainerHandle):
         best_loss = getattr(self, "best_loss_", None)
         best_score = getattr(self, "best_validation_score_", None)
         progress = _core.train.Progress()
-        progress.t = int(self.t_)
+        progress.t = int(getattr(self, "t_", 0))
         progress.loss = float(getattr(self, "loss_", np.nan))
         progress.loss_curve = list(getattr(self, "loss_curve_", []))
         progress.best_loss = np.inf if best_loss is None else float(best_loss)
@@ -307,6 +312,8 @@ class _BaseMLP(_TrainerHandle):
         options.incremental = bool(incremental)
         options.score = "accuracy" if is_classifier(self) else "r2"
         options.clip_grad_norm = 0.0 if self.clip_grad_norm is None else float(self.clip_grad_norm)
+        options.stop_on_divergence = self.on_divergence == "raise"
+        self._divergence_warned = False
         self.lr_history_ = list(getattr(self, "lr_history_", None) or [])
         self._bar = _progress_bar(1 if incremental else int(self.max_iter)) if self.progress else None
         shared = _SharedRandomState(random_state)
@@ -350,6 +357,7 @@ class _BaseMLP(_TrainerHandle):
             if self._bar is not None:
                 self._bar.close()
             del self._bar
+            del self._divergence_warned
         self._store_progress(progress)
         if reason == "max_iter":
             warnings.warn(
@@ -379,6 +387,16 @@ class _BaseMLP(_TrainerHandle):
         """Called by the core once per epoch (with the GIL): lr_history_, scikit-learn's verbose output,
         the progress bar and the callbacks (any of which returning True stops training)."""
         self.lr_history_.append(float(report["lr"]))
+        if not self._divergence_warned and not np.isfinite(report["loss"]):
+            self._divergence_warned = True  # once per fit; on_divergence='raise' never gets here
+            warnings.warn(
+                f"Training diverged in epoch {report['epoch']}: the loss is {report['loss']}. Training goes "
+                f"on as scikit-learn's does; try a smaller learning_rate_init (it is "
+                f"{self.learning_rate_init}) or scale the data, and pass on_divergence='raise' to stop at "
+                "the first non-finite loss with the last finite weights.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         adapted = report["optimizer_state"]
         if "d" in adapted:  # Prodigy's distance estimate, the scale of its steps (d * lr)
             history: list[float] | None = getattr(self, "d_history_", None)

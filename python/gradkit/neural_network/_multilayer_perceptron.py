@@ -45,8 +45,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     ``coefs_`` and ``intercepts_`` are NumPy views of the core's weights; ``warm_start`` and
     ``partial_fit`` continue from them (assigning new arrays to them also works). X of dtype
-    float32 trains in float32. Training diverging (a non-finite loss or weight) raises ValueError
-    and keeps the weights of the last finite epoch, where scikit-learn would go on to NaN weights.
+    float32 trains in float32. A diverging fit (a non-finite loss) behaves as scikit-learn's, with
+    a RuntimeWarning at its first non-finite loss; ``on_divergence='raise'`` stops it there instead.
+    scikit-learn's private helpers (``_forward_pass``, ``_backprop``, ``_loss_grad_lbfgs``,
+    ``_initialize``, ``_unpack``, ``_optimizer.learning_rate``) work with scikit-learn's arguments,
+    computed by the core, so scikit-learn's own test suite passes against these estimators.
 
     Parameters
     ----------
@@ -139,6 +142,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     clip_grad_norm : None or float, default=None
         Beyond scikit-learn: before every step ('sgd', 'adam', any ``optimizer``), scale the gradient
         of all weights to at most this L2 norm, as ``torch.nn.utils.clip_grad_norm_`` does.
+    on_divergence : {'warn', 'raise'}, default='warn'
+        What a non-finite epoch loss does ('sgd', 'adam'). 'warn' is scikit-learn's behaviour plus a
+        RuntimeWarning: training goes on, the NaN enters ``loss_curve_`` (and ``validation_scores_``)
+        and the stopping tests as scikit-learn's compare them, early stopping ends on the best
+        finite weights, and weights left non-finite at the end raise scikit-learn's ValueError
+        ("Solver produced non-finite parameter weights..."). 'raise' is gradkit's safer way: stop at
+        the first non-finite loss or weight, put back the weights of the epoch before, record the
+        epochs completed, and raise ValueError naming the epoch and suggesting a smaller rate.
 
     Attributes
     ----------
@@ -217,6 +228,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         callbacks=None,
         progress=False,
         clip_grad_norm=None,
+        on_divergence="warn",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -246,6 +258,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.callbacks = callbacks
         self.progress = progress
         self.clip_grad_norm = clip_grad_norm
+        self.on_divergence = on_divergence
 
     # scikit-learn keeps the loss in an attribute set by the base class; it is fixed here.
     loss = "log_loss"
@@ -409,7 +422,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate, learning_rate_init, \
 power_t, max_iter, shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum, \
 early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun, optimizer, \
-lr_schedule, callbacks, progress, clip_grad_norm
+lr_schedule, callbacks, progress, clip_grad_norm, on_divergence
         As :class:`MLPClassifier`; early stopping watches the validation R².
 
     Attributes
@@ -467,6 +480,7 @@ coefs_, intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_ou
         callbacks=None,
         progress=False,
         clip_grad_norm=None,
+        on_divergence="warn",
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -497,6 +511,7 @@ coefs_, intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_ou
         self.callbacks = callbacks
         self.progress = progress
         self.clip_grad_norm = clip_grad_norm
+        self.on_divergence = on_divergence
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(

@@ -87,12 +87,17 @@ struct SklearnAdam {
         }
     }
 
+    // sklearn's AdamOptimizer.learning_rate after t steps, the bias-corrected rate of step t:
+    // learning_rate_init * np.sqrt(1 - beta_2**t) / (1 - beta_1**t), in that order.
+    static double learning_rate(const Hyper& h, double t) {
+        return h.lr * std::sqrt(1 - std::pow(h.beta_2, t)) / (1 - std::pow(h.beta_1, t));
+    }
+
     // scale: per-element lr multipliers, or null for none.
     template <typename T>
     static void update(const Hyper& h, State<T>& s, T* p, const T* g, std::size_t n, const T* scale = nullptr) {
         s.t += 1;
-        // learning_rate_init * np.sqrt(1 - beta_2**t) / (1 - beta_1**t), in that order.
-        const double lr_t = h.lr * std::sqrt(1 - std::pow(h.beta_2, s.t)) / (1 - std::pow(h.beta_1, s.t));
+        const double lr_t = learning_rate(h, s.t);
         const T b1 = static_cast<T>(h.beta_1), b2 = static_cast<T>(h.beta_2);
         const T one_minus_b1 = static_cast<T>(1 - h.beta_1), one_minus_b2 = static_cast<T>(1 - h.beta_2);
         const T eps = static_cast<T>(h.epsilon);

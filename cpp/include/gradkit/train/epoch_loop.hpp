@@ -10,9 +10,10 @@
 //
 // Beyond sklearn: a momentum-cycling schedule (OneCycleLR, CyclicLR) sets the rule's momentum or beta1
 // wherever it sets the rate; a hook sees every epoch's results and may stop training (the Python binding calls
-// into Python through it, once per epoch), and divergence stops training with DivergedError, the
-// weights put back to those at the end of the previous epoch (a copy per epoch costs one pass over
-// the parameters, small beside an epoch's products).
+// into Python through it, once per epoch), and with stop_on_divergence divergence stops training with
+// DivergedError, the weights put back to those at the end of the previous epoch (a copy per epoch costs
+// one pass over the parameters, small beside an epoch's products); without it the loop goes on as
+// sklearn's does, NaN and all.
 #pragma once
 
 #include <algorithm>
@@ -49,6 +50,9 @@ struct LoopOptions {
     bool incremental = false;      // partial_fit: one epoch
     Score score = Score::accuracy;  // what early stopping watches
     double clip_grad_norm = 0.0;    // > 0: each step's gradient scaled to this L2 norm at most (torch's clip_grad_norm_)
+    // A non-finite loss or weight: stop with DivergedError on the previous epoch's weights (true), or
+    // record it and go on as sklearn does (false: the NaN enters loss_curve_ and the stopping tests).
+    bool stop_on_divergence = true;
 
     // The numeric and flag fields by name, as pointers to members (score, an enum, is not among them).
     template <class V>
@@ -61,6 +65,7 @@ struct LoopOptions {
         v("n_iter_no_change", &LoopOptions::n_iter_no_change);
         v("incremental", &LoopOptions::incremental);
         v("clip_grad_norm", &LoopOptions::clip_grad_norm);
+        v("stop_on_divergence", &LoopOptions::stop_on_divergence);
     }
 };
 
@@ -142,7 +147,7 @@ public:
         nn::Workspace<T> ws(net_.layout(), bs);
         std::vector<std::int64_t> order(n), rows(bs);
         std::iota(order.begin(), order.end(), std::int64_t{0});
-        std::vector<T> previous(n_params);
+        std::vector<T> previous(opt.stop_on_divergence ? n_params : 0);
         T* params = net_.params();
         // Each batch reads rows of X through the shuffled order composed with the set's own index.
         const bool gathered = opt.shuffle || train.index;
@@ -151,7 +156,7 @@ public:
         progress.n_iter = 0;
         for (std::int64_t it = 0; it < opt.max_iter; ++it) {
             if (opt.shuffle) rs->shuffle(order.data(), n);
-            std::copy(params, params + n_params, previous.begin());
+            if (opt.stop_on_divergence) std::copy(params, params + n_params, previous.begin());
             // Between epochs the parameters hold the point to evaluate (Schedule-Free's x, Lookahead's slow
             // weights); the batches take their gradients where the rule steps (y, the fast weights).
             rule_.set_mode(true);
@@ -176,7 +181,7 @@ public:
             }
             rule_.set_mode(false);
             const double loss = accumulated / static_cast<double>(n);
-            if (!std::isfinite(loss) || !detail::all_finite(params, n_params)) {
+            if (opt.stop_on_divergence && (!std::isfinite(loss) || !detail::all_finite(params, n_params))) {
                 std::copy(previous.begin(), previous.end(), params);
                 throw DivergedError(progress.n_iter + 1, loss, lr);
             }

@@ -6,10 +6,13 @@
 // epsilon on the relative decrease). The two algorithms take different steps, so the weights differ
 // from sklearn's; the limits are mapped as closely as they go: max_iter iterations, max_fun loss
 // evaluations, stop when max |gradient| <= tol, history 10, and stop when the loss or the step changes
-// by less than scipy's ftol (absolute here, as torch's tolerance_change is).
+// by less than scipy's ftol (absolute here, as torch's tolerance_change is). Whether the stop counts
+// as converged (no warning) follows scipy's own tests: see scipy_converged.
 #pragma once
 
 #include <algorithm>
+#include <cmath>
+#include <optional>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -36,6 +39,21 @@ struct LbfgsResult {
 
 // scipy's default ftol for L-BFGS-B: factr 1e7 times the double epsilon.
 inline constexpr double kScipyFtol = 1e7 * 2.220446049250313e-16;
+
+// Whether scipy's L-BFGS-B would call this point converged (status 0, no ConvergenceWarning in sklearn):
+// the largest gradient component is at most gtol, or the last iteration's relative decrease
+// (f_prev - f) / max(|f_prev|, |f|, 1) is at most ftol. torch's algorithm also stops when the step or
+// the directional derivative gets tiny, and on max_iter / max_fun; scipy knows none of the first two
+// and warns for the last two, so every stop but these two counts as not converged.
+template <typename T>
+bool scipy_converged(const std::optional<double>& prev_loss, double loss, const T* grad, std::size_t n, double gtol) {
+    double largest = 0.0;
+    for (std::size_t i = 0; i < n; ++i) largest = std::max(largest, std::fabs(static_cast<double>(grad[i])));
+    if (largest <= gtol) return true;
+    if (!prev_loss) return false;
+    const double scale = std::max({std::fabs(*prev_loss), std::fabs(loss), 1.0});
+    return (*prev_loss - loss) / scale <= kScipyFtol;
+}
 
 // Minimises the loss of `all` (every row, read in place) from net's current weights.
 template <typename T>
@@ -64,7 +82,7 @@ LbfgsResult fit_lbfgs(nn::MLP<T>& net, const nn::Batch<T>& all, const LbfgsOptio
     r.loss = net.backprop(all, opt.alpha, ws);
     r.n_iter = solver.state().n_iter;
     r.n_evals = solver.state().func_evals;
-    r.converged = r.n_iter < opt.max_iter && r.n_evals < opt.max_fun;
+    r.converged = scipy_converged(solver.state().prev_loss, r.loss, ws.grads(), n, opt.tol);
     return r;
 }
 

@@ -98,7 +98,7 @@ def test_constructor_is_sklearns(Est):
     params = list(inspect.signature(Est.__init__).parameters.values())[1:]
     # scikit-learn's arguments, then gradkit's own (tests/test_mlp_training_options.py)
     gradkit_params = [("optimizer", None), ("lr_schedule", None), ("callbacks", None), ("progress", False)]
-    gradkit_params.append(("clip_grad_norm", None))
+    gradkit_params += [("clip_grad_norm", None), ("on_divergence", "warn")]
     expected = ([("loss", "squared_error")] if Est is MLPRegressor else []) + SKLEARN_PARAMS + gradkit_params
     assert [(p.name, p.default) for p in params] == expected
     positional = [p.name for p in params if p.kind == p.POSITIONAL_OR_KEYWORD]

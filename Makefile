@@ -100,6 +100,7 @@ fixtures: $(VENV)/.installed
 		prodigyopt==1.1.2
 	$(PY) tests/fixtures/make_optim_fixtures.py
 	$(PY) tests/fixtures/make_clip_fixtures.py
+	$(PY) tests/fixtures/make_activation_fixtures.py
 	$(PY) tests/fixtures/make_schedule_fixtures.py
 	$(PY) -m pip install --quiet scikit-learn==1.9.1
 	$(PY) tests/fixtures/make_mlp_fixtures.py

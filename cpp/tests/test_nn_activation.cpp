@@ -103,3 +103,105 @@ TEST(Activation, LargeBlocksSplitAcrossThreadsGiveTheSameNumbers) {
     gradkit::nn::detail::bias_softmax_kernel(expected.data(), b.data(), cols, 0, rows);
     EXPECT_EQ(z, expected);
 }
+
+// ---------------------------------------------------------------- beyond sklearn: torch's activations
+
+namespace {
+
+#include "fixtures/torch_activations.inc"
+
+using gradkit::nn::ActivationParams;
+
+// f(x) for one element, through the layer kernel (intercept 0).
+template <typename T>
+T forward_one(Activation a, T x, double slope) {
+    const T b[1] = {T(0)};
+    T z[1] = {x}, pre[1] = {T(0)};
+    add_bias_and_activate(a, z, b, 1, 1, ActivationParams{slope}, pre);
+    return z[0];
+}
+
+// f'(x) for one element, through the backward kernel (from Z, and x where it is needed).
+template <typename T>
+T derivative_one(Activation a, T x, double slope) {
+    const T b[1] = {T(0)};
+    T z[1] = {x}, pre[1] = {T(0)};
+    add_bias_and_activate(a, z, b, 1, 1, ActivationParams{slope}, pre);
+    T d[1] = {T(1)};
+    multiply_by_derivative(a, z, d, 1, ActivationParams{slope}, pre);
+    return d[0];
+}
+
+}  // namespace
+
+TEST(Activation, NewActivationsAreHiddenActivationsAndNamed) {
+    for (const char* n : {"leaky_relu", "elu", "gelu", "gelu_tanh", "silu", "softplus"}) {
+        const Activation a = activation_from_name(n);
+        EXPECT_STREQ(gradkit::nn::activation_name(a), n);
+        EXPECT_TRUE(gradkit::nn::is_hidden_activation(a));
+    }
+    EXPECT_TRUE(gradkit::nn::needs_preactivation(Activation::gelu));
+    EXPECT_TRUE(gradkit::nn::needs_preactivation(Activation::gelu_tanh));
+    EXPECT_TRUE(gradkit::nn::needs_preactivation(Activation::silu));
+    EXPECT_FALSE(gradkit::nn::needs_preactivation(Activation::softplus));
+    EXPECT_FALSE(gradkit::nn::needs_preactivation(Activation::relu));
+    EXPECT_THROW(activation_from_name("swish"), std::invalid_argument);
+}
+
+// Values within a few ulps of torch.nn.functional's (libm's erf/tanh/exp may round differently).
+TEST(Activation, NewActivationsGiveTorchsValuesInFloat64AndFloat32) {
+    for (const TorchActivation& c : kTorchActivations) {
+        const Activation a = activation_from_name(c.name);
+        for (std::size_t i = 0; i < kTorchInputCount; ++i) {
+            const double x = kTorchInputs[i];
+            const double v64 = forward_one<double>(a, x, c.negative_slope);
+            EXPECT_NEAR(v64, c.value64[i], 4e-16 * std::abs(c.value64[i]) + 1e-300) << c.name << " at " << x;
+            const float v32 = forward_one<float>(a, static_cast<float>(x), c.negative_slope);
+            EXPECT_NEAR(v32, c.value32[i], 4e-7f * std::abs(c.value32[i]) + 1e-38f) << c.name << " at " << x << " (float32)";
+        }
+    }
+}
+
+// The derivatives (from Z, or from x for gelu and silu) against torch's autograd. softplus at its
+// threshold (x = 20, where torch's derivative is sigmoid(20) = 1 - 2e-9) reads Z = 20.000000002 > 20
+// and gives the linear part's 1.
+TEST(Activation, NewActivationsDerivativesMatchTorchsAutograd) {
+    for (const TorchActivation& c : kTorchActivations) {
+        const Activation a = activation_from_name(c.name);
+        for (std::size_t i = 0; i < kTorchInputCount; ++i) {
+            const double x = kTorchInputs[i];
+            const double tol64 = (a == Activation::softplus && x == 20.0) ? 3e-9 : 2e-15 * std::abs(c.grad64[i]) + 1e-300;
+            EXPECT_NEAR(derivative_one<double>(a, x, c.negative_slope), c.grad64[i], tol64) << c.name << " at " << x;
+            EXPECT_NEAR(derivative_one<float>(a, static_cast<float>(x), c.negative_slope), c.grad32[i],
+                        4e-6f * std::abs(c.grad32[i]) + 1e-30f)
+                << c.name << " at " << x << " (float32)";
+        }
+    }
+}
+
+// Central finite differences in float64 away from the kinks (x = 0 for leaky_relu and elu).
+TEST(Activation, NewActivationsDerivativesMatchCentralFiniteDifferences) {
+    const double h = 1e-6;
+    for (const char* name : {"leaky_relu", "elu", "gelu", "gelu_tanh", "silu", "softplus"}) {
+        const Activation a = activation_from_name(name);
+        for (double x = -6.0; x <= 6.0; x += 0.37) {
+            const double fd = (forward_one<double>(a, x + h, 0.2) - forward_one<double>(a, x - h, 0.2)) / (2 * h);
+            EXPECT_NEAR(derivative_one<double>(a, x, 0.2), fd, 1e-8) << name << " at " << x;
+        }
+    }
+}
+
+TEST(Activation, LeakyReluUsesItsSlopeAndGeluNeedsItsPreactivation) {
+    const std::vector<double> b{0.0, 0.0};
+    std::vector<double> z{-2.0, 3.0};
+    add_bias_and_activate(Activation::leaky_relu, z.data(), b.data(), 1, 2, ActivationParams{0.25});
+    EXPECT_EQ(z, (std::vector<double>{-0.5, 3.0}));
+    std::vector<double> d{1.0, 1.0};
+    EXPECT_THROW(multiply_by_derivative(Activation::gelu, z.data(), d.data(), 2), std::invalid_argument);
+    // Forward-only (no pre buffer) gives the same outputs as a training pass that keeps x.
+    std::vector<double> z1{-0.7, 1.3}, z2 = z1, pre(2);
+    add_bias_and_activate(Activation::gelu, z1.data(), b.data(), 1, 2);
+    add_bias_and_activate(Activation::gelu, z2.data(), b.data(), 1, 2, ActivationParams{}, pre.data());
+    EXPECT_EQ(z1, z2);
+    EXPECT_EQ(pre, (std::vector<double>{-0.7, 1.3}));
+}

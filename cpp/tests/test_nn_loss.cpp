@@ -59,3 +59,37 @@ TEST(Loss, EachOutputActivationHasSklearnsLoss) {
     EXPECT_EQ(gradkit::nn::loss_for_output(Activation::logistic), Loss::binary_log_loss);
     EXPECT_THROW(gradkit::nn::loss_for_output(Activation::relu), std::invalid_argument);
 }
+
+// ---------------------------------------------------------------- beyond sklearn: regression losses
+
+using gradkit::nn::LossFunction;
+
+// Weighted mean over rows of the mean over outputs (2 x 2, weights 1 and 3; r = y - p).
+TEST(Loss, RegressionLossesAreWeightedMeansOverRowsOfMeansOverOutputs) {
+    const std::vector<double> y{1.0, 2.0, 3.0, 4.0}, p{0.0, 2.5, 3.0, 7.0}, w{1.0, 3.0};
+    // r = 1, -0.5, 0, -3
+    const double absolute = (1.0 * (1.0 + 0.5) / 2 + 3.0 * (0.0 + 3.0) / 2) / 4.0;
+    EXPECT_DOUBLE_EQ(loss_value(LossFunction{Loss::absolute_error}, y.data(), p.data(), w.data(), 2, 2), absolute);
+    const double huber = (1.0 * (0.5 + 0.125) / 2 + 3.0 * (0.0 + 1.0 * (3.0 - 0.5)) / 2) / 4.0;  // delta 1
+    EXPECT_DOUBLE_EQ(loss_value(LossFunction{Loss::huber, 1.0}, y.data(), p.data(), w.data(), 2, 2), huber);
+    const double q = 0.9;
+    const double pinball = (1.0 * (q * 1.0 + (1 - q) * 0.5) / 2 + 3.0 * (0.0 + (1 - q) * 3.0) / 2) / 4.0;
+    EXPECT_DOUBLE_EQ(loss_value(LossFunction{Loss::pinball, 1.0, q}, y.data(), p.data(), w.data(), 2, 2), pinball);
+    EXPECT_EQ(gradkit::nn::loss_from_name("huber"), Loss::huber);
+    EXPECT_THROW(gradkit::nn::loss_from_name("quantile"), std::invalid_argument);
+}
+
+// The output delta before division by the weight sum: sw · dloss/dp · (1/k), 0 at the kinks; p - y
+// (times sw) for sklearn's pairs, as before.
+TEST(Loss, OutputDeltaIsTheLossGradientAndZeroAtTheKinks) {
+    const std::vector<float> y{1.0f, 2.0f, 3.0f, 4.0f}, p{0.0f, 2.5f, 3.0f, 7.0f}, w{1.0f, 3.0f};
+    std::vector<float> d(4);
+    gradkit::nn::output_delta(LossFunction{Loss::absolute_error}, p.data(), y.data(), w.data(), d.data(), 2, 0, 2);
+    EXPECT_EQ(d, (std::vector<float>{-0.5f, 0.5f, 0.0f, 1.5f}));
+    gradkit::nn::output_delta(LossFunction{Loss::huber, 1.0}, p.data(), y.data(), w.data(), d.data(), 2, 0, 2);
+    EXPECT_EQ(d, (std::vector<float>{-0.5f, 0.25f, 0.0f, 1.5f}));
+    gradkit::nn::output_delta(LossFunction{Loss::pinball, 1.0, 0.25}, p.data(), y.data(), nullptr, d.data(), 2, 0, 2);
+    EXPECT_EQ(d, (std::vector<float>{-0.125f, 0.375f, 0.0f, 0.375f}));
+    gradkit::nn::output_delta(LossFunction{Loss::squared_error}, p.data(), y.data(), w.data(), d.data(), 2, 0, 2);
+    EXPECT_EQ(d, (std::vector<float>{-1.0f, 0.5f, 0.0f, 9.0f}));
+}

@@ -385,3 +385,162 @@ TEST(GlorotInit, DrawsCoefsThenInterceptsFromNumPysRandomState) {
     gradkit::nn::glorot_uniform_init(net32, rs32);  // drawn in double, then rounded (astype)
     for (int i = 0; i < 3; ++i) EXPECT_EQ(net32.params()[i], static_cast<float>(expected[i]));
 }
+
+// ---------------------------------------------------------------- beyond sklearn
+
+namespace {
+
+using gradkit::nn::ActivationParams;
+using gradkit::nn::Dropout;
+using gradkit::nn::DropoutStep;
+using gradkit::nn::Loss;
+using gradkit::nn::LossFunction;
+
+// pb's network with another hidden activation / loss, keeping its weights.
+MLP<double> renetted(const Problem& pb, Activation hidden, Activation out, LossFunction loss, double slope = 0.01) {
+    MLP<double> net(pb.net.layout().layer_units(), hidden, out, loss, ActivationParams{slope});
+    net.set_params(pb.net.params());
+    return net;
+}
+
+// max |backprop's gradient - central differences of its loss| relative to 1 + |gradient|.
+double gradient_error(MLP<double>& net, const Batch<double>& batch, double alpha, const DropoutStep& dropout = {}) {
+    Workspace<double> ws(net.layout(), batch.rows);
+    net.backprop(batch, alpha, ws, dropout);
+    const std::vector<double> grad(ws.grads(), ws.grads() + net.n_params());
+    double worst = 0.0;
+    for (std::size_t i = 0; i < net.n_params(); ++i) {
+        const double keep = net.params()[i], h = 1e-6;
+        net.params()[i] = keep + h;
+        const double up = net.backprop(batch, alpha, ws, dropout);
+        net.params()[i] = keep - h;
+        const double down = net.backprop(batch, alpha, ws, dropout);
+        net.params()[i] = keep;
+        worst = std::max(worst, std::abs(grad[i] - (up - down) / (2 * h)) / (1 + std::abs(grad[i])));
+    }
+    return worst;
+}
+
+}  // namespace
+
+TEST(MLP, NewHiddenActivationsGradientIsTheDerivativeOfTheLoss) {
+    for (const char* name : {"leaky_relu", "elu", "gelu", "gelu_tanh", "silu", "softplus"})
+        for (Activation out : {Activation::softmax, Activation::logistic}) {
+            Problem pb({4, 5, 3, 3}, Activation::relu, out, 7, 11);
+            MLP<double> net = renetted(pb, gradkit::nn::activation_from_name(name), out,
+                                       LossFunction{gradkit::nn::loss_for_output(out)}, 0.2);
+            EXPECT_LT(gradient_error(net, pb.batch(true), 0.3), 1e-6) << name;
+        }
+}
+
+// The regression losses' gradient is the exact derivative of their loss (not k times it, as
+// squared_error's), with sample weights, several outputs and the L2 term.
+TEST(MLP, RegressionLossesGradientIsTheDerivativeOfTheLoss) {
+    for (LossFunction loss : {LossFunction{Loss::absolute_error}, LossFunction{Loss::huber, 0.3},
+                              LossFunction{Loss::huber, 5.0}, LossFunction{Loss::pinball, 1.0, 0.9},
+                              LossFunction{Loss::pinball, 1.0, 0.2}})
+        for (bool weighted : {false, true}) {
+            Problem pb({4, 5, 3, 2}, Activation::tanh, Activation::identity, 9, 3);
+            MLP<double> net = renetted(pb, Activation::tanh, Activation::identity, loss);
+            EXPECT_LT(gradient_error(net, pb.batch(weighted), 0.3), 1e-6) << gradkit::nn::loss_name(loss.kind);
+        }
+}
+
+TEST(MLP, RegressionLossesFollowOnlyAnIdentityOutput) {
+    EXPECT_THROW(MLP<double>({3, 2, 2}, Activation::relu, Activation::softmax, LossFunction{Loss::huber}),
+                 std::invalid_argument);
+    EXPECT_THROW(MLP<double>({3, 2, 1}, Activation::relu, Activation::identity, LossFunction{Loss::poisson}),
+                 std::invalid_argument);
+    EXPECT_THROW(MLP<double>({3, 2, 1}, Activation::relu, Activation::identity, LossFunction{Loss::huber, 0.0}),
+                 std::invalid_argument);
+    EXPECT_THROW(MLP<double>({3, 2, 1}, Activation::relu, Activation::identity, LossFunction{Loss::pinball, 1.0, 1.0}),
+                 std::invalid_argument);
+    EXPECT_THROW(MLP<double>({3, 2, 1}, Activation::leaky_relu, Activation::identity, ActivationParams{-0.1}),
+                 std::invalid_argument);
+    EXPECT_NO_THROW(MLP<double>({3, 2, 1}, Activation::relu, Activation::identity, LossFunction{Loss::pinball, 1.0, 0.1}));
+}
+
+// With its masks fixed (one step of one seed), a dropped-out network's gradient is the derivative
+// of its loss, also for an activation whose derivative reads the un-dropped output (logistic) or x (gelu).
+TEST(MLP, DropoutGradientWithAFixedMaskIsTheDerivativeOfTheLoss) {
+    const Dropout dropout({0.3, 0.5}, 42);
+    for (Activation hidden : {Activation::logistic, Activation::gelu, Activation::relu}) {
+        Problem pb({4, 6, 5, 3}, Activation::relu, Activation::softmax, 8, 5);
+        MLP<double> net = renetted(pb, hidden, Activation::softmax, LossFunction{Loss::log_loss});
+        EXPECT_LT(gradient_error(net, pb.batch(true), 0.3, DropoutStep{&dropout, 7}), 1e-6)
+            << gradkit::nn::activation_name(hidden);
+    }
+}
+
+TEST(MLP, DropoutOfZeroIsNoDropoutAndForwardNeverDrops) {
+    Problem pb({6, 16, 8, 3}, Activation::tanh, Activation::softmax, 50, 2);
+    Workspace<double> ws(pb.net.layout(), 50);
+    const double plain = pb.net.backprop(pb.batch(true), 0.1, ws);
+    const std::vector<double> g(ws.grads(), ws.grads() + pb.net.n_params());
+    const Dropout zero({0.0, 0.0}, 9);
+    EXPECT_EQ(pb.net.backprop(pb.batch(true), 0.1, ws, DropoutStep{&zero, 3}), plain);
+    EXPECT_EQ(std::vector<double>(ws.grads(), ws.grads() + pb.net.n_params()), g);
+    // A dropped-out step changes the loss; a forward pass afterwards is the plain network's.
+    const Dropout half({0.5, 0.5}, 9);
+    EXPECT_NE(pb.net.backprop(pb.batch(true), 0.1, ws, DropoutStep{&half, 3}), plain);
+    Workspace<double> fresh(pb.net.layout(), 50);
+    const double* p1 = pb.net.forward(pb.X.data(), 50, ws);
+    const std::vector<double> out(p1, p1 + 150);
+    const double* p2 = pb.net.forward(pb.X.data(), 50, fresh);
+    EXPECT_EQ(out, std::vector<double>(p2, p2 + 150));
+}
+
+// About p of the units are dropped, the kept ones scaled by 1 / (1 - p); another step or seed draws
+// other masks, the same step and seed the same ones.
+TEST(MLP, DropoutDropsAboutItsRateAndScalesTheRest) {
+    const std::size_t rows = 400, cols = 250;
+    std::vector<double> a(rows * cols, 2.0), out(rows * cols), again(rows * cols), other(rows * cols);
+    const Dropout d({0.3}, 1234);
+    d.apply(0, 5, a.data(), out.data(), cols, 0, rows);
+    std::size_t dropped = 0;
+    for (double v : out) {
+        if (v == 0.0) ++dropped;
+        else EXPECT_EQ(v, 2.0 * (1.0 / 0.7));
+    }
+    EXPECT_NEAR(static_cast<double>(dropped) / static_cast<double>(out.size()), 0.3, 0.005);
+    d.apply(0, 5, a.data(), again.data(), cols, 0, rows);
+    EXPECT_EQ(out, again);
+    d.apply(0, 6, a.data(), other.data(), cols, 0, rows);
+    EXPECT_NE(out, other);
+    // Rows computed in two ranges (two threads' parts) get the masks of one pass.
+    std::vector<double> split(rows * cols);
+    d.apply(0, 5, a.data(), split.data(), cols, 0, 123);
+    d.apply(0, 5, a.data(), split.data(), cols, 123, rows);
+    EXPECT_EQ(split, out);
+    EXPECT_THROW(Dropout({1.0}, 0), std::invalid_argument);
+    EXPECT_THROW(Dropout({-0.1}, 0), std::invalid_argument);
+}
+
+// backprop split among threads drops the same units as one pass: the masks are a function of the
+// row's position in the batch, not of the thread computing it.
+TEST(MLP, DropoutMasksDoNotDependOnHowBackpropSplitsTheBatch) {
+    const gradkit::ScopedThreads two(2);
+    Problem pb({20, 64, 5}, Activation::tanh, Activation::softmax, 1001, 11);
+    Workspace<double> one(pb.net.layout(), pb.n, true, 1), split(pb.net.layout(), pb.n, true, 2);
+    ASSERT_EQ(pb.net.backprop_parts(pb.n, split), 2);
+    const Dropout d({0.4}, 77);
+    const double expected = pb.net.backprop(pb.batch(true), 0.3, one, DropoutStep{&d, 11});
+    const double loss = pb.net.backprop(pb.batch(true), 0.3, split, DropoutStep{&d, 11});
+    EXPECT_NEAR(loss, expected, 1e-13 * std::abs(expected));
+    for (std::size_t i = 0; i < pb.n * 64; ++i) ASSERT_EQ(split.dropped(0)[i] == 0.0, one.dropped(0)[i] == 0.0) << i;
+    for (std::size_t i = 0; i < pb.net.n_params(); ++i)
+        EXPECT_NEAR(split.grads()[i], one.grads()[i], 1e-12 * (1.0 + std::abs(one.grads()[i]))) << i;
+}
+
+TEST(DropoutStream, EachStepTakesTheNextMasksOnlyWhenSomethingIsDropped) {
+    gradkit::nn::DropoutStream stream;
+    EXPECT_FALSE(stream.next().on(0));
+    EXPECT_EQ(stream.steps, 0u);
+    stream.dropout = Dropout({0.0, 0.2}, 3);
+    const DropoutStep first = stream.next(), second = stream.next();
+    EXPECT_FALSE(first.on(0));
+    EXPECT_TRUE(first.on(1));
+    EXPECT_EQ(first.step, 0u);
+    EXPECT_EQ(second.step, 1u);
+    EXPECT_EQ(stream.steps, 2u);
+}

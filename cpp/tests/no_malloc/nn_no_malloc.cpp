@@ -75,3 +75,41 @@ TEST(NoMalloc, MinibatchStepsAllocateNothing) {
     EXPECT_EQ(g_news.load(), news_before);
     EXPECT_GT(loss, 0.0);
 }
+
+// An activation whose derivative reads the pre-activation (gelu) and dropout need buffers of their
+// own: made on the first training pass through the workspace, then never again.
+TEST(NoMalloc, PreactivationsAndDropoutAllocateOnlyOnTheFirstPass) {
+    Eigen::setNbThreads(1);
+    const std::size_t n = 200, nf = 20;
+    MLP<double> net({nf, 32, 16, 1}, Activation::gelu, Activation::identity,
+                    gradkit::nn::LossFunction{gradkit::nn::Loss::huber, 0.5});
+    std::mt19937 gen(0);
+    std::normal_distribution<double> normal;
+    for (std::size_t i = 0; i < net.n_params(); ++i) net.params()[i] = 0.3 * normal(gen);
+    std::vector<double> X(n * nf), y(n);
+    for (double& x : X) x = normal(gen);
+    for (double& v : y) v = normal(gen);
+    std::vector<std::int64_t> idx(n);
+    for (std::size_t i = 0; i < n; ++i) idx[i] = static_cast<std::int64_t>((i * 37) % n);
+
+    Workspace<double> ws(net.layout(), 64);
+    gradkit::nn::DropoutStream stream;
+    stream.dropout = gradkit::nn::Dropout({0.2, 0.5}, 7);
+    auto first = ws.gather(X.data(), y.data(), nullptr, nullptr, idx.data(), 64);
+    net.backprop(first, 1e-4, ws, stream.next());  // makes the buffers
+
+    const long news_before = g_news.load();
+    Eigen::internal::set_is_malloc_allowed(false);
+    double loss = 0.0;
+    EXPECT_NO_THROW({
+        for (std::size_t start = 0; start < n; start += 64) {
+            const std::size_t rows = std::min<std::size_t>(64, n - start);
+            auto batch = ws.gather(X.data(), y.data(), nullptr, nullptr, idx.data() + start, rows);
+            loss += net.backprop(batch, 1e-4, ws, stream.next());
+        }
+        net.forward(X.data(), 64, ws);
+    });
+    Eigen::internal::set_is_malloc_allowed(true);
+    EXPECT_EQ(g_news.load(), news_before);
+    EXPECT_GT(loss, 0.0);
+}

@@ -35,6 +35,7 @@ static_assert(EIGEN_GEMM_TO_COEFFBASED_THRESHOLD == 0,
               "gradkit::nn needs EIGEN_GEMM_TO_COEFFBASED_THRESHOLD=0 wherever Eigen is included");
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -42,6 +43,7 @@ static_assert(EIGEN_GEMM_TO_COEFFBASED_THRESHOLD == 0,
 #include <vector>
 
 #include "gradkit/nn/activation.hpp"
+#include "gradkit/nn/dropout.hpp"
 #include "gradkit/nn/layout.hpp"
 #include "gradkit/nn/loss.hpp"
 #include "gradkit/nn/workspace.hpp"
@@ -51,17 +53,6 @@ static_assert(EIGEN_GEMM_TO_COEFFBASED_THRESHOLD == 0,
 namespace gradkit::nn {
 
 namespace detail {
-
-// sklearn's output delta, activations[-1] - y, scaled by the sample weight of its row.
-template <typename T, bool Weighted>
-void output_delta_kernel(const T* __restrict p, const T* __restrict y, const T* __restrict sw, T* __restrict d,
-                         std::size_t cols, std::size_t rb, std::size_t re) {
-    for (std::size_t r = rb; r < re; ++r)
-        for (std::size_t j = 0; j < cols; ++j) {
-            const std::size_t i = r * cols + j;
-            d[i] = Weighted ? (p[i] - y[i]) * sw[r] : p[i] - y[i];
-        }
-}
 
 // `coef_grads += alpha * coefs; coef_grads /= sw_sum`, rounded step by step as NumPy does.
 template <typename T>
@@ -121,19 +112,33 @@ public:
 
     // layer_units = [n_features, hidden..., n_outputs]. The output activation fixes the loss, as in
     // sklearn: identity -> squared_error, exp -> poisson, softmax -> log_loss, logistic -> binary_log_loss.
-    // Parameters start at zero; set them before use.
-    MLP(std::vector<std::size_t> layer_units, Activation hidden, Activation output)
-        : layout_(std::move(layer_units)), hidden_(hidden), output_(output), loss_(loss_for_output(output)) {
+    // hidden_params: the hidden activation's parameters (leaky_relu's slope). Parameters start at zero;
+    // set them before use.
+    MLP(std::vector<std::size_t> layer_units, Activation hidden, Activation output, ActivationParams hidden_params = {})
+        : MLP(std::move(layer_units), hidden, output, LossFunction{loss_for_output(output)}, hidden_params) {}
+
+    // The same with the loss given: sklearn's for the output, or a regression loss (absolute_error,
+    // huber, pinball) after an identity output.
+    MLP(std::vector<std::size_t> layer_units, Activation hidden, Activation output, LossFunction loss,
+        ActivationParams hidden_params = {})
+        : layout_(std::move(layer_units)), hidden_(hidden), output_(output), hidden_params_(hidden_params), loss_(loss) {
         if (!is_hidden_activation(hidden))
             throw std::invalid_argument(std::string("activation '") + activation_name(hidden) +
-                                        "' cannot be a hidden activation; expected identity, logistic, tanh or relu");
+                                        "' cannot be a hidden activation; expected identity, logistic, tanh, relu, "
+                                        "leaky_relu, elu, gelu, gelu_tanh, silu or softplus");
+        if (!(hidden_params.negative_slope >= 0.0) || std::isinf(hidden_params.negative_slope))
+            throw std::invalid_argument("negative_slope must be a finite number >= 0, got " +
+                                        std::to_string(hidden_params.negative_slope));
+        check_loss(loss, output);
         params_.assign(layout_.size(), T(0));
     }
 
     const Layout& layout() const { return layout_; }
     Activation hidden_activation() const { return hidden_; }
+    const ActivationParams& hidden_params() const { return hidden_params_; }
     Activation output_activation() const { return output_; }
-    Loss loss() const { return loss_; }
+    Loss loss() const { return loss_.kind; }
+    const LossFunction& loss_function() const { return loss_; }
 
     // All parameters, laid out as layout() says (sklearn's _pack order).
     T* params() { return params_.data(); }
@@ -159,7 +164,7 @@ public:
     // Fills ws.activations(l) for every layer and returns the output layer's (rows × n_outputs).
     const T* forward(const T* x, std::size_t rows, Workspace<T>& ws) const {
         require_workspace(ws, rows);
-        forward_rows(x, 0, rows, ws);
+        forward_rows(x, 0, rows, ws, nullptr);
         return ws.activations(layout_.n_weight_layers() - 1);
     }
 
@@ -212,16 +217,21 @@ public:
     // per batch rather than one per product, and each thread's products stay large), then the parts'
     // gradient sums are added. On one part the numbers are those of one pass over all rows. A deferred
     // batch (Workspace::defer_gather) has each range's rows copied first, on the thread of that range.
-    double backprop(const Batch<T>& batch, double alpha, Workspace<T>& ws) const {
+    //
+    // With a dropout step, the hidden layers it drops from are masked as the step's masks say (the
+    // same for any split of the rows: dropout.hpp), and the loss and gradient are those of that
+    // masked network. Without one (the default) nothing is dropped.
+    double backprop(const Batch<T>& batch, double alpha, Workspace<T>& ws, const DropoutStep& dropout = {}) const {
         const std::size_t n = batch.rows;
         require_workspace(ws, n);
+        ws.provide_training_buffers(needs_preactivation(hidden_), [&](std::size_t l) { return dropout.on(l); });
         const int parts = backprop_parts(n, ws);
         const std::size_t nf = layout_.n_features();
         // Rows [begin, end): copied in if deferred, forward, then backward into the gradient sums g.
         auto pass = [&](std::size_t begin, std::size_t end, T* g) {
             if (batch.deferred) ws.gather_rows(batch, begin, end);
-            forward_rows(batch.x + begin * nf, begin, end - begin, ws);
-            backward_rows(batch, begin, end - begin, g, ws);
+            forward_rows(batch.x + begin * nf, begin, end - begin, ws, &dropout);
+            backward_rows(batch, begin, end - begin, g, ws, dropout);
         };
         if (parts == 1) {
             pass(0, n, ws.grads());
@@ -266,42 +276,62 @@ public:
     }
 
 private:
+    // What weight layer l + 1 reads: hidden layer l's output, after dropout where it drops from layer l.
+    const T* layer_input(const Workspace<T>& ws, std::size_t l, const DropoutStep& dropout) const {
+        return dropout.on(l) ? ws.dropped(l) : ws.activations(l);
+    }
+
     // The forward pass of `rows` rows starting at x (row `begin` of the batch): writes rows
-    // [begin, begin + rows) of every layer's activations.
-    void forward_rows(const T* x, std::size_t begin, std::size_t rows, Workspace<T>& ws) const {
+    // [begin, begin + rows) of every layer's activations. A training pass (`training` non-null) also
+    // keeps the hidden layers' pre-activations where the derivative needs them, and applies dropout.
+    void forward_rows(const T* x, std::size_t begin, std::size_t rows, Workspace<T>& ws,
+                      const DropoutStep* training) const {
         const T* in = x;
         const std::size_t layers = layout_.n_weight_layers();
         const auto n = static_cast<Eigen::Index>(rows);
         for (std::size_t l = 0; l < layers; ++l) {
+            const std::size_t cols = layout_.fan_out(l);
             const auto fi = static_cast<Eigen::Index>(layout_.fan_in(l));
-            const auto fo = static_cast<Eigen::Index>(layout_.fan_out(l));
-            T* out = ws.activations(l) + begin * layout_.fan_out(l);
+            const auto fo = static_cast<Eigen::Index>(cols);
+            T* out = ws.activations(l) + begin * cols;
             detail::multiply_into(MatrixMap(out, n, fo), ConstMatrixMap(in, n, fi), ConstMatrixMap(coef(l), fi, fo));
-            add_bias_and_activate(l + 1 == layers ? output_ : hidden_, out, intercept(l), rows, layout_.fan_out(l));
+            if (l + 1 == layers) {
+                add_bias_and_activate(output_, out, intercept(l), rows, cols);
+                break;
+            }
+            T* pre = training && ws.preactivations(l) ? ws.preactivations(l) + begin * cols : nullptr;
+            add_bias_and_activate(hidden_, out, intercept(l), rows, cols, hidden_params_, pre);
             in = out;
+            if (training && training->on(l)) {
+                // The un-dropped output stays in activations(l) for the derivative; the next layer reads
+                // the dropped one. Rows are numbered within the batch, so any split gives the same masks.
+                T* dropped = ws.dropped(l);
+                training->dropout->apply(l, training->step, ws.activations(l), dropped, cols, begin, begin + rows);
+                in = dropped + begin * cols;
+            }
         }
     }
 
     // The backward pass of rows [begin, begin + rows) of the batch after their forward pass: their
     // deltas, and into g (laid out like the parameters) their gradient sums before scaling: a^T delta
     // per coefficient block, the column sums of delta per intercept.
-    void backward_rows(const Batch<T>& batch, std::size_t begin, std::size_t rows, T* g, Workspace<T>& ws) const {
+    void backward_rows(const Batch<T>& batch, std::size_t begin, std::size_t rows, T* g, Workspace<T>& ws,
+                       const DropoutStep& dropout) const {
         const std::size_t layers = layout_.n_weight_layers(), last = layers - 1, k = layout_.n_outputs();
-        // The output delta is p - y for every (output activation, loss) pair sklearn uses.
+        // The output delta is p - y for every (output activation, loss) pair sklearn uses; the
+        // regression losses beyond sklearn's have their own (loss.hpp: output_delta).
         const T* p = ws.activations(last) + begin * k;
         const T* y = batch.y + begin * k;
         const T* sw = batch.sample_weight ? batch.sample_weight + begin : nullptr;
         T* d = ws.deltas(last) + begin * k;
-        parallel_rows(rows, k, [=](std::size_t rb, std::size_t re) {
-            if (sw) detail::output_delta_kernel<T, true>(p, y, sw, d, k, rb, re);
-            else detail::output_delta_kernel<T, false>(p, y, sw, d, k, rb, re);
-        });
+        const LossFunction loss = loss_;
+        parallel_rows(rows, k, [=](std::size_t rb, std::size_t re) { output_delta(loss, p, y, sw, d, k, rb, re); });
 
         const auto n = static_cast<Eigen::Index>(rows);
         for (std::size_t l = layers; l-- > 0;) {
             const std::size_t fan_in = layout_.fan_in(l), fan_out = layout_.fan_out(l);
             const auto fi = static_cast<Eigen::Index>(fan_in), fo = static_cast<Eigen::Index>(fan_out);
-            const T* a_prev = l == 0 ? batch.x + begin * fan_in : ws.activations(l - 1) + begin * fan_in;
+            const T* a_prev = l == 0 ? batch.x + begin * fan_in : layer_input(ws, l - 1, dropout) + begin * fan_in;
             const T* d_l = ws.deltas(l) + begin * fan_out;
             ConstMatrixMap delta(d_l, n, fo);
             detail::multiply_into(MatrixMap(g + layout_.coef_offset(l), fi, fo), ConstMatrixMap(a_prev, n, fi).transpose(),
@@ -310,7 +340,14 @@ private:
             if (l > 0) {
                 T* d_prev = ws.deltas(l - 1) + begin * fan_in;
                 detail::multiply_into(MatrixMap(d_prev, n, fi), delta, ConstMatrixMap(coef(l), fi, fo).transpose());
-                multiply_by_derivative(hidden_, ws.activations(l - 1) + begin * fan_in, d_prev, rows * fan_in);
+                // Dropout's mask is recomputed (not stored): the same hash gives the same units, and
+                // the derivative then reads the un-dropped output (or pre-activation).
+                if (dropout.on(l - 1))
+                    dropout.dropout->apply(l - 1, dropout.step, ws.deltas(l - 1), ws.deltas(l - 1), fan_in, begin,
+                                           begin + rows);
+                const T* pre = ws.preactivations(l - 1) ? ws.preactivations(l - 1) + begin * fan_in : nullptr;
+                multiply_by_derivative(hidden_, ws.activations(l - 1) + begin * fan_in, d_prev, rows * fan_in,
+                                       hidden_params_, pre);
             }
         }
     }
@@ -322,7 +359,8 @@ private:
 
     Layout layout_;
     Activation hidden_, output_;
-    Loss loss_;
+    ActivationParams hidden_params_;
+    LossFunction loss_;
     AlignedVector<T> params_;  // 64-byte aligned, as the workspaces' buffers
 };
 

@@ -1,7 +1,10 @@
 // Everything a forward/backward pass writes, allocated once for a maximum batch size, so that training
 // allocates nothing per minibatch: each layer's activations and deltas, the gradient (in the network's
 // parameter layout), one more gradient per extra thread a backward pass may split its rows among
-// (MLP::backprop), and room to gather the rows of a shuffled minibatch.
+// (MLP::backprop), and room to gather the rows of a shuffled minibatch. Training passes of some
+// networks need more, made by provide_training_buffers on the first such pass through the workspace
+// (before any minibatch loop's steps): the pre-activations of hidden layers whose activation's
+// derivative reads them (gelu, silu), and the dropped-out outputs of hidden layers with dropout.
 #pragma once
 
 #include <algorithm>
@@ -46,6 +49,8 @@ public:
         const std::size_t layers = layout.n_weight_layers();
         activations_.resize(layers);
         deltas_.resize(layers);
+        preactivations_.resize(layers);
+        dropped_.resize(layers);
         for (std::size_t l = 0; l < layers; ++l) {
             activations_[l].resize(rows_times(layout.fan_out(l)));
             deltas_[l].resize(rows_times(layout.fan_out(l)));
@@ -69,6 +74,24 @@ public:
     // d loss / d (pre-activation) of weight layer l (sklearn's deltas[l]): rows × fan_out(l).
     T* deltas(std::size_t l) { return deltas_[l].data(); }
     const T* deltas(std::size_t l) const { return deltas_[l].data(); }
+    // Weight layer l's pre-activation x·W + b, kept for a derivative that needs it; null until provided.
+    T* preactivations(std::size_t l) { return preactivations_[l].empty() ? nullptr : preactivations_[l].data(); }
+    const T* preactivations(std::size_t l) const {
+        return preactivations_[l].empty() ? nullptr : preactivations_[l].data();
+    }
+    // Hidden layer l's output after dropout (what the next layer reads in a training pass); null until provided.
+    T* dropped(std::size_t l) { return dropped_[l].empty() ? nullptr : dropped_[l].data(); }
+    const T* dropped(std::size_t l) const { return dropped_[l].empty() ? nullptr : dropped_[l].data(); }
+    // Makes the pre-activation buffers of the hidden layers (preactivations) and the dropout buffers of
+    // the hidden layers l with dropped_layer(l), once: later calls asking for no more allocate nothing.
+    template <class DroppedLayer>
+    void provide_training_buffers(bool preactivations, DroppedLayer&& dropped_layer) {
+        for (std::size_t l = 0; l + 1 < layout_.n_weight_layers(); ++l) {
+            const std::size_t size = rows_times(layout_.fan_out(l));
+            if (preactivations && preactivations_[l].size() != size) preactivations_[l].resize(size);
+            if (dropped_layer(l) && dropped_[l].size() != size) dropped_[l].resize(size);
+        }
+    }
     // The gradient of the last backward pass, laid out like the network's parameters.
     T* grads() { return grads_.data(); }
     const T* grads() const { return grads_.data(); }
@@ -185,7 +208,7 @@ private:
     std::size_t capacity_;
     int gradient_parts_;
     // 64-byte aligned, so that a product's bits do not depend on where the buffers lie (aligned_vector.hpp).
-    std::vector<AlignedVector<T>> activations_, deltas_;
+    std::vector<AlignedVector<T>> activations_, deltas_, preactivations_, dropped_;
     AlignedVector<T> grads_, partial_grads_, x_, y_, sw_;
     Source source_;
 };

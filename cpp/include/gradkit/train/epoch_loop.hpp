@@ -132,8 +132,10 @@ bool all_finite(const T* __restrict p, std::size_t n) {
 template <typename T>
 class EpochLoop {
 public:
-    // The network, rule and policy must outlive the loop; the rule updates net.params().
-    EpochLoop(nn::MLP<T>& net, StepRule<T>& rule, RatePolicy& rate) : net_(net), rule_(rule), rate_(rate) {}
+    // The network, rule and policy must outlive the loop; the rule updates net.params(). Each
+    // minibatch step takes the next masks of `dropout` (null: none).
+    EpochLoop(nn::MLP<T>& net, StepRule<T>& rule, RatePolicy& rate, nn::DropoutStream* dropout = nullptr)
+        : net_(net), rule_(rule), rate_(rate), dropout_(dropout) {}
 
     // Trains on `train`; with a validation set (early stopping) keeps the best weights in best_params
     // (net.n_params() values, the caller's, carried across fits as sklearn's _best_coefs) and puts
@@ -171,7 +173,8 @@ public:
                 } else {
                     batch = train.batch(start, m, ws);
                 }
-                accumulated += net_.backprop(batch, opt.alpha, ws) * static_cast<double>(m);
+                const nn::DropoutStep masks = dropout_ ? dropout_->next() : nn::DropoutStep{};
+                accumulated += net_.backprop(batch, opt.alpha, ws, masks) * static_cast<double>(m);
                 if (opt.clip_grad_norm > 0) clip_norm(ws.grads(), n_params, opt.clip_grad_norm);
                 rule_.step(ws.grads());
                 double step_lr = rule_.lr();
@@ -279,6 +282,7 @@ private:
     nn::MLP<T>& net_;
     StepRule<T>& rule_;
     RatePolicy& rate_;
+    nn::DropoutStream* dropout_;
 };
 
 }  // namespace gradkit::train

@@ -30,9 +30,27 @@ class Trainer {
 public:
     Trainer(const std::vector<std::size_t>& units, nn::Activation hidden, nn::Activation output)
         : net_(units, hidden, output) {}
+    // With the loss (and its parameters) and the hidden activation's parameters given.
+    Trainer(const std::vector<std::size_t>& units, nn::Activation hidden, nn::Activation output,
+            const nn::LossFunction& loss, const nn::ActivationParams& hidden_params)
+        : net_(units, hidden, output, loss, hidden_params) {}
 
     nn::MLP<T>& net() { return net_; }
     const nn::MLP<T>& net() const { return net_; }
+
+    // Dropout for the minibatch loop: one rate per hidden layer (all 0 or none: off) and the masks'
+    // seed. The count of steps whose masks were drawn goes on (dropout_steps), so that training
+    // continued by partial_fit draws new masks; set it to continue a stream elsewhere (unpickling).
+    void set_dropout(std::vector<double> rates, std::uint64_t seed) {
+        const std::size_t hidden = net_.layout().n_weight_layers() - 1;
+        if (!rates.empty() && rates.size() != hidden)
+            throw std::invalid_argument("dropout: expected one rate per hidden layer (" + std::to_string(hidden) +
+                                        "), got " + std::to_string(rates.size()));
+        dropout_.dropout = nn::Dropout(std::move(rates), seed);
+    }
+    const nn::Dropout& dropout() const { return dropout_.dropout; }
+    std::uint64_t dropout_steps() const { return dropout_.steps; }
+    void set_dropout_steps(std::uint64_t steps) { dropout_.steps = steps; }
 
     bool has_step_rule() const { return static_cast<bool>(rule_); }
     StepRule<T>& rule() const {
@@ -78,17 +96,23 @@ public:
                               nn::LegacyRandomState* random_state, const LoopOptions& options, Progress& progress,
                               const EpochHook& hook) {
         StepRule<T>& rule = this->rule();
-        EpochLoop<T> loop(net_, rule, rate_policy());
+        EpochLoop<T> loop(net_, rule, rate_policy(), &dropout_);
         return loop.fit(train, validation, best_params, random_state, options, progress, hook);
     }
 
-    LbfgsResult fit_lbfgs(const nn::Batch<T>& all, const LbfgsOptions& options) { return train::fit_lbfgs(net_, all, options); }
+    // Without dropout: a random objective would break the line search.
+    LbfgsResult fit_lbfgs(const nn::Batch<T>& all, const LbfgsOptions& options) {
+        if (dropout_.dropout.any())
+            throw std::invalid_argument("L-BFGS needs a deterministic objective: turn dropout off");
+        return train::fit_lbfgs(net_, all, options);
+    }
 
     // The network's outputs for n rows of x, into out (n x n_outputs).
     void predict(const T* x, std::size_t n, T* out) const { net_.predict(x, n, out); }
 
 private:
     nn::MLP<T> net_;
+    nn::DropoutStream dropout_;
     std::unique_ptr<StepRule<T>> rule_;
     std::unique_ptr<RatePolicy> rate_;
 };

@@ -99,6 +99,10 @@ def test_constructor_is_sklearns(Est):
     # scikit-learn's arguments, then gradkit's own (tests/test_mlp_training_options.py)
     gradkit_params = [("optimizer", None), ("lr_schedule", None), ("callbacks", None), ("progress", False)]
     gradkit_params += [("clip_grad_norm", None), ("on_divergence", "warn")]
+    # tests/test_mlp_network_options.py
+    gradkit_params += [("negative_slope", 0.01), ("dropout", None)]
+    if Est is MLPRegressor:
+        gradkit_params += [("huber_delta", 1.0), ("quantile", 0.5)]
     expected = ([("loss", "squared_error")] if Est is MLPRegressor else []) + SKLEARN_PARAMS + gradkit_params
     assert [(p.name, p.default) for p in params] == expected
     positional = [p.name for p in params if p.kind == p.POSITIONAL_OR_KEYWORD]

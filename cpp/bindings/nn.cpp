@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,10 +59,18 @@ std::vector<std::size_t> units_from(const std::vector<py::ssize_t>& layer_units)
     return units;
 }
 
+// The network's options beyond its layer sizes and activations, and one dropout step's masks.
+struct NetworkOptions {
+    nn::ActivationParams hidden_params;
+    nn::LossFunction loss;
+    nn::Dropout dropout;
+    std::uint64_t dropout_step = 0;
+};
+
 template <typename T>
 py::tuple backprop(const nn::Layout& layout, nn::Activation hidden, nn::Activation output, py::handle params,
-                   py::handle X, py::handle y, py::handle sample_weight, double alpha) {
-    nn::MLP<T> net(layout.layer_units(), hidden, output);
+                   py::handle X, py::handle y, py::handle sample_weight, double alpha, const NetworkOptions& o) {
+    nn::MLP<T> net(layout.layer_units(), hidden, output, o.loss, o.hidden_params);
     net.set_params(input_array<T>(params, "params", {static_cast<py::ssize_t>(layout.size())}));
     const T* x = input_array<T>(X, "X", {-1, static_cast<py::ssize_t>(layout.n_features())});
     const auto n = py::reinterpret_borrow<py::array>(X).shape(0);
@@ -70,14 +79,17 @@ py::tuple backprop(const nn::Layout& layout, nn::Activation hidden, nn::Activati
                        static_cast<std::size_t>(n)};
     if (!sample_weight.is_none()) batch.sample_weight = input_array<T>(sample_weight, "sample_weight", {n});
     nn::Workspace<T> ws(layout, batch.rows);
+    const nn::DropoutStep masks = o.dropout.any() ? nn::DropoutStep{&o.dropout, o.dropout_step} : nn::DropoutStep{};
     double loss;
     {
         py::gil_scoped_release release;
-        loss = net.backprop(batch, alpha, ws);
+        loss = net.backprop(batch, alpha, ws, masks);
     }
     py::list activations;
-    for (std::size_t l = 0; l < layout.n_weight_layers(); ++l)
-        activations.append(copy_out(ws.activations(l), {n, static_cast<py::ssize_t>(layout.fan_out(l))}));
+    for (std::size_t l = 0; l < layout.n_weight_layers(); ++l) {
+        const T* a = masks.on(l) ? ws.dropped(l) : ws.activations(l);  // what the next layer read
+        activations.append(copy_out(a, {n, static_cast<py::ssize_t>(layout.fan_out(l))}));
+    }
     return py::make_tuple(loss, copy_out(ws.grads(), {static_cast<py::ssize_t>(layout.size())}), activations);
 }
 
@@ -142,16 +154,35 @@ void register_nn(py::module_& m) {
     m.def(
         "mlp_backprop",
         [](const std::vector<py::ssize_t>& layer_units, const std::string& hidden, const std::string& output,
-           py::handle params, py::handle X, py::handle y, py::handle sample_weight, double alpha) {
+           py::handle params, py::handle X, py::handle y, py::handle sample_weight, double alpha, double negative_slope,
+           std::optional<std::string> loss, double huber_delta, double quantile, std::optional<std::vector<double>> dropout,
+           std::uint64_t dropout_seed, std::uint64_t dropout_step) {
             const nn::Layout layout(units_from(layer_units));
             const auto h = nn::activation_from_name(hidden), o = nn::activation_from_name(output);
-            if (is_float32(params)) return backprop<float>(layout, h, o, params, X, y, sample_weight, alpha);
-            return backprop<double>(layout, h, o, params, X, y, sample_weight, alpha);
+            NetworkOptions opts;
+            opts.hidden_params.negative_slope = negative_slope;
+            opts.loss = {loss ? nn::loss_from_name(*loss) : nn::loss_for_output(o), huber_delta, quantile};
+            if (dropout) {
+                if (dropout->size() != layout.n_weight_layers() - 1)
+                    throw py::value_error("dropout: expected one rate per hidden layer (" +
+                                          std::to_string(layout.n_weight_layers() - 1) + "), got " +
+                                          std::to_string(dropout->size()));
+                opts.dropout = nn::Dropout(*dropout, dropout_seed);
+            }
+            opts.dropout_step = dropout_step;
+            if (is_float32(params)) return backprop<float>(layout, h, o, params, X, y, sample_weight, alpha, opts);
+            return backprop<double>(layout, h, o, params, X, y, sample_weight, alpha, opts);
         },
         py::arg("layer_units"), py::arg("hidden_activation"), py::arg("out_activation"), py::arg("params"),
-        py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("alpha"),
+        py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("alpha"), py::kw_only(),
+        py::arg("negative_slope") = 0.01, py::arg("loss") = py::none(), py::arg("huber_delta") = 1.0,
+        py::arg("quantile") = 0.5, py::arg("dropout") = py::none(), py::arg("dropout_seed") = 0,
+        py::arg("dropout_step") = 0,
         "sklearn's _backprop on all rows of X for the packed params (coefs then intercepts): returns "
-        "(loss, packed gradient, [each layer's activations]).");
+        "(loss, packed gradient, [each layer's activations]). Beyond sklearn: leaky_relu's negative_slope, "
+        "the loss (default: the output's) with huber_delta / quantile, and dropout (one rate per hidden "
+        "layer) with the masks of step dropout_step of dropout_seed; a hidden layer's activations are then "
+        "its output after dropout.");
 
     m.def(
         "mlp_glorot_init",

@@ -400,7 +400,8 @@ void bind_trainer(py::module_& m, const char* name) {
     py::class_<Tr>(m, name,
                    "A network with its optimizer and rate policy, trained in place by the core (sklearn's MLP "
                    "training loop). Used by gradkit.MLPClassifier and gradkit.MLPRegressor.")
-        .def(py::init([](const std::vector<py::ssize_t>& layer_units, const std::string& hidden, const std::string& output) {
+        .def(py::init([](const std::vector<py::ssize_t>& layer_units, const std::string& hidden, const std::string& output,
+                         double negative_slope, std::optional<std::string> loss, double huber_delta, double quantile) {
                  std::vector<std::size_t> units;
                  for (std::size_t i = 0; i < layer_units.size(); ++i) {
                      if (layer_units[i] < 1)
@@ -408,10 +409,28 @@ void bind_trainer(py::module_& m, const char* name) {
                                                std::to_string(layer_units[i]));
                      units.push_back(static_cast<std::size_t>(layer_units[i]));
                  }
-                 return std::make_unique<Tr>(units, nn::activation_from_name(hidden), nn::activation_from_name(output));
+                 const nn::Activation out = nn::activation_from_name(output);
+                 const nn::LossFunction f{loss ? nn::loss_from_name(*loss) : nn::loss_for_output(out), huber_delta, quantile};
+                 return std::make_unique<Tr>(units, nn::activation_from_name(hidden), out, f,
+                                             nn::ActivationParams{negative_slope});
              }),
-             py::arg("layer_units"), py::arg("hidden_activation"), py::arg("out_activation"))
+             py::arg("layer_units"), py::arg("hidden_activation"), py::arg("out_activation"), py::kw_only(),
+             py::arg("negative_slope") = 0.01, py::arg("loss") = py::none(), py::arg("huber_delta") = 1.0,
+             py::arg("quantile") = 0.5,
+             "A network of these layer sizes and activations (negative_slope: leaky_relu's) and its loss: by "
+             "default the output's (sklearn's pairs), or absolute_error, huber (huber_delta) or pinball "
+             "(quantile) after an identity output.")
         .def_property_readonly("layer_units", [](Tr& t) { return t.net().layout().layer_units(); })
+        .def_property_readonly("loss", [](Tr& t) { return std::string(nn::loss_name(t.net().loss())); })
+        .def(
+            "set_dropout",
+            [](Tr& t, const std::vector<double>& rates, std::uint64_t seed) { t.set_dropout(rates, seed); },
+            py::arg("rates"), py::arg("seed"),
+            "Dropout in fit_stochastic's steps: one rate in [0, 1) per hidden layer ([] or zeros: none), masks "
+            "drawn from seed and the step count (dropout_steps), which goes on.")
+        .def_property_readonly("dropout_rates", [](Tr& t) { return t.dropout().rates(); })
+        .def_property("dropout_steps", &Tr::dropout_steps, &Tr::set_dropout_steps,
+                      "The training steps whose dropout masks have been drawn (the mask stream's position).")
         .def_property_readonly("n_params", [](Tr& t) { return t.net().n_params(); })
         .def_property_readonly(
             "params",

@@ -28,9 +28,20 @@ def mlp_backprop(
     y: NDArray[_Float],
     sample_weight: NDArray[_Float] | None,
     alpha: float,
+    *,
+    negative_slope: float = 0.01,
+    loss: str | None = None,
+    huber_delta: float = 1.0,
+    quantile: float = 0.5,
+    dropout: Sequence[float] | None = None,
+    dropout_seed: int = 0,
+    dropout_step: int = 0,
 ) -> tuple[float, NDArray[_Float], list[NDArray[_Float]]]:
     """sklearn's _backprop on all rows of X for the packed params (coefs then intercepts): returns
-    (loss, packed gradient, [each layer's activations])."""
+    (loss, packed gradient, [each layer's activations]). Beyond sklearn: leaky_relu's negative_slope,
+    the loss (default: the output's) with huber_delta / quantile, and dropout (one rate per hidden
+    layer) with the masks of step dropout_step of dropout_seed; a hidden layer's activations are then
+    its output after dropout."""
 
 @overload
 def mlp_glorot_init(

@@ -68,9 +68,37 @@ class LoopOptions:
 
 @type_check_only
 class _MLPTrainer(Generic[_Float]):
-    def __init__(self, layer_units: Sequence[int], hidden_activation: str, out_activation: str) -> None: ...
+    def __init__(
+        self,
+        layer_units: Sequence[int],
+        hidden_activation: str,
+        out_activation: str,
+        *,
+        negative_slope: float = 0.01,
+        loss: str | None = None,
+        huber_delta: float = 1.0,
+        quantile: float = 0.5,
+    ) -> None:
+        """A network of these layer sizes and activations (negative_slope: leaky_relu's) and its loss:
+        by default the output's (sklearn's pairs), or absolute_error, huber (huber_delta) or pinball
+        (quantile) after an identity output."""
+
     @property
     def layer_units(self) -> list[int]: ...
+    @property
+    def loss(self) -> str: ...
+    def set_dropout(self, rates: Sequence[float], seed: int) -> None:
+        """Dropout in fit_stochastic's steps: one rate in [0, 1) per hidden layer ([] or zeros: none),
+        masks drawn from seed and the step count (dropout_steps), which goes on."""
+
+    @property
+    def dropout_rates(self) -> list[float]: ...
+    @property
+    def dropout_steps(self) -> int:
+        """The training steps whose dropout masks have been drawn (the mask stream's position)."""
+
+    @dropout_steps.setter
+    def dropout_steps(self, steps: int, /) -> None: ...
     @property
     def n_params(self) -> int: ...
     @property

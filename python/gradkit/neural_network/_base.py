@@ -36,6 +36,19 @@ from ._targets import _core_array, _one_hot
 from ._trainer import _SharedRandomState
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
+# scikit-learn's hidden activations, then gradkit's (torch.nn.functional's definitions).
+_HIDDEN_ACTIVATIONS = (
+    "identity",
+    "logistic",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "gelu",
+    "gelu_tanh",
+    "silu",
+    "softplus",
+)
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -55,7 +68,7 @@ class _BaseMLP(_SklearnPrivateAPI):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "activation": [StrOptions(set(_HIDDEN_ACTIVATIONS))],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -83,6 +96,8 @@ class _BaseMLP(_SklearnPrivateAPI):
         "progress": ["boolean"],
         "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
         "on_divergence": [StrOptions({"warn", "raise"})],
+        "negative_slope": [Interval(Real, 0, None, closed="left")],
+        "dropout": [None, Interval(Real, 0, 1, closed="left"), "array-like"],
     }
 
     # ------------------------------------------------------------------ fitting
@@ -93,6 +108,7 @@ class _BaseMLP(_SklearnPrivateAPI):
         hidden_layer_sizes = list(hidden_layer_sizes)
         if np.any(np.array(hidden_layer_sizes) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}.")
+        dropout_rates = self._dropout_rates(len(hidden_layer_sizes))
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         if not first_pass and "_trainer" not in self.__dict__:
             self._adopt_assigned_weights()
@@ -127,6 +143,7 @@ class _BaseMLP(_SklearnPrivateAPI):
                     f"hidden_layer_sizes need {layer_units} (set warm_start=False to start anew)"
                 )
 
+        self._give_dropout(dropout_rates, random_state, first_pass)
         if self.solver in _STOCHASTIC_SOLVERS:
             self._fit_stochastic(X, Y, sample_weight, random_state, incremental)
         else:
@@ -138,6 +155,46 @@ class _BaseMLP(_SklearnPrivateAPI):
                 " contain large values and need to be preprocessed."
             )
         return self
+
+    def _dropout_rates(self, n_hidden: int) -> list[float]:
+        """``dropout`` as one rate per hidden layer, checked before anything changes; [] when it drops
+        nothing (then no seed is drawn and scikit-learn's numbers are unchanged)."""
+        dropout = self.dropout
+        if dropout is None:
+            return []
+        if isinstance(dropout, Real):
+            rates = [float(dropout)] * n_hidden
+        else:
+            given = list(dropout)
+            if len(given) != n_hidden:
+                raise ValueError(
+                    f"dropout: expected one rate per hidden layer ({n_hidden}), got {len(given)}: {dropout!r}"
+                )
+            rates = []
+            for i, rate in enumerate(given):
+                if isinstance(rate, bool) or not isinstance(rate, Real) or not 0 <= float(rate) < 1:
+                    raise ValueError(f"dropout[{i}]: expected a rate in [0, 1), got {rate!r}")
+                rates.append(float(rate))
+        if not any(rates):
+            return []
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise ValueError(
+                "dropout needs a minibatch solver ('sgd' or 'adam'): solver='lbfgs' needs a "
+                "deterministic objective for its line search"
+            )
+        return rates
+
+    def _give_dropout(self, rates: list[float], random_state, first_pass: bool) -> None:
+        """Gives the trainer its dropout rates and the masks' seed, drawn from random_state when dropout
+        is first used (a new seed on a fresh fit; warm_start and partial_fit keep the seed, and the
+        trainer's step count, so the masks go on)."""
+        if rates and (first_pass or "_dropout_seed" not in self.__dict__):
+            self._dropout_seed = int(random_state.randint(0, np.iinfo(np.int64).max, dtype=np.int64))
+        self._trainer.set_dropout(rates, int(self.__dict__.get("_dropout_seed", 0)))
+
+    def _network_options(self) -> dict:
+        """The trainer's network options beyond its layer sizes and activations (its constructor's keywords)."""
+        return {"negative_slope": float(self.negative_slope), "loss": None}
 
     def _check_training_options(self, dtype: np.dtype) -> None:
         """Resolves optimizer= and lr_schedule= and checks them (and callbacks=) before anything changes.

@@ -19,11 +19,13 @@ the same weights.
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import column_or_1d
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 
@@ -55,8 +57,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The number of neurons of each hidden layer.
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        The hidden layers' activation.
+    activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', 'gelu', 'gelu_tanh', \
+'silu', 'softplus'}, default='relu'
+        The hidden layers' activation. Beyond scikit-learn's four, torch.nn.functional's:
+        'leaky_relu' (``x`` if ``x > 0`` else ``negative_slope * x``), 'elu' (alpha 1: ``x`` if
+        ``x > 0`` else ``exp(x) - 1``), 'gelu' (exact: ``x/2 * (1 + erf(x/sqrt(2)))``, torch's
+        ``approximate='none'``), 'gelu_tanh' (torch's ``approximate='tanh'``: ``x/2 * (1 +
+        tanh(sqrt(2/pi) * (x + 0.044715 x**3)))``), 'silu' (``x * sigmoid(x)``) and 'softplus'
+        (``log(1 + exp(x))``, beta 1, linear above 20 as torch's threshold).
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
         The weight optimizer.
     alpha : float, default=0.0001
@@ -150,6 +158,19 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         ("Solver produced non-finite parameter weights..."). 'raise' is gradkit's safer way: stop at
         the first non-finite loss or weight, put back the weights of the epoch before, record the
         epochs completed, and raise ValueError naming the epoch and suggesting a smaller rate.
+    negative_slope : float, default=0.01
+        Beyond scikit-learn: the slope of ``activation='leaky_relu'`` for negative inputs (torch's
+        name and default); unused by the other activations.
+    dropout : None, float or sequence of float, default=None
+        Beyond scikit-learn: inverted dropout on the hidden layers' outputs in every training step
+        of 'sgd' and 'adam' (each unit zeroed with probability ``p``, the kept ones scaled by
+        ``1 / (1 - p)``): one rate in [0, 1) for every hidden layer, or one per hidden layer. Off
+        in ``predict``, ``predict_proba``, ``score`` and the validation score of early stopping;
+        ``loss_curve_`` records the training loss with dropout. The masks are drawn in the core from
+        a seed that ``random_state`` gives (only when dropout is used, so ``None`` and ``0.0``
+        leave scikit-learn's numbers unchanged) and the step count, so they do not depend on the
+        thread count, and ``partial_fit``, ``warm_start`` and pickling continue the same stream.
+        Not with ``solver='lbfgs'`` (ValueError: its line search needs a deterministic objective).
 
     Attributes
     ----------
@@ -229,6 +250,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         progress=False,
         clip_grad_norm=None,
         on_divergence="warn",
+        negative_slope=0.01,
+        dropout=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -259,6 +282,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.progress = progress
         self.clip_grad_norm = clip_grad_norm
         self.on_divergence = on_divergence
+        self.negative_slope = negative_slope
+        self.dropout = dropout
 
     # scikit-learn keeps the loss in an attribute set by the base class; it is fixed here.
     loss = "log_loss"
@@ -417,13 +442,23 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     Parameters
     ----------
-    loss : {'squared_error', 'poisson'}, default='squared_error'
-        Half squared error (identity output) or half Poisson deviance (exponential output).
+    loss : {'squared_error', 'poisson', 'absolute_error', 'huber', 'pinball'}, default='squared_error'
+        Half squared error (identity output) or half Poisson deviance (exponential output), as
+        scikit-learn's; beyond scikit-learn, after an identity output: 'absolute_error' (``|y - p|``),
+        'huber' (``r**2 / 2`` where ``|r| <= huber_delta``, ``huber_delta * (|r| - huber_delta / 2)``
+        beyond, ``r = y - p``) and 'pinball' (``quantile * max(r, 0) + (1 - quantile) * max(-r, 0)``,
+        scikit-learn's ``mean_pinball_loss`` with ``alpha=quantile``: ``predict`` estimates that
+        quantile of y). Each is the weighted mean over samples of the mean over outputs, plus the L2
+        term; their gradient is that value's exact gradient (0 at the kinks: where ``p == y``).
     hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate, learning_rate_init, \
 power_t, max_iter, shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum, \
 early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun, optimizer, \
-lr_schedule, callbacks, progress, clip_grad_norm, on_divergence
+lr_schedule, callbacks, progress, clip_grad_norm, on_divergence, negative_slope, dropout
         As :class:`MLPClassifier`; early stopping watches the validation R².
+    huber_delta : float, default=1.0
+        Beyond scikit-learn: where ``loss='huber'`` turns from quadratic to linear (> 0).
+    quantile : float, default=0.5
+        Beyond scikit-learn: the quantile ``loss='pinball'`` estimates, in (0, 1).
 
     Attributes
     ----------
@@ -445,7 +480,9 @@ coefs_, intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_ou
 
     _parameter_constraints: dict = {
         **_BaseMLP._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson"})],
+        "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber", "pinball"})],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
+        "quantile": [Interval(Real, 0, 1, closed="neither")],
     }
 
     def __init__(
@@ -481,6 +518,10 @@ coefs_, intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_ou
         progress=False,
         clip_grad_norm=None,
         on_divergence="warn",
+        negative_slope=0.01,
+        dropout=None,
+        huber_delta=1.0,
+        quantile=0.5,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -512,6 +553,18 @@ coefs_, intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_ou
         self.progress = progress
         self.clip_grad_norm = clip_grad_norm
         self.on_divergence = on_divergence
+        self.negative_slope = negative_slope
+        self.dropout = dropout
+        self.huber_delta = huber_delta
+        self.quantile = quantile
+
+    def _network_options(self) -> dict:
+        return {
+            **super()._network_options(),
+            "loss": self.loss,
+            "huber_delta": float(self.huber_delta),
+            "quantile": float(self.quantile),
+        }
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(

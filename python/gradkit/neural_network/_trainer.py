@@ -62,7 +62,8 @@ class _TrainerHandle(BaseEstimator):
     """An estimator whose network is a core trainer, ``self._trainer``, with ``coefs_`` and
     ``intercepts_`` views of its weights.
 
-    The estimator gives ``activation`` and ``out_activation_`` (read by ``_new_trainer``) and, once
+    The estimator gives ``activation``, ``out_activation_`` and ``_network_options()`` (read by
+    ``_new_trainer``) and, once
     it has set the trainer's optimizer, ``_step_rule``, ``_rate_policy`` and ``_schedule`` (the
     arguments of the trainer's ``set_step_rule``, ``set_rate_policy`` and ``set_schedule``, which
     unpickling gives the rebuilt trainer). It is a BaseEstimator because its pickling extends
@@ -71,9 +72,14 @@ class _TrainerHandle(BaseEstimator):
 
     def _new_trainer(self, layer_units: list[int], dtype: np.dtype) -> None:
         """A new trainer of these layer sizes and dtype (its weights not yet initialised), attached."""
-        trainer = _TRAINERS[np.dtype(dtype)](layer_units, self.activation, self.out_activation_)
-        self._network = (list(layer_units), self.activation, self.out_activation_)
+        options = self._network_options()
+        trainer = _TRAINERS[np.dtype(dtype)](layer_units, self.activation, self.out_activation_, **options)
+        self._network = (list(layer_units), self.activation, self.out_activation_, options)
         self._attach(trainer)
+
+    def _network_options(self) -> dict:
+        """The trainer constructor's keywords (negative_slope, loss, huber_delta, quantile); the estimator's."""
+        return {}
 
     def _attach(self, trainer) -> None:
         """Makes coefs_ and intercepts_ views of the trainer's weights."""
@@ -140,6 +146,7 @@ class _TrainerHandle(BaseEstimator):
             state["_optimizer_state"] = trainer.rule_state()
             state["_schedule_steps"] = trainer.schedule_steps if trainer.has_step_rule else 0
             state["_schedule_state"] = trainer.schedule_state if trainer.has_step_rule else []
+            state["_dropout_steps"] = trainer.dropout_steps  # where the masks' stream goes on
         return state
 
     def _give_rule(self, trainer: _core.train.MLPTrainer_float32 | _core.train.MLPTrainer_float64) -> None:
@@ -156,11 +163,13 @@ class _TrainerHandle(BaseEstimator):
         optimizer_state = state.pop("_optimizer_state", None)
         schedule_steps = state.pop("_schedule_steps", 0)
         schedule_state = state.pop("_schedule_state", [])
+        dropout_steps = state.pop("_dropout_steps", 0)
         super().__setstate__(state)
         if "_network" in state:
-            units, activation, out_activation = state["_network"]
+            units, activation, out_activation, options = state["_network"]
             dtype = np.asarray(state["coefs_"][0]).dtype
-            trainer = _TRAINERS[np.dtype(dtype)](units, activation, out_activation)
+            trainer = _TRAINERS[np.dtype(dtype)](units, activation, out_activation, **options)
+            trainer.dropout_steps = dropout_steps
             flat = np.concatenate([np.ravel(a) for a in list(state["coefs_"]) + list(state["intercepts_"])])
             trainer.set_params(np.ascontiguousarray(flat, dtype=dtype))
             if optimizer_state is not None:

@@ -408,7 +408,7 @@ def test_invalid_arguments_are_refused_with_sklearns_messages():
     with pytest.raises(ValueError, match="hidden_layer_sizes must be > 0"):
         MLPClassifier(hidden_layer_sizes=(3, 0)).fit(X, y)
     with pytest.raises(ValueError, match="'loss' parameter"):
-        MLPRegressor(loss="huber").fit(*regression())
+        MLPRegressor(loss="quantile").fit(*regression())
 
 
 def test_lbfgs_trains_full_batch_within_max_iter_and_max_fun():

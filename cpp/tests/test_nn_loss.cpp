@@ -88,7 +88,8 @@ TEST(Loss, OutputDeltaIsTheLossGradientAndZeroAtTheKinks) {
     EXPECT_EQ(d, (std::vector<float>{-0.5f, 0.5f, 0.0f, 1.5f}));
     gradkit::nn::output_delta(LossFunction{Loss::huber, 1.0}, p.data(), y.data(), w.data(), d.data(), 2, 0, 2);
     EXPECT_EQ(d, (std::vector<float>{-0.5f, 0.25f, 0.0f, 1.5f}));
-    gradkit::nn::output_delta(LossFunction{Loss::pinball, 1.0, 0.25}, p.data(), y.data(), nullptr, d.data(), 2, 0, 2);
+    gradkit::nn::output_delta(LossFunction{Loss::pinball, 1.0, 0.25}, p.data(), y.data(), static_cast<const float*>(nullptr),
+                              d.data(), 2, 0, 2);
     EXPECT_EQ(d, (std::vector<float>{-0.125f, 0.375f, 0.0f, 0.375f}));
     gradkit::nn::output_delta(LossFunction{Loss::squared_error}, p.data(), y.data(), w.data(), d.data(), 2, 0, 2);
     EXPECT_EQ(d, (std::vector<float>{-1.0f, 0.5f, 0.0f, 9.0f}));

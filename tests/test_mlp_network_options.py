@@ -84,7 +84,9 @@ def test_regression_losses_values_are_sklearns_metrics(loss, kw, weighted):
     units = [4, 6, 2]  # two outputs
     params, X, y, sw = _problem(units, seed=3, n=17)
     w = sw if weighted else None
-    value, _, activations = _core.nn.mlp_backprop(units, "tanh", "identity", params, X, y, w, 0.0, loss=loss, **kw)
+    value, _, activations = _core.nn.mlp_backprop(
+        units, "tanh", "identity", params, X, y, w, 0.0, loss=loss, **kw
+    )
     p = activations[-1]
     if loss == "absolute_error":
         expected = mean_absolute_error(y, p, sample_weight=w)
@@ -145,7 +147,17 @@ def test_dropout_masks_do_not_depend_on_the_thread_count():
         for threads in (1, 2):
             gradkit.set_num_threads(threads)
             _, _, activations = _core.nn.mlp_backprop(
-                units, "tanh", "softmax", params, X, y, None, 0.0, dropout=[0.4], dropout_seed=3, dropout_step=2
+                units,
+                "tanh",
+                "softmax",
+                params,
+                X,
+                y,
+                None,
+                0.0,
+                dropout=[0.4],
+                dropout_seed=3,
+                dropout_step=2,
             )
             masks.append(activations[0] == 0)
     finally:
@@ -196,7 +208,9 @@ def test_each_activation_trains_both_estimators(activation, dtype):
     assert clf.score(X, y) > 0.9
     Xr, yr = _noisy_line()
     reg = _quiet(
-        MLPRegressor(hidden_layer_sizes=(16,), activation=activation, learning_rate_init=0.01, random_state=0),
+        MLPRegressor(
+            hidden_layer_sizes=(16,), activation=activation, learning_rate_init=0.01, random_state=0
+        ),
         Xr.astype(dtype),
         yr.astype(dtype),
     )
@@ -206,7 +220,9 @@ def test_each_activation_trains_both_estimators(activation, dtype):
 def test_leaky_relu_slope_is_used_and_zero_slope_is_relu():
     X, y = _blobs()
     relu = _quiet(MLPClassifier((8,), activation="relu", max_iter=5, random_state=0), X, y)
-    leaky0 = _quiet(MLPClassifier((8,), activation="leaky_relu", negative_slope=0.0, max_iter=5, random_state=0), X, y)
+    leaky0 = _quiet(
+        MLPClassifier((8,), activation="leaky_relu", negative_slope=0.0, max_iter=5, random_state=0), X, y
+    )
     leaky = _quiet(MLPClassifier((8,), activation="leaky_relu", max_iter=5, random_state=0), X, y)
     np.testing.assert_array_equal(leaky0.coefs_[0], relu.coefs_[0])
     assert not np.array_equal(leaky.coefs_[0], relu.coefs_[0])
@@ -220,7 +236,9 @@ def test_pinball_loss_estimates_its_quantile():
     X, y = _noisy_line(n=2000, seed=1)
     for q in (0.1, 0.9):
         reg = _quiet(
-            MLPRegressor(loss="pinball", quantile=q, hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0),
+            MLPRegressor(
+                loss="pinball", quantile=q, hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0
+            ),
             X,
             y,
         )
@@ -233,7 +251,9 @@ def test_absolute_error_and_huber_are_robust_to_outliers():
     Xt, yt = _noisy_line(n=400, seed=3)  # clean
     errors = {}
     for loss in ("squared_error", "absolute_error", "huber"):
-        reg = MLPRegressor(loss=loss, hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=300, random_state=0)
+        reg = MLPRegressor(
+            loss=loss, hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=300, random_state=0
+        )
         _quiet(reg, X, y)
         errors[loss] = np.median(np.abs(reg.predict(Xt) - 1.5 * Xt[:, 0]))
     assert errors["absolute_error"] < errors["squared_error"] / 3
@@ -277,14 +297,20 @@ def test_dropout_zero_is_no_dropout_bit_for_bit():
 def test_dropout_trains_and_predicts_deterministically():
     X, y = _blobs()
     plain = _quiet(MLPClassifier((32,), learning_rate_init=0.01, max_iter=60, random_state=0), X, y)
-    est = _quiet(MLPClassifier((32,), learning_rate_init=0.01, max_iter=60, random_state=0, dropout=0.3), X, y)
+    est = _quiet(
+        MLPClassifier((32,), learning_rate_init=0.01, max_iter=60, random_state=0, dropout=0.3), X, y
+    )
     assert not np.array_equal(est.coefs_[0], plain.coefs_[0])
     assert est.score(X, y) > 0.9
     np.testing.assert_array_equal(est.predict_proba(X), est.predict_proba(X))
     # the same random_state gives the same masks, hence the same weights
-    again = _quiet(MLPClassifier((32,), learning_rate_init=0.01, max_iter=60, random_state=0, dropout=0.3), X, y)
+    again = _quiet(
+        MLPClassifier((32,), learning_rate_init=0.01, max_iter=60, random_state=0, dropout=0.3), X, y
+    )
     np.testing.assert_array_equal(again.coefs_[0], est.coefs_[0])
-    other = _quiet(MLPClassifier((32,), learning_rate_init=0.01, max_iter=60, random_state=1, dropout=0.3), X, y)
+    other = _quiet(
+        MLPClassifier((32,), learning_rate_init=0.01, max_iter=60, random_state=1, dropout=0.3), X, y
+    )
     assert not np.array_equal(other.coefs_[0], est.coefs_[0])
 
 

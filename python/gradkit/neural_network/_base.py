@@ -193,7 +193,7 @@ class _BaseMLP(_SklearnPrivateAPI):
         self._trainer.set_dropout(rates, int(self.__dict__.get("_dropout_seed", 0)))
 
     def _network_options(self) -> dict:
-        """The trainer's network options beyond its layer sizes and activations (its constructor's keywords)."""
+        """The trainer's options beyond its layer sizes and activations (its constructor's keywords)."""
         return {"negative_slope": float(self.negative_slope), "loss": None}
 
     def _check_training_options(self, dtype: np.dtype) -> None:

@@ -78,7 +78,7 @@ class _TrainerHandle(BaseEstimator):
         self._attach(trainer)
 
     def _network_options(self) -> dict:
-        """The trainer constructor's keywords (negative_slope, loss, huber_delta, quantile); the estimator's."""
+        """The trainer constructor's keywords (negative_slope, loss, huber_delta, quantile)."""
         return {}
 
     def _attach(self, trainer) -> None:

@@ -375,6 +375,25 @@ def test_pickled_estimators_keep_their_network_options():
     np.testing.assert_array_equal(copy.predict(Xr), reg.predict(Xr))
 
 
+def test_continuing_a_network_with_another_loss_or_slope_is_refused():
+    X, y = _noisy_line(n=100)
+    reg = _quiet(
+        MLPRegressor(loss="pinball", quantile=0.5, hidden_layer_sizes=(4,), max_iter=3, random_state=0), X, y
+    )
+    before = [c.copy() for c in reg.coefs_]
+    reg.set_params(quantile=0.9)
+    with pytest.raises(ValueError, match=r"quantile=0\.5 \(now 0\.9\)"):
+        reg.partial_fit(X, y)
+    for a, b in zip(before, reg.coefs_):
+        np.testing.assert_array_equal(a, b)
+    reg.set_params(warm_start=True)
+    with pytest.raises(ValueError, match="warm_start=False"):
+        reg.fit(X, y)
+    reg.set_params(warm_start=False)
+    _quiet(reg, X, y)  # a fresh fit builds the network anew
+    assert reg._trainer.loss == "pinball"
+
+
 def test_new_parameters_are_searchable_and_cloneable():
     X, y = _blobs()
     grid = GridSearchCV(

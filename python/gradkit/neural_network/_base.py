@@ -142,6 +142,15 @@ class _BaseMLP(_SklearnPrivateAPI):
                     f"the network has layer sizes {list(self._trainer.layer_units)}; this data and "
                     f"hidden_layer_sizes need {layer_units} (set warm_start=False to start anew)"
                 )
+            built, wanted = self._network[3], self._network_options()
+            if built != wanted:  # the trainer's loss and slope are fixed when it is made
+                changed = ", ".join(
+                    f"{k}={built[k]!r} (now {wanted[k]!r})" for k in built if built[k] != wanted[k]
+                )
+                raise ValueError(
+                    f"the network was built with {changed}; continuing it (warm_start, partial_fit) keeps "
+                    "them: set warm_start=False (or fit anew) to use the new values"
+                )
 
         self._give_dropout(dropout_rates, random_state, first_pass)
         if self.solver in _STOCHASTIC_SOLVERS:

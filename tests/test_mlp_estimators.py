@@ -99,7 +99,9 @@ def test_constructor_is_sklearns(Est):
     # scikit-learn's arguments, then gradkit's own (tests/test_mlp_training_options.py)
     gradkit_params = [("optimizer", None), ("lr_schedule", None), ("callbacks", None), ("progress", False)]
     gradkit_params.append(("clip_grad_norm", None))
-    gradkit_params += ([("class_weight", None)] if Est is MLPClassifier else []) + [("restore_best_weights", None)]
+    gradkit_params += ([("class_weight", None)] if Est is MLPClassifier else []) + [
+        ("restore_best_weights", None)
+    ]
     expected = ([("loss", "squared_error")] if Est is MLPRegressor else []) + SKLEARN_PARAMS + gradkit_params
     assert [(p.name, p.default) for p in params] == expected
     positional = [p.name for p in params if p.kind == p.POSITIONAL_OR_KEYWORD]

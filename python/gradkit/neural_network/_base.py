@@ -47,6 +47,11 @@ def _new_history() -> dict[str, list]:
     return {key: [] for key in _HISTORY_KEYS}
 
 
+def _measured(value: float | None) -> float:
+    """A value of an epoch report for history_: NaN where it was not measured (None)."""
+    return np.nan if value is None else float(value)
+
+
 def _progress_bar(total: int):
     """A tqdm.auto bar, or None (with a warning) when tqdm is not installed."""
     try:
@@ -93,7 +98,9 @@ class _BaseMLP(_TrainerHandle):
     }
 
     # ------------------------------------------------------------------ fitting
-    def _fit(self, X, y, sample_weight=None, incremental=False, X_val=None, y_val=None, sample_weight_val=None):
+    def _fit(
+        self, X, y, sample_weight=None, incremental=False, X_val=None, y_val=None, sample_weight_val=None
+    ):
         hidden_layer_sizes = self.hidden_layer_sizes
         if not hasattr(hidden_layer_sizes, "__iter__"):
             hidden_layer_sizes = [hidden_layer_sizes]
@@ -135,8 +142,14 @@ class _BaseMLP(_TrainerHandle):
         if validation is not None:
             X_val, Y_val, sw_val = validation
             if Y_val.ndim == 2 or not np.issubdtype(Y_val.dtype, np.integer):
-                Y_val = np.require(Y_val.reshape(X_val.shape[0], -1), dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
-            sw_val = None if sw_val is None else np.require(sw_val, dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
+                Y_val = np.require(
+                    Y_val.reshape(X_val.shape[0], -1), dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"]
+                )
+            sw_val = (
+                None
+                if sw_val is None
+                else np.require(sw_val, dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
+            )
             validation = (X_val, Y_val, sw_val)
         if is_classifier(self) and y.ndim == 1 and y.dtype == np.int64:
             # Class positions (three classes or more): the core trains on their one-hot rows.
@@ -236,7 +249,9 @@ class _BaseMLP(_TrainerHandle):
             _check_schedule_in_core(rule, schedule, lr, dtype)
         self._resolved_options = (rule, schedule)
 
-    def _check_schedule_length(self, n_samples: int, incremental: bool, continuing: bool, split: bool = True) -> None:
+    def _check_schedule_length(
+        self, n_samples: int, incremental: bool, continuing: bool, split: bool = True
+    ) -> None:
         """OneCycleLR's total_steps must cover every step this fit can take (torch raises past it):
         max_iter epochs (one for partial_fit), each one step or one per minibatch, after the steps a
         continued partial_fit has already taken. split: whether early stopping splits X (not when
@@ -382,7 +397,9 @@ class _BaseMLP(_TrainerHandle):
         options.clip_grad_norm = 0.0 if self.clip_grad_norm is None else float(self.clip_grad_norm)
         options.stop_on_validation = bool(self.early_stopping)
         # partial_fit ends on its epoch's weights: the next call goes on from them.
-        options.keep = "last" if incremental and self.restore_best_weights else _KEEP_WEIGHTS[self.restore_best_weights]
+        options.keep = (
+            "last" if incremental and self.restore_best_weights else _KEEP_WEIGHTS[self.restore_best_weights]
+        )
         self.lr_history_ = list(getattr(self, "lr_history_", None) or [])
         history = getattr(self, "history_", None)
         self.history_ = {key: list(history[key]) for key in _HISTORY_KEYS} if history else _new_history()
@@ -471,15 +488,16 @@ class _BaseMLP(_TrainerHandle):
         the progress bar and the callbacks (any of which returning True stops training)."""
         self.lr_history_.append(float(report["lr"]))
         epochs_before, time_before, started = self._history_start
+        curves: dict[str, list] = self.history_  # type: ignore[assignment]  # set by _fit_stochastic
         for key, value in (
             ("epoch", epochs_before + int(report["epoch"])),
             ("loss", float(report["loss"])),
-            ("validation_loss", np.nan if report["validation_loss"] is None else float(report["validation_loss"])),
-            ("validation_score", np.nan if report["validation_score"] is None else float(report["validation_score"])),
+            ("validation_loss", _measured(report["validation_loss"])),
+            ("validation_score", _measured(report["validation_score"])),
             ("lr", float(report["lr"])),
             ("time", time_before + (time.perf_counter() - started)),
         ):
-            self.history_[key].append(value)
+            curves[key].append(value)
         adapted = report["optimizer_state"]
         if "d" in adapted:  # Prodigy's distance estimate, the scale of its steps (d * lr)
             history: list[float] | None = getattr(self, "d_history_", None)
@@ -509,7 +527,9 @@ class _BaseMLP(_TrainerHandle):
                     print(f"{msg} Stopping.")
         stop = False
         if self.callbacks:
-            info = {key: report[key] for key in ("epoch", "loss", "validation_score", "validation_loss", "lr")}
+            info = {
+                key: report[key] for key in ("epoch", "loss", "validation_score", "validation_loss", "lr")
+            }
             for callback in self.callbacks:
                 stop = bool(callback(dict(info))) or stop
         return stop

@@ -29,7 +29,7 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_targ
 
 from ._base import _BaseMLP
 from ._sklearn_compat import _fit_context, validate_data
-from ._targets import _class_targets, _class_positions
+from ._targets import _class_positions, _class_targets
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 

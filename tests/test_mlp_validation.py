@@ -275,6 +275,7 @@ def test_x_val_float32_reads_the_model_dtype_and_pickles():
         ({"X_val": "X", "y_val": "y_short"}, _clf(), "inconsistent numbers of samples"),
         ({"X_val": "X", "y_val": "y", "sample_weight_val": "sw_short"}, _clf(), "sample_weight"),
         ({"X_val": "X", "y_val": "y"}, _clf(solver="lbfgs"), "solver='lbfgs' has no epochs"),
+        ({"sample_weight_val": "sw"}, _clf(), "sample_weight_val is provided, but X_val and y_val were not"),
         ({"X_val": "X", "y_val": "y2"}, _reg(), "y_val has 2 outputs, but y has 1"),
     ],
 )
@@ -289,6 +290,7 @@ def test_bad_validation_data_is_refused_before_the_fit_changes_anything(fit_kwar
         "y9": np.where(y == 2, 9, y),
         "y_short": y[:-1],
         "sw_short": np.ones(len(y) - 1),
+        "sw": np.ones(len(y)),
         "y2": np.stack([y, y], axis=1),
     }
     est.fit(X, y)

@@ -84,6 +84,14 @@ def test_class_weight_and_sample_weight_multiply():
     np.testing.assert_array_equal(_flat(a), _flat(b))
 
 
+def test_class_weight_weighs_the_lbfgs_objective_too():
+    X, y = _classes(3)
+    a = _clf(solver="lbfgs", class_weight="balanced", max_iter=30).fit(X, y)
+    b = _clf(solver="lbfgs", max_iter=30).fit(X, y, sample_weight=compute_sample_weight("balanced", y))
+    np.testing.assert_array_equal(_flat(a), _flat(b))
+    assert a.loss_ != _clf(solver="lbfgs", max_iter=30).fit(X, y).loss_
+
+
 def test_class_weight_with_string_labels_and_float32():
     X, y = _classes(3)
     labels = np.array(["ant", "bee", "cat"])[y]

@@ -63,9 +63,9 @@ struct LoopOptions {
     // With a validation set: its score counts the epochs without improvement (sklearn's early stopping);
     // false: it is only scored, and stopping stays on the training loss.
     bool stop_on_validation = true;
-    KeepWeights keep = KeepWeights::sklearn;  // not a field: an enum
+    KeepWeights keep = KeepWeights::sklearn;  // an enum, bound by name as score is
 
-    // The numeric and flag fields by name, as pointers to members (score, an enum, is not among them).
+    // The numeric and flag fields by name, as pointers to members (score and keep, enums, are not among them).
     template <class V>
     static void fields(V&& v) {
         v("batch_size", &LoopOptions::batch_size);

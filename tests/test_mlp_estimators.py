@@ -103,6 +103,10 @@ def test_constructor_is_sklearns(Est):
     gradkit_params += [("negative_slope", 0.01), ("dropout", None)]
     if Est is MLPRegressor:
         gradkit_params += [("huber_delta", 1.0), ("quantile", 0.5)]
+    # tests/test_mlp_validation.py
+    if Est is MLPClassifier:
+        gradkit_params.append(("class_weight", None))
+    gradkit_params.append(("restore_best_weights", None))
     expected = ([("loss", "squared_error")] if Est is MLPRegressor else []) + SKLEARN_PARAMS + gradkit_params
     assert [(p.name, p.default) for p in params] == expected
     positional = [p.name for p in params if p.kind == p.POSITIONAL_OR_KEYWORD]

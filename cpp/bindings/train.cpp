@@ -91,6 +91,7 @@ py::dict report_to_dict(const train::EpochReport& r) {
     d["epoch"] = r.epoch;
     d["loss"] = r.loss;
     d["validation_score"] = r.has_validation_score ? py::object(py::float_(r.validation_score)) : py::object(py::none());
+    d["validation_loss"] = r.has_validation_score ? py::object(py::float_(r.validation_loss)) : py::object(py::none());
     d["lr"] = r.lr;
     d["next_lr"] = r.next_lr;
     const char* action = r.action == train::PlateauAction::rate_reduced ? "rate_reduced"
@@ -245,30 +246,52 @@ void set_rule_state(train::Trainer<T>& t, const py::dict& d) {
     t.rule().set_lr(lr);
 }
 
+// Rows of X (read in place) with their targets as the network sees them, or for a softmax output each
+// row's int64 class, and their sample weights (None: all 1). Names are prefixed for the messages.
+template <typename T>
+train::Rows<T> rows_of(const nn::MLP<T>& net, py::handle X, py::handle Y, py::handle sample_weight,
+                       const std::string& prefix, const std::string& suffix) {
+    const nn::Layout& layout = net.layout();
+    const auto nf = static_cast<py::ssize_t>(layout.n_features()), no = static_cast<py::ssize_t>(layout.n_outputs());
+    const std::string x_name = prefix + "X" + suffix, y_name = prefix + "Y" + suffix,
+                      sw_name = prefix + "sample_weight" + suffix;
+    const T* x = rows_array<T>(X, x_name.c_str(), -1, nf);
+    const py::ssize_t n = py::reinterpret_borrow<py::array>(X).shape(0);
+    train::Rows<T> rows{x, nullptr, nullptr, nullptr, static_cast<std::size_t>(n)};
+    if (py::isinstance<py::array_t<std::int64_t>>(Y) && net.output_activation() == nn::Activation::softmax)
+        rows.labels = label_array(Y, y_name.c_str(), n, no);
+    else
+        rows.Y = rows_array<T>(Y, y_name.c_str(), n, no);
+    if (!sample_weight.is_none()) rows.sample_weight = rows_array<T>(sample_weight, sw_name.c_str(), n, -1);
+    return rows;
+}
+
 // sklearn's _fit_stochastic: rows of X (read in place) and the targets as the network sees them, or for a
-// softmax output each row's int64 class. `progress` is updated in place, also when this raises.
+// softmax output each row's int64 class. The validation rows are either rows of X (val_index, sklearn's
+// split) or a set of their own (X_val, Y_val, sample_weight_val, read in place likewise). `progress` is
+// updated in place, also when this raises.
 template <typename T>
 std::string fit_stochastic(train::Trainer<T>& t, py::handle X, py::handle Y, py::handle sample_weight,
                            py::handle train_index, py::handle val_index, py::handle best_params,
                            py::handle random_state, train::Progress& progress, const train::LoopOptions& options,
-                           py::object hook) {
+                           py::object hook, py::handle X_val, py::handle Y_val, py::handle sample_weight_val) {
     const nn::MLP<T>& net = t.net();
-    const nn::Layout& layout = net.layout();
-    const auto nf = static_cast<py::ssize_t>(layout.n_features()), no = static_cast<py::ssize_t>(layout.n_outputs());
-    const T* x = rows_array<T>(X, "X", -1, nf);
-    const py::ssize_t n = py::reinterpret_borrow<py::array>(X).shape(0);
-    train::Rows<T> tr{x, nullptr, nullptr, nullptr, static_cast<std::size_t>(n)};
-    if (py::isinstance<py::array_t<std::int64_t>>(Y) && net.output_activation() == nn::Activation::softmax)
-        tr.labels = label_array(Y, "Y", n, no);
-    else
-        tr.Y = rows_array<T>(Y, "Y", n, no);
-    if (!sample_weight.is_none()) tr.sample_weight = rows_array<T>(sample_weight, "sample_weight", n, -1);
+    train::Rows<T> tr = rows_of<T>(net, X, Y, sample_weight, "", "");
+    const auto n = static_cast<py::ssize_t>(tr.size);
     if (!train_index.is_none()) tr.index = index_array(train_index, "train_index", n, tr.size);
+    if (!val_index.is_none() && !X_val.is_none())
+        throw py::value_error("val_index and X_val are two validation sets: give one");
+    if (X_val.is_none() != Y_val.is_none()) throw py::value_error("X_val and Y_val go together");
     std::optional<train::Rows<T>> val;
-    T* best = nullptr;
     if (!val_index.is_none()) {
         val = tr;
         val->index = index_array(val_index, "val_index", n, val->size);
+    } else if (!X_val.is_none()) {
+        val = rows_of<T>(net, X_val, Y_val, sample_weight_val, "", "_val");
+        if (val->size == 0) throw py::value_error("X_val: expected at least one row");
+    }
+    T* best = nullptr;
+    if (!best_params.is_none()) {
         best = const_cast<T*>(rows_array<T>(best_params, "best_params", static_cast<py::ssize_t>(net.n_params()), -1));
         if (!(py::reinterpret_borrow<py::array>(best_params).flags() & py::detail::npy_api::NPY_ARRAY_WRITEABLE_))
             throw py::value_error("best_params: expected a writeable array");
@@ -489,10 +512,12 @@ void bind_trainer(py::module_& m, const char* name) {
         .def("set_rule_state", &set_rule_state<T>, py::arg("state"))
         .def("fit_stochastic", &fit_stochastic<T>, py::arg("X"), py::arg("Y"), py::arg("sample_weight"),
              py::arg("train_index"), py::arg("val_index"), py::arg("best_params"), py::arg("random_state"),
-             py::arg("progress"), py::arg("options"), py::arg("hook"),
+             py::arg("progress"), py::arg("options"), py::arg("hook"), py::kw_only(), py::arg("X_val") = py::none(),
+             py::arg("Y_val") = py::none(), py::arg("sample_weight_val") = py::none(),
              "sklearn's _fit_stochastic on rows of X (read in place). Y is the targets as the network sees them "
-             "(n, n_outputs), or for a softmax output the int64 class of each row. progress (a Progress) goes on "
-             "from where it is and is updated in place, also when this raises. Returns the stop reason.")
+             "(n, n_outputs), or for a softmax output the int64 class of each row. The validation set is rows "
+             "of X (val_index) or X_val, Y_val, sample_weight_val (as X, Y, sample_weight). progress (a Progress) "
+             "goes on from where it is and is updated in place, also when this raises. Returns the stop reason.")
         .def("fit_lbfgs", &fit_lbfgs<T>, py::arg("X"), py::arg("Y"), py::arg("sample_weight"), py::kw_only(),
              py::arg("alpha"), py::arg("max_iter"), py::arg("max_fun"), py::arg("tol"),
              "Full-batch L-BFGS. Returns (loss, n_iter, n_evals, converged).")
@@ -544,6 +569,22 @@ void bind_loop_options(py::module_& m) {
             else throw py::value_error("score: expected 'accuracy' or 'r2', got '" + score + "'");
         },
         "What early stopping watches: 'accuracy' (classifiers) or 'r2' (regressors).");
+    cls.def_property(
+        "keep",
+        [](const O& o) {
+            return std::string(o.keep == train::KeepWeights::best   ? "best"
+                               : o.keep == train::KeepWeights::last ? "last"
+                                                                    : "sklearn");
+        },
+        [](O& o, const std::string& keep) {
+            if (keep == "sklearn") o.keep = train::KeepWeights::sklearn;
+            else if (keep == "best") o.keep = train::KeepWeights::best;
+            else if (keep == "last") o.keep = train::KeepWeights::last;
+            else throw py::value_error("keep: expected 'sklearn', 'best' or 'last', got '" + keep + "'");
+        },
+        "The weights a fit ends on: 'sklearn' (the best validation score's with early stopping, else the "
+        "last epoch's), 'best' (this fit's best epoch's, by the validation score with validation data, "
+        "else the training loss) or 'last'.");
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "gradkit/nn/glorot_init.hpp"
@@ -564,6 +566,124 @@ TEST(EpochLoop, EarlyStoppingKeepsAndRestoresTheBestWeights) {
     EXPECT_EQ(params_of(net), after[best_epoch]);
     EXPECT_EQ(best, after[best_epoch]);
     EXPECT_GT(pr.best_validation_score, 0.9);
+}
+
+namespace {
+
+// The loss and the accuracy of the whole set, computed directly from the network's outputs.
+std::pair<double, double> loss_and_accuracy(const MLP<double>& net, const Data& d, bool weighted) {
+    std::vector<double> p(d.n * d.k);
+    net.predict(d.X.data(), d.n, p.data());
+    const double* sw = weighted ? d.sw.data() : nullptr;
+    const double loss = gradkit::nn::loss_value(net.loss(), d.Y.data(), p.data(), sw, d.n, d.k);
+    double hits = 0.0, total = 0.0;
+    for (std::size_t r = 0; r < d.n; ++r) {
+        std::size_t best = 0;
+        for (std::size_t j = 1; j < d.k; ++j)
+            if (p[r * d.k + j] > p[r * d.k + best]) best = j;
+        const double w = weighted ? d.sw[r] : 1.0;
+        hits += best == static_cast<std::size_t>(d.labels[r]) ? w : 0.0;
+        total += w;
+    }
+    return {loss, hits / total};
+}
+
+// A loop over d with a validation set of its own (v), the weights after every epoch kept.
+struct ValidatedFit {
+    std::vector<std::vector<double>> after;
+    std::vector<train::EpochReport> reports;
+    train::Progress pr;
+    std::vector<double> final_params;
+    ValidatedFit(const Data& d, const Data* v, train::LoopOptions opt) {
+        MLP<double> net = network();
+        auto rule = train::make_step_rule<SklearnSGD>(SklearnSGD::Hyper{0.3, 0.9, true}, net.params(), net.n_params());
+        train::ConstantRate rate;
+        LegacyRandomState rs(0);
+        std::vector<double> best(net.n_params());
+        const train::Rows<double> val = v ? v->rows(nullptr, 0, true) : train::Rows<double>{};
+        train::EpochLoop<double>(net, *rule, rate)
+            .fit(d.rows(), v ? &val : nullptr, best.data(), &rs, opt, pr, [&](const train::EpochReport& r) {
+                after.push_back(params_of(net));
+                reports.push_back(r);
+                return false;
+            });
+        final_params = params_of(net);
+    }
+};
+
+}  // namespace
+
+TEST(EvaluateValidation, GivesTheScoreAndTheDataLossOfOnePass) {
+    Data d(45, 3);
+    MLP<double> net = network(4);
+    gradkit::nn::Workspace<double> ws(net.layout(), 16);  // three batches, the last one short
+    for (const bool weighted : {false, true}) {
+        const train::ValidationResult v = train::evaluate(train::Score::accuracy, net, d.rows(nullptr, 0, weighted), ws);
+        const auto [loss, accuracy] = loss_and_accuracy(net, d, weighted);
+        EXPECT_NEAR(v.loss, loss, 1e-12 * loss);
+        EXPECT_DOUBLE_EQ(v.score, accuracy);
+        EXPECT_DOUBLE_EQ(v.score, train::accuracy(net, d.rows(nullptr, 0, weighted), ws));
+    }
+    std::vector<double> zero(d.n, 0.0);
+    train::Rows<double> weightless = d.rows();
+    weightless.sample_weight = zero.data();
+    EXPECT_TRUE(std::isnan(train::evaluate(train::Score::accuracy, net, weightless, ws).loss));
+}
+
+TEST(EpochLoop, ScoresValidationDataWithoutStoppingOnIt) {
+    Data d(60), v(30, 7);
+    train::LoopOptions opt;
+    opt.batch_size = 16;
+    opt.max_iter = 40;
+    opt.tol = 1e-3;
+    const ValidatedFit plain(d, nullptr, opt);
+    opt.stop_on_validation = false;
+    const ValidatedFit scored(d, &v, opt);
+    // The same epochs and weights: stopping stays on the training loss.
+    EXPECT_EQ(scored.pr.loss_curve, plain.pr.loss_curve);
+    EXPECT_EQ(scored.final_params, plain.final_params);
+    EXPECT_EQ(scored.pr.best_loss, plain.pr.best_loss);
+    ASSERT_EQ(scored.pr.validation_scores.size(), scored.pr.loss_curve.size());
+    ASSERT_EQ(scored.pr.validation_loss_curve.size(), scored.pr.loss_curve.size());
+    for (std::size_t e = 0; e < scored.reports.size(); ++e) {
+        EXPECT_EQ(scored.reports[e].validation_loss, scored.pr.validation_loss_curve[e]);
+        EXPECT_TRUE(std::isnan(plain.reports[e].validation_loss));
+    }
+    // The loss is the data loss of each epoch's weights (no L2 term).
+    MLP<double> net = network();
+    std::copy(scored.after[2].begin(), scored.after[2].end(), net.params());
+    EXPECT_NEAR(scored.pr.validation_loss_curve[2], loss_and_accuracy(net, v, true).first, 1e-12);
+}
+
+TEST(EpochLoop, KeepWeightsChoosesTheEpochTheFitEndsOn) {
+    Data d(60), v(30, 7);
+    train::LoopOptions opt;
+    opt.batch_size = 16;
+    opt.max_iter = 25;
+    opt.n_iter_no_change = std::numeric_limits<double>::infinity();
+    opt.stop_on_validation = false;
+    opt.keep = train::KeepWeights::best;
+    const ValidatedFit by_score(d, &v, opt);
+    const auto& scores = by_score.pr.validation_scores;
+    const auto best = static_cast<std::size_t>(std::max_element(scores.begin(), scores.end()) - scores.begin());
+    ASSERT_LT(best + 1, by_score.after.size());  // restored: not the last epoch's
+    EXPECT_EQ(by_score.final_params, by_score.after[best]);
+    EXPECT_EQ(by_score.pr.best_epoch, static_cast<std::int64_t>(best + 1));
+
+    const ValidatedFit by_loss(d, nullptr, opt);
+    const auto& losses = by_loss.pr.loss_curve;
+    const auto lowest = static_cast<std::size_t>(std::min_element(losses.begin(), losses.end()) - losses.begin());
+    ASSERT_LT(lowest + 1, by_loss.after.size());
+    EXPECT_EQ(by_loss.final_params, by_loss.after[lowest]);
+    EXPECT_EQ(by_loss.pr.best_epoch, static_cast<std::int64_t>(lowest + 1));
+
+    opt.stop_on_validation = true;  // early stopping, ending on the last epoch all the same
+    opt.keep = train::KeepWeights::last;
+    const ValidatedFit last(d, &v, opt);
+    EXPECT_EQ(last.final_params, last.after.back());
+    opt.keep = train::KeepWeights::sklearn;
+    const ValidatedFit sklearn(d, &v, opt);
+    EXPECT_EQ(sklearn.final_params, by_score.final_params);  // the same epochs, the best score's weights
 }
 
 TEST(EpochLoop, DivergenceKeepsThePreviousEpochsWeights) {

@@ -41,6 +41,8 @@ class Progress:
     validation_scores: list[float]
     best_validation_score: float
     no_improvement_count: int
+    validation_loss_curve: list[float]
+    best_epoch: int
     def __getstate__(self) -> dict[str, Any]:
         """Every field by its name."""
 
@@ -59,6 +61,15 @@ class LoopOptions:
     incremental: bool
     clip_grad_norm: float
     stop_on_divergence: bool
+    stop_on_validation: bool
+    @property
+    def keep(self) -> Literal["sklearn", "best", "last"]:
+        """The weights a fit ends on: 'sklearn' (the best validation score's with early stopping, else the
+        last epoch's), 'best' (this fit's best epoch's, by the validation score with validation data,
+        else the training loss) or 'last'."""
+
+    @keep.setter
+    def keep(self, keep: Literal["sklearn", "best", "last"], /) -> None: ...
     @property
     def score(self) -> Literal["accuracy", "r2"]:
         """What early stopping watches: 'accuracy' (classifiers) or 'r2' (regressors)."""
@@ -175,11 +186,17 @@ class _MLPTrainer(Generic[_Float]):
         progress: Progress,
         options: LoopOptions,
         hook: Callable[[dict[str, Any]], object] | None,
+        *,
+        X_val: NDArray[_Float] | None = None,
+        Y_val: NDArray[_Float] | NDArray[np.int64] | None = None,
+        sample_weight_val: NDArray[_Float] | None = None,
     ) -> str:
         """sklearn's _fit_stochastic on rows of X (read in place). Y is the targets as the network sees
-        them (n, n_outputs), or for a softmax output the int64 class of each row. progress goes on from
-        where it is and is updated in place, also when this raises. hook is called once per epoch with
-        a dict (epoch, loss, validation_score, lr, next_lr, stalled); a true result stops training.
+        them (n, n_outputs), or for a softmax output the int64 class of each row. The validation set is
+        rows of X (val_index) or X_val, Y_val, sample_weight_val (as X, Y, sample_weight). progress goes
+        on from where it is and is updated in place, also when this raises. hook is called once per
+        epoch with a dict (epoch, loss, validation_score, validation_loss, lr, next_lr, stalled); a true
+        result stops training.
         Returns the stop reason: "max_iter", "stalled", "rate_too_small", "hook" or "incremental"."""
 
     def fit_lbfgs(

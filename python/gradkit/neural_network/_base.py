@@ -10,6 +10,7 @@ pass behind predict. The estimators themselves, with their arguments and targets
 
 from __future__ import annotations
 
+import time
 import warnings
 from numbers import Integral, Real
 from typing import Any
@@ -20,7 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_consistent_length, check_is_fitted
 
 from .. import _core
 from ._resolve import (
@@ -50,6 +51,19 @@ _HIDDEN_ACTIVATIONS = (
     "softplus",
 )
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# The columns of history_, in order.
+_HISTORY_KEYS = ("epoch", "loss", "validation_loss", "validation_score", "lr", "time")
+# restore_best_weights as the core's LoopOptions.keep.
+_KEEP_WEIGHTS = {None: "sklearn", True: "best", False: "last"}
+
+
+def _new_history() -> dict[str, list]:
+    return {key: [] for key in _HISTORY_KEYS}
+
+
+def _measured(value: float | None) -> float:
+    """A value of an epoch report for history_: NaN where it was not measured (None)."""
+    return np.nan if value is None else float(value)
 
 
 def _progress_bar(total: int):
@@ -98,10 +112,13 @@ class _BaseMLP(_SklearnPrivateAPI):
         "on_divergence": [StrOptions({"warn", "raise"})],
         "negative_slope": [Interval(Real, 0, None, closed="left")],
         "dropout": [None, Interval(Real, 0, 1, closed="left"), "array-like"],
+        "restore_best_weights": [None, "boolean"],
     }
 
     # ------------------------------------------------------------------ fitting
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(
+        self, X, y, sample_weight=None, incremental=False, X_val=None, y_val=None, sample_weight_val=None
+    ):
         hidden_layer_sizes = self.hidden_layer_sizes
         if not hasattr(hidden_layer_sizes, "__iter__"):
             hidden_layer_sizes = [hidden_layer_sizes]
@@ -113,15 +130,48 @@ class _BaseMLP(_SklearnPrivateAPI):
         if not first_pass and "_trainer" not in self.__dict__:
             self._adopt_assigned_weights()
 
+        if (X_val is None) != (y_val is None):
+            given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+            raise ValueError(f"{given} is provided, but {missing} was not provided.")
+        if X_val is not None and self.solver not in _STOCHASTIC_SOLVERS:
+            raise ValueError(
+                "X_val and y_val are scored after every epoch of the minibatch solvers ('sgd', 'adam'); "
+                f"solver={self.solver!r} has no epochs"
+            )
+        if sample_weight_val is not None and X_val is None:
+            raise ValueError("sample_weight_val is provided, but X_val and y_val were not provided.")
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = X.dtype if first_pass else self._dtype
+        validation = None
+        if X_val is not None:
+            validation = self._validate_validation_data(X_val, y_val, sample_weight_val, y, dtype)
         self._check_training_options(dtype)
-        self._check_schedule_length(X.shape[0], incremental, continuing=incremental and not first_pass)
+        self._check_schedule_length(
+            X.shape[0], incremental, continuing=incremental and not first_pass, split=validation is None
+        )
+        class_weights = self._class_weights(y)  # per row, or None
+        if validation is not None and class_weights is not None:
+            validation = (*validation[:2], validation[2] * self._class_weights(validation[1], y))
         X = _core_array(X, dtype)
         n_samples, n_features = X.shape
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
+        if class_weights is not None:
+            sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
+        if sample_weight is not None:
             sample_weight = np.require(sample_weight, dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
+        if validation is not None:
+            X_val, Y_val, sw_val = validation
+            if Y_val.ndim == 2 or not np.issubdtype(Y_val.dtype, np.integer):
+                Y_val = np.require(
+                    Y_val.reshape(X_val.shape[0], -1), dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"]
+                )
+            sw_val = (
+                None
+                if sw_val is None
+                else np.require(sw_val, dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
+            )
+            validation = (X_val, Y_val, sw_val)
         if is_classifier(self) and y.ndim == 1 and y.dtype == np.int64:
             # Class positions (three classes or more): the core trains on their one-hot rows.
             Y = np.require(y, requirements=["C_CONTIGUOUS", "ALIGNED"])
@@ -154,7 +204,7 @@ class _BaseMLP(_SklearnPrivateAPI):
 
         self._give_dropout(dropout_rates, random_state, first_pass)
         if self.solver in _STOCHASTIC_SOLVERS:
-            self._fit_stochastic(X, Y, sample_weight, random_state, incremental)
+            self._fit_stochastic(X, Y, sample_weight, random_state, incremental, validation)
         else:
             self._fit_lbfgs(X, Y, sample_weight)
 
@@ -205,6 +255,35 @@ class _BaseMLP(_SklearnPrivateAPI):
         """The trainer's options beyond its layer sizes and activations (its constructor's keywords)."""
         return {"negative_slope": float(self.negative_slope), "loss": None}
 
+    def _class_weights(self, y: np.ndarray, y_train: np.ndarray | None = None) -> np.ndarray | None:
+        """The class weight of each row of the network's targets y (float64), or None without
+        class_weight; the weights of each class come from the training targets (y_train, else y).
+        MLPClassifier defines it; a regressor has none."""
+        return None
+
+    def _validate_validation_data(self, X_val, y_val, sample_weight_val, y: np.ndarray, dtype: np.dtype):
+        """X_val, y_val and sample_weight_val checked as HistGradientBoosting's fit checks them, as the
+        core reads them: (X_val of the model's dtype, the network's targets, float64 weights or ones
+        when class weights will multiply them, else None)."""
+        X_val = validate_data(
+            self, X_val, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
+        )
+        Y_val = self._validation_targets(y_val, y, dtype)
+        check_consistent_length(X_val, Y_val)
+        if sample_weight_val is not None:
+            sample_weight_val = _check_sample_weight(sample_weight_val, X_val, dtype=np.float64)
+        elif getattr(self, "class_weight", None) is not None:
+            sample_weight_val = np.ones(X_val.shape[0])
+        X_val = _core_array(X_val, dtype)
+        if X_val.shape[0] == 0:
+            raise ValueError("X_val has no rows")
+        return X_val, Y_val, sample_weight_val
+
+    def _validation_targets(self, y_val, y: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        """y_val as the network's targets, checked against the training targets y (each estimator
+        defines it)."""
+        raise NotImplementedError
+
     def _check_training_options(self, dtype: np.dtype) -> None:
         """Resolves optimizer= and lr_schedule= and checks them (and callbacks=) before anything changes.
 
@@ -241,10 +320,13 @@ class _BaseMLP(_SklearnPrivateAPI):
             _check_schedule_in_core(rule, schedule, lr, dtype)
         self._resolved_options = (rule, schedule)
 
-    def _check_schedule_length(self, n_samples: int, incremental: bool, continuing: bool) -> None:
+    def _check_schedule_length(
+        self, n_samples: int, incremental: bool, continuing: bool, split: bool = True
+    ) -> None:
         """OneCycleLR's total_steps must cover every step this fit can take (torch raises past it):
         max_iter epochs (one for partial_fit), each one step or one per minibatch, after the steps a
-        continued partial_fit has already taken."""
+        continued partial_fit has already taken. split: whether early stopping splits X (not when
+        X_val is given)."""
         if self.solver not in _STOCHASTIC_SOLVERS:
             return
         continuing = continuing and self._trainer.has_step_rule  # else _set_optimizer starts anew
@@ -254,7 +336,7 @@ class _BaseMLP(_SklearnPrivateAPI):
         total = int(schedule[1]["total_steps"])
         taken = self._trainer.schedule_steps if continuing else 0
         epochs = 1 if incremental else int(self.max_iter)
-        early_stopping = self.early_stopping and not incremental  # partial_fit refuses it later
+        early_stopping = self.early_stopping and not incremental and split  # partial_fit refuses it later
         batches = _batches_per_epoch(n_samples, self.batch_size, early_stopping, self.validation_fraction)
         _check_one_cycle_steps(total, taken, epochs, batches, per_step=schedule[-1])
 
@@ -278,6 +360,9 @@ class _BaseMLP(_SklearnPrivateAPI):
             self.loss_curve_: list[float] = []
             self.lr_history_: list[float] = []
             self.d_history_: list[float] | None = None  # a list once the optimizer adapts a d (Prodigy)
+            self.history_: dict[str, list] | None = _new_history()
+            self.validation_loss_curve_: list[float] | None = None
+            self.best_epoch_: int | None = None
             self._no_improvement_count = 0
             if self.early_stopping:
                 self.validation_scores_: list[float] | None = []
@@ -316,7 +401,7 @@ class _BaseMLP(_SklearnPrivateAPI):
             self._schedule = (name, args, min_lr, max_lr, float(self.learning_rate_init), per_step)
         self._give_rule(self._trainer)
 
-    def _fit_stochastic(self, X, Y, sample_weight, random_state, incremental):
+    def _fit_stochastic(self, X, Y, sample_weight, random_state, incremental, validation=None):
         trainer = self._trainer
         if not incremental or not trainer.has_step_rule:
             self._set_optimizer()
@@ -325,7 +410,7 @@ class _BaseMLP(_SklearnPrivateAPI):
 
         n_samples = X.shape[0]
         train_index = val_index = None
-        if self.early_stopping:
+        if self.early_stopping and validation is None:
             # scikit-learn's split, drawn from the same generator: only the row numbers are split,
             # so X is read in place (scikit-learn copies X_train and X_val).
             should_stratify = is_classifier(self) and self.n_outputs_ == 1
@@ -368,6 +453,9 @@ class _BaseMLP(_SklearnPrivateAPI):
         progress.validation_scores = list(getattr(self, "validation_scores_", None) or [])
         progress.best_validation_score = -np.inf if best_score is None else float(best_score)
         progress.no_improvement_count = int(getattr(self, "_no_improvement_count", 0))
+        progress.validation_loss_curve = list(getattr(self, "validation_loss_curve_", None) or [])
+        progress.best_epoch = int(getattr(self, "best_epoch_", None) or 0)
+        self._validated = self.early_stopping or validation is not None
         options = _core.train.LoopOptions()
         options.batch_size = batch_size
         options.shuffle = bool(self.shuffle)
@@ -380,7 +468,20 @@ class _BaseMLP(_SklearnPrivateAPI):
         options.clip_grad_norm = 0.0 if self.clip_grad_norm is None else float(self.clip_grad_norm)
         options.stop_on_divergence = self.on_divergence == "raise"
         self._divergence_warned = False
+        options.stop_on_validation = bool(self.early_stopping)
+        # partial_fit ends on its epoch's weights: the next call goes on from them.
+        options.keep = (
+            "last" if incremental and self.restore_best_weights else _KEEP_WEIGHTS[self.restore_best_weights]
+        )
         self.lr_history_ = list(getattr(self, "lr_history_", None) or [])
+        history = getattr(self, "history_", None)
+        self.history_ = {key: list(history[key]) for key in _HISTORY_KEYS} if history else _new_history()
+        # history_'s epochs go on from the earlier fits' (as loss_curve_), its time from their total.
+        self._history_start = (
+            len(progress.loss_curve),
+            self.history_["time"][-1] if self.history_["time"] else 0.0,
+            time.perf_counter(),
+        )
         self._bar = _progress_bar(1 if incremental else int(self.max_iter)) if self.progress else None
         shared = _SharedRandomState(random_state)
         try:
@@ -396,6 +497,11 @@ class _BaseMLP(_SklearnPrivateAPI):
                 progress,
                 options,
                 self._epoch_hook,
+                **(
+                    {}
+                    if validation is None
+                    else {"X_val": validation[0], "Y_val": validation[1], "sample_weight_val": validation[2]}
+                ),
             )
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=5)
@@ -440,14 +546,16 @@ class _BaseMLP(_SklearnPrivateAPI):
             self.loss_ = float(progress.loss)
         self.loss_curve_ = [float(v) for v in progress.loss_curve]
         self._no_improvement_count = int(progress.no_improvement_count)
-        if self.early_stopping:
+        if self._validated:
             self.validation_scores_ = [float(v) for v in progress.validation_scores]
             self.best_validation_score_ = float(progress.best_validation_score)
-            self.best_loss_ = None
+            self.validation_loss_curve_ = [float(v) for v in progress.validation_loss_curve]
         else:
-            self.best_loss_ = float(progress.best_loss)
             self.validation_scores_ = None
             self.best_validation_score_ = None
+            self.validation_loss_curve_ = None
+        self.best_loss_ = None if self.early_stopping else float(progress.best_loss)
+        self.best_epoch_ = int(progress.best_epoch) or None
 
     def _epoch_hook(self, report: dict) -> bool:
         """Called by the core once per epoch (with the GIL): lr_history_, scikit-learn's verbose output,
@@ -463,6 +571,17 @@ class _BaseMLP(_SklearnPrivateAPI):
                 RuntimeWarning,
                 stacklevel=2,
             )
+        epochs_before, time_before, started = self._history_start
+        curves: dict[str, list] = self.history_  # type: ignore[assignment]  # set by _fit_stochastic
+        for key, value in (
+            ("epoch", epochs_before + int(report["epoch"])),
+            ("loss", float(report["loss"])),
+            ("validation_loss", _measured(report["validation_loss"])),
+            ("validation_score", _measured(report["validation_score"])),
+            ("lr", float(report["lr"])),
+            ("time", time_before + (time.perf_counter() - started)),
+        ):
+            curves[key].append(value)
         adapted = report["optimizer_state"]
         if "d" in adapted:  # Prodigy's distance estimate, the scale of its steps (d * lr)
             history: list[float] | None = getattr(self, "d_history_", None)
@@ -492,7 +611,9 @@ class _BaseMLP(_SklearnPrivateAPI):
                     print(f"{msg} Stopping.")
         stop = False
         if self.callbacks:
-            info = {key: report[key] for key in ("epoch", "loss", "validation_score", "lr")}
+            info = {
+                key: report[key] for key in ("epoch", "loss", "validation_score", "validation_loss", "lr")
+            }
             for callback in self.callbacks:
                 stop = bool(callback(dict(info))) or stop
         return stop
@@ -511,6 +632,7 @@ class _BaseMLP(_SklearnPrivateAPI):
         )
         self.n_iter_ = int(n_iter)
         self.loss_ = float(loss)
+        self.history_ = None  # L-BFGS has no epochs
         if self.verbose:
             print(f"L-BFGS: {n_iter} iterations, {n_evals} loss evaluations, loss = {loss:.8f}")
         if not converged:

@@ -24,14 +24,14 @@ from numbers import Real
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import column_or_1d
+from sklearn.utils import check_array, column_or_1d, compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 
 from ._base import _BaseMLP
 from ._sklearn_compat import _fit_context, validate_data
-from ._targets import _class_targets
+from ._targets import _class_positions, _class_targets
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -46,7 +46,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     different weights).
 
     ``coefs_`` and ``intercepts_`` are NumPy views of the core's weights; ``warm_start`` and
-    ``partial_fit`` continue from them (assigning new arrays to them also works). X of dtype
+    ``partial_fit`` continue from them (assigning new arrays to them also works). A ``warm_start``
+    fit continues from the weights with a new optimizer and schedule, as scikit-learn renews them
+    per fit (``est.set_params(max_iter=k).fit(X, y)`` trains k more epochs); ``partial_fit`` keeps
+    the optimizer's and the schedule's state from call to call, for every ``optimizer=`` and
+    ``lr_schedule=`` (also through pickling), so that N calls give the numbers of one fit of N
+    epochs (with ``shuffle=False``). X of dtype
     float32 trains in float32. A diverging fit (a non-finite loss) behaves as scikit-learn's, with
     a RuntimeWarning at its first non-finite loss; ``on_divergence='raise'`` stops it there instead.
     scikit-learn's private helpers (``_forward_pass``, ``_backprop``, ``_loss_grad_lbfgs``,
@@ -142,8 +147,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         scikit-learn's own stop (``n_iter_no_change`` epochs without improvement) still applies.
     callbacks : None or list of callable, default=None
         Beyond scikit-learn: each is called after every epoch with a dict of ``epoch``, ``loss``,
-        ``validation_score`` (None without early stopping) and ``lr``; any returning True stops
-        training after that epoch.
+        ``validation_score`` and ``validation_loss`` (None without validation data) and ``lr``; any
+        returning True stops training after that epoch.
     progress : bool, default=False
         Beyond scikit-learn: show a ``tqdm.auto`` progress bar (a warning, and no bar, when tqdm is
         not installed).
@@ -171,6 +176,25 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         leave scikit-learn's numbers unchanged) and the step count, so they do not depend on the
         thread count, and ``partial_fit``, ``warm_start`` and pickling continue the same stream.
         Not with ``solver='lbfgs'`` (ValueError: its line search needs a deterministic objective).
+    class_weight : None, 'balanced' or dict, default=None
+        Beyond scikit-learn's MLP: weights of the classes, as scikit-learn's other classifiers
+        define them (``{class_label: weight}``; 'balanced' weighs each class by ``n_samples /
+        (n_classes * np.bincount(y))``, computed from the training labels of each fit). Each row's
+        class weight multiplies its ``sample_weight``: fitting with ``class_weight='balanced'``
+        gives the numbers of fitting with ``sample_weight=compute_sample_weight('balanced', y)``.
+        The validation rows (early stopping's split or ``X_val``) are weighted the same way, so the
+        validation scores and loss are class-weighted. A dict naming a class not in the data
+        raises ValueError (scikit-learn's classifiers ignore such keys); classes it omits weigh 1.
+        Not for multilabel targets (ValueError: pass ``sample_weight``). ``partial_fit`` refuses
+        'balanced' (as ``SGDClassifier`` does); a dict works there.
+    restore_best_weights : None or bool, default=None
+        Beyond scikit-learn: the weights a fit ends on. None is scikit-learn's behaviour (with
+        early stopping the best validation score's weights, else the last epoch's); True: the
+        weights of this fit's best epoch, by the validation score when there is validation data
+        (early stopping's split or ``X_val``), else by the training loss, with or without early
+        stopping; False: always the last epoch's weights. ``loss_``, ``n_iter_`` and the curves
+        stay the fit's. ``partial_fit`` always ends on its epoch's weights (the next call goes on
+        from them); ``best_epoch_`` still names the best epoch so far.
 
     Attributes
     ----------
@@ -183,9 +207,29 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     loss_curve_ : list of float
         Each epoch's loss ('sgd', 'adam').
     validation_scores_ : list of float or None
-        Each epoch's validation accuracy, with early stopping.
+        Each epoch's validation accuracy, whenever there is validation data (early stopping's
+        split or ``X_val``); None without.
     best_validation_score_ : float or None
-        The best validation accuracy, with early stopping.
+        The best validation accuracy, whenever there is validation data.
+    validation_loss_curve_ : list of float or None
+        Beyond scikit-learn: each epoch's loss on the validation data (early stopping's split or
+        ``X_val``), beside ``validation_scores_``: the data loss of the network's loss function
+        (log loss here) with the validation sample weights, without the L2 penalty (so that it
+        compares across ``alpha``, where ``loss_curve_`` includes the penalty); NaN where the
+        validation weights sum to zero. None without validation data.
+    best_epoch_ : int or None
+        Beyond scikit-learn: the 1-based epoch, counted along ``loss_curve_`` (across
+        ``warm_start`` fits and ``partial_fit`` calls), whose weights the model holds when they
+        were restored (``restore_best_weights=True``, or early stopping's), else the best epoch by
+        the validation score (with validation data) or the training loss. None for 'lbfgs'.
+    history_ : dict of list or None
+        Beyond scikit-learn: the training curves, one entry per epoch in equal-length lists, ready
+        for ``pandas.DataFrame(est.history_)`` (pandas is not needed): ``epoch`` (1-based, along
+        ``loss_curve_``), ``loss``, ``validation_loss``, ``validation_score``, ``lr`` (the rate the
+        epoch started with) and ``time`` (wall-clock seconds spent in fitting since the model was
+        initialised, each call's time added to the earlier calls' total). NaN where not measured
+        (no validation data). Goes on over ``warm_start`` fits and ``partial_fit`` calls as
+        ``loss_curve_``; None for 'lbfgs', which has no epochs.
     lr_history_ : list of float
         The rate each epoch started with ('sgd', 'adam'), next to ``loss_curve_``.
     d_history_ : list of float or None
@@ -252,6 +296,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         on_divergence="warn",
         negative_slope=0.01,
         dropout=None,
+        class_weight=None,
+        restore_best_weights=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -284,6 +330,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.on_divergence = on_divergence
         self.negative_slope = negative_slope
         self.dropout = dropout
+        self.class_weight = class_weight
+        self.restore_best_weights = restore_best_weights
+
+    _parameter_constraints: dict = {
+        **_BaseMLP._parameter_constraints,
+        "class_weight": [None, dict, StrOptions({"balanced"})],
+    }
 
     # scikit-learn keeps the loss in an attribute set by the base class; it is fixed here.
     loss = "log_loss"
@@ -321,8 +374,54 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         # The dtype of the work: X's on a first fit, the model's when training goes on.
         return X, _class_targets(self._label_binarizer, y, X.dtype if reset else self._dtype)
 
+    def _class_weights(self, y, y_train=None):
+        """The class weight of each row of the network's targets y (float64; None without
+        class_weight), each class weighing as compute_class_weight gives it from the training
+        targets (y_train, else y): ``compute_sample_weight(class_weight, labels)`` for a fit."""
+        if self.class_weight is None:
+            return None
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            raise ValueError(
+                "class_weight is not supported for multilabel targets (each label is its own binary "
+                "problem); pass sample_weight instead, e.g. from sklearn.utils.compute_sample_weight"
+            )
+        if isinstance(self.class_weight, dict):
+            known = set(self.classes_.tolist())
+            unknown = [c for c in self.class_weight if c not in known]
+            if unknown:
+                raise ValueError(
+                    f"class_weight names classes that are not in the data: {unknown}; "
+                    f"the classes are {self.classes_.tolist()}"
+                )
+        positions = _class_positions(y)
+        train = positions if y_train is None else _class_positions(y_train)
+        per_class = compute_class_weight(self.class_weight, classes=self.classes_, y=self.classes_[train])
+        return np.asarray(per_class, dtype=np.float64)[positions]
+
+    def _validation_targets(self, y_val, y, dtype):
+        """y_val as the network's targets: labels among classes_ (a label indicator matrix of as many
+        columns for multilabel y)."""
+        y_val = check_array(y_val, accept_sparse="csr", ensure_2d=False, dtype=None, input_name="y_val")
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val, warn=True)
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            if type_of_target(y_val) != "multilabel-indicator" or y_val.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"y_val must be a label indicator matrix of {len(self.classes_)} columns, as y; "
+                    f"got {type_of_target(y_val)} of shape {y_val.shape}"
+                )
+        else:
+            known = set(self.classes_.tolist())
+            unknown = [c for c in unique_labels(y_val).tolist() if c not in known]
+            if unknown:
+                raise ValueError(
+                    f"y_val has classes not in the training data: {unknown}; "
+                    f"the classes are {self.classes_.tolist()}"
+                )
+        return _class_targets(self._label_binarizer, y_val, dtype)
+
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -332,14 +431,32 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             The class labels (a label indicator matrix for multilabel).
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
+            Sample weights (multiplied by the weights of ``class_weight``).
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            Validation data, as ``HistGradientBoostingClassifier.fit`` takes it ('sgd', 'adam'
+            only): with ``early_stopping=True`` it replaces the internal split (all of X trains,
+            ``validation_fraction`` is unused); without, it is scored after every epoch all the
+            same (``validation_scores_``, ``validation_loss_curve_``) and stopping stays on the
+            training loss. A C-contiguous array of the model's dtype is read in place.
+        y_val : array-like of shape (n_val,) or (n_val, n_classes), default=None
+            The labels of X_val, classes of y.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation rows (multiplied by the weights of ``class_weight``).
 
         Returns
         -------
         self : MLPClassifier
             The trained model.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(
+            X,
+            y,
+            sample_weight=sample_weight,
+            incremental=False,
+            X_val=X_val,
+            y_val=y_val,
+            sample_weight_val=sample_weight_val,
+        )
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
@@ -362,6 +479,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self : MLPClassifier
             The trained model.
         """
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight 'balanced' is not supported for partial_fit. In order to use "
+                "'balanced' weights, use compute_class_weight('balanced', classes=classes, y=y). "
+                "In place of y you can use a large enough sample of the full training set target to "
+                "properly estimate the class frequency distributions. Pass the resulting weights as "
+                "the class_weight parameter."
+            )
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             if type_of_target(y).startswith("multilabel"):
@@ -453,7 +578,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate, learning_rate_init, \
 power_t, max_iter, shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum, \
 early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun, optimizer, \
-lr_schedule, callbacks, progress, clip_grad_norm, on_divergence, negative_slope, dropout
+lr_schedule, callbacks, progress, clip_grad_norm, on_divergence, negative_slope, dropout, \
+restore_best_weights
         As :class:`MLPClassifier`; early stopping watches the validation R².
     huber_delta : float, default=1.0
         Beyond scikit-learn: where ``loss='huber'`` turns from quadratic to linear (> 0).
@@ -462,9 +588,10 @@ lr_schedule, callbacks, progress, clip_grad_norm, on_divergence, negative_slope,
 
     Attributes
     ----------
-    loss_, best_loss_, loss_curve_, lr_history_, d_history_, validation_scores_, best_validation_score_, t_, \
-coefs_, intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_outputs_, out_activation_
-        As :class:`MLPClassifier` (validation scores are R²).
+    loss_, best_loss_, loss_curve_, lr_history_, d_history_, validation_scores_, best_validation_score_, \
+validation_loss_curve_, best_epoch_, history_, t_, coefs_, intercepts_, n_features_in_, feature_names_in_, \
+n_iter_, n_layers_, n_outputs_, out_activation_
+        As :class:`MLPClassifier` (validation scores are R², the validation loss is ``loss``'s).
 
     Examples
     --------
@@ -522,6 +649,7 @@ coefs_, intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_ou
         dropout=None,
         huber_delta=1.0,
         quantile=0.5,
+        restore_best_weights=None,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -557,6 +685,7 @@ coefs_, intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_ou
         self.dropout = dropout
         self.huber_delta = huber_delta
         self.quantile = quantile
+        self.restore_best_weights = restore_best_weights
 
     def _network_options(self) -> dict:
         return {
@@ -581,8 +710,18 @@ coefs_, intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_ou
             y = column_or_1d(y, warn=True)
         return X, y
 
+    def _validation_targets(self, y_val, y, dtype):
+        """y_val as the network's targets: numbers of as many outputs as y."""
+        y_val = check_array(y_val, ensure_2d=False, dtype=(np.float64, np.float32), input_name="y_val")
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val, warn=True)
+        outputs = 1 if y.ndim == 1 else y.shape[1]
+        if (1 if y_val.ndim == 1 else y_val.shape[1]) != outputs:
+            raise ValueError(f"y_val has {y_val.shape[1]} outputs, but y has {outputs}")
+        return y_val
+
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -593,13 +732,27 @@ coefs_, intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_ou
             The target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            Validation data, as in :meth:`MLPClassifier.fit` (scored by R²).
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            The targets of X_val.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation rows.
 
         Returns
         -------
         self : MLPRegressor
             The trained model.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(
+            X,
+            y,
+            sample_weight=sample_weight,
+            incremental=False,
+            X_val=X_val,
+            y_val=y_val,
+            sample_weight_val=sample_weight_val,
+        )
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)

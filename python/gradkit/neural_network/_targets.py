@@ -51,6 +51,14 @@ def _class_targets(binarizer: LabelBinarizer, y: np.ndarray, dtype: np.dtype) ->
     return column
 
 
+def _class_positions(targets: np.ndarray) -> np.ndarray:
+    """Each row's class position from single-label targets as ``_class_targets`` gives them (int64
+    positions, or one column of 0/1 for two classes)."""
+    if targets.ndim == 1:
+        return targets.astype(np.int64, copy=False)
+    return targets[:, 0].astype(np.int64)
+
+
 def _one_hot(labels: np.ndarray, n_classes: int, dtype: np.dtype) -> np.ndarray:
     """The (n_samples, n_classes) one-hot matrix of class positions, for the full-batch solver."""
     matrix = np.zeros((len(labels), n_classes), dtype=dtype)

@@ -8,6 +8,10 @@
 //   plateau action (stop, or divide the rate as 'adaptive' does). With early stopping the best
 //   weights are put back at the end.
 //
+// Beyond sklearn: validation data can be scored without stopping on it (stop_on_validation false), its
+// loss is recorded beside its score (one forward pass for both, validation_score.hpp), and which weights
+// the fit ends on is a choice (KeepWeights): sklearn's, the best epoch's of this fit, or the last.
+//
 // Beyond sklearn: a momentum-cycling schedule (OneCycleLR, CyclicLR) sets the rule's momentum or beta1
 // wherever it sets the rate; a hook sees every epoch's results and may stop training (the Python binding calls
 // into Python through it, once per epoch), and with stop_on_divergence divergence stops training with
@@ -40,6 +44,13 @@
 
 namespace gradkit::train {
 
+// The weights a fit ends on.
+enum class KeepWeights {
+    sklearn,  // the best validation score's with early stopping (carried across fits), else the last epoch's
+    best,     // this fit's best epoch's: by the validation score with validation data, else the training loss
+    last,     // the last epoch's
+};
+
 struct LoopOptions {
     std::size_t batch_size = 200;  // already clipped to [1, n] by the caller, as sklearn clips it
     bool shuffle = true;
@@ -53,8 +64,12 @@ struct LoopOptions {
     // A non-finite loss or weight: stop with DivergedError on the previous epoch's weights (true), or
     // record it and go on as sklearn does (false: the NaN enters loss_curve_ and the stopping tests).
     bool stop_on_divergence = true;
+    // With a validation set: its score counts the epochs without improvement (sklearn's early stopping);
+    // false: it is only scored, and stopping stays on the training loss.
+    bool stop_on_validation = true;
+    KeepWeights keep = KeepWeights::sklearn;  // an enum, bound by name as score is
 
-    // The numeric and flag fields by name, as pointers to members (score, an enum, is not among them).
+    // The numeric and flag fields by name, as pointers to members (score and keep, enums, are not among them).
     template <class V>
     static void fields(V&& v) {
         v("batch_size", &LoopOptions::batch_size);
@@ -66,6 +81,7 @@ struct LoopOptions {
         v("incremental", &LoopOptions::incremental);
         v("clip_grad_norm", &LoopOptions::clip_grad_norm);
         v("stop_on_divergence", &LoopOptions::stop_on_divergence);
+        v("stop_on_validation", &LoopOptions::stop_on_validation);
     }
 };
 
@@ -75,6 +91,7 @@ struct EpochReport {
     double loss = 0.0;
     bool has_validation_score = false;
     double validation_score = std::numeric_limits<double>::quiet_NaN();
+    double validation_loss = std::numeric_limits<double>::quiet_NaN();  // with a validation score
     double lr = 0.0;       // the rate the epoch's steps used (at its start)
     double next_lr = 0.0;  // the rate for the next epoch
     bool stalled = false;  // more than n_iter_no_change epochs without improvement
@@ -139,8 +156,9 @@ public:
 
     // Trains on `train`; with a validation set (early stopping) keeps the best weights in best_params
     // (net.n_params() values, the caller's, carried across fits as sklearn's _best_coefs) and puts
-    // them back at the end. rs draws the per-epoch order when options.shuffle. progress is read and
-    // updated in place, and is up to date whenever the hook runs or an exception leaves.
+    // them back at the end (opt.keep chooses otherwise; KeepWeights::best uses best_params too). rs draws
+    // the per-epoch order when options.shuffle. progress is read and updated in place, and is up to date
+    // whenever the hook runs or an exception leaves.
     StopReason fit(const Rows<T>& train, const Rows<T>* validation, T* best_params, nn::LegacyRandomState* rs,
                    const LoopOptions& opt, Progress& progress, const EpochHook& hook = {}) {
         check(train, validation, best_params, rs, opt);
@@ -154,6 +172,10 @@ public:
         // Each batch reads rows of X through the shuffled order composed with the set's own index.
         const bool gathered = opt.shuffle || train.index;
         std::int64_t steps = 0;
+        // This fit's best epoch for KeepWeights::best, by a value to minimise (the training loss, or
+        // minus the validation score).
+        double fit_best = std::numeric_limits<double>::infinity();
+        std::int64_t fit_best_epoch = 0;
 
         progress.n_iter = 0;
         for (std::int64_t it = 0; it < opt.max_iter; ++it) {
@@ -199,14 +221,28 @@ public:
             report.loss = loss;
             report.lr = lr;
             report.group_state = rule_.group_values();
+            const auto position = static_cast<std::int64_t>(progress.loss_curve.size());
+            bool improved = false;  // on the monitored value: the validation score if any, else the loss
+            double value = loss;    // the same, as a value to minimise
             if (validation) {
-                const double score = validation_score(opt.score, net_, *validation, ws);
+                const ValidationResult v = evaluate(opt.score, net_, *validation, ws);
                 report.has_validation_score = true;
-                report.validation_score = score;
-                if (record_validation_score(progress, score, opt.tol))
+                report.validation_score = v.score;
+                report.validation_loss = v.loss;
+                progress.validation_loss_curve.push_back(v.loss);
+                if (!opt.stop_on_validation) record_loss(progress, opt.tol);
+                improved = record_validation_score(progress, v.score, opt.tol, opt.stop_on_validation);
+                if (improved && opt.stop_on_validation && opt.keep == KeepWeights::sklearn)
                     std::copy(params, params + n_params, best_params);
+                value = -v.score;
             } else {
-                record_loss(progress, opt.tol);
+                improved = record_loss(progress, opt.tol);
+            }
+            if (improved) progress.best_epoch = position;
+            if (opt.keep == KeepWeights::best && value < fit_best) {
+                fit_best = value;
+                fit_best_epoch = position;
+                std::copy(params, params + n_params, best_params);
             }
 
             double next = rule_.lr();
@@ -237,11 +273,11 @@ public:
                 stop = StopReason::incremental;
             }
             if (stopping) {
-                finish(validation, best_params);
+                finish(validation, best_params, opt, fit_best_epoch, progress);
                 return stop;
             }
         }
-        finish(validation, best_params);
+        finish(validation, best_params, opt, fit_best_epoch, progress);
         return StopReason::max_iter;
     }
 
@@ -252,8 +288,13 @@ private:
         if (!std::isnan(m) && m != rule_.momentum()) rule_.set_momentum(m);
     }
 
-    void finish(const Rows<T>* validation, const T* best_params) {
-        if (validation) std::copy(best_params, best_params + net_.n_params(), net_.params());
+    void finish(const Rows<T>* validation, const T* best_params, const LoopOptions& opt, std::int64_t fit_best_epoch,
+                Progress& progress) {
+        const bool restore = opt.keep == KeepWeights::best ? fit_best_epoch > 0
+                                                           : opt.keep == KeepWeights::sklearn && validation &&
+                                                                 opt.stop_on_validation;
+        if (restore) std::copy(best_params, best_params + net_.n_params(), net_.params());
+        if (opt.keep == KeepWeights::best && fit_best_epoch > 0) progress.best_epoch = fit_best_epoch;
     }
 
     // torch's clip_grad_norm_ over the one flat gradient: scaled by max_norm / (norm + 1e-6) when above.
@@ -275,7 +316,8 @@ private:
         if (!(opt.clip_grad_norm >= 0) || std::isinf(opt.clip_grad_norm))
             throw std::invalid_argument("clip_grad_norm must be a finite non-negative number (0: no clipping)");
         if (opt.shuffle && !rs) throw std::invalid_argument("shuffling needs a random state");
-        if (validation && !best_params) throw std::invalid_argument("early stopping needs a buffer for the best weights");
+        if (!best_params && ((validation && opt.stop_on_validation) || opt.keep == KeepWeights::best))
+            throw std::invalid_argument("early stopping and KeepWeights::best need a buffer for the best weights");
         if (validation && validation->size == 0) throw std::invalid_argument("the validation set has no rows");
     }
 

@@ -8,6 +8,10 @@
 // R² is r2_score with multioutput='uniform_average' and force_finite=True; like sklearn, the score is
 // NaN when a prediction is not finite. Sums run in double in row order (NumPy sums pairwise, so the
 // last bits of a weighted score may differ from sklearn's).
+//
+// evaluate() gives the score and the validation loss from the same forward passes: the data loss of
+// the network's loss function (nn::loss_value, with the validation sample weights, without the L2
+// term, so that it compares across alpha), batch by batch, weighted by each batch's weight sum.
 #pragma once
 
 #include <algorithm>
@@ -17,6 +21,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "gradkit/nn/loss.hpp"
 #include "gradkit/nn/mlp.hpp"
 #include "gradkit/train/dataset.hpp"
 
@@ -44,14 +49,20 @@ bool predicts_row(nn::Activation out, const T* p, const T* y, std::size_t k) {
 
 }  // namespace detail
 
+// A visitor of each batch's rows and outputs, for what is computed beside the score.
 template <typename T>
-double accuracy(const nn::MLP<T>& net, const Rows<T>& set, nn::Workspace<T>& ws) {
+using BatchVisitor = void (*)(void* context, const nn::Batch<T>& batch, const T* p);
+
+template <typename T>
+double accuracy(const nn::MLP<T>& net, const Rows<T>& set, nn::Workspace<T>& ws, BatchVisitor<T> visit = nullptr,
+                void* context = nullptr) {
     const std::size_t k = net.layout().n_outputs();
     double hits = 0.0, total = 0.0;
     for (std::size_t start = 0; start < set.size; start += ws.capacity()) {
         const std::size_t m = std::min(ws.capacity(), set.size - start);
         const nn::Batch<T> b = set.batch(start, m, ws);
         const T* p = net.forward(b.x, m, ws);
+        if (visit) visit(context, b, p);
         for (std::size_t r = 0; r < m; ++r) {
             const double w = b.sample_weight ? static_cast<double>(b.sample_weight[r]) : 1.0;
             if (detail::predicts_row(net.output_activation(), p + r * k, b.y + r * k, k)) hits += w;
@@ -62,7 +73,8 @@ double accuracy(const nn::MLP<T>& net, const Rows<T>& set, nn::Workspace<T>& ws)
 }
 
 template <typename T>
-double r2(const nn::MLP<T>& net, const Rows<T>& set, nn::Workspace<T>& ws) {
+double r2(const nn::MLP<T>& net, const Rows<T>& set, nn::Workspace<T>& ws, BatchVisitor<T> visit = nullptr,
+          void* context = nullptr) {
     const std::size_t k = net.layout().n_outputs(), n = set.size;
     if (!set.Y) throw std::invalid_argument("R² needs the targets as a matrix");
     if (n < 2) return std::numeric_limits<double>::quiet_NaN();  // sklearn: not well-defined
@@ -82,6 +94,7 @@ double r2(const nn::MLP<T>& net, const Rows<T>& set, nn::Workspace<T>& ws) {
         const std::size_t m = std::min(ws.capacity(), n - start);
         const nn::Batch<T> b = set.batch(start, m, ws);
         const T* p = net.forward(b.x, m, ws);
+        if (visit) visit(context, b, p);
         for (std::size_t r = 0; r < m; ++r) {
             const double w = b.sample_weight ? static_cast<double>(b.sample_weight[r]) : 1.0;
             for (std::size_t j = 0; j < k; ++j) {
@@ -105,6 +118,32 @@ double r2(const nn::MLP<T>& net, const Rows<T>& set, nn::Workspace<T>& ws) {
 template <typename T>
 double validation_score(Score kind, const nn::MLP<T>& net, const Rows<T>& set, nn::Workspace<T>& ws) {
     return kind == Score::accuracy ? accuracy(net, set, ws) : r2(net, set, ws);
+}
+
+struct ValidationResult {
+    double score = std::numeric_limits<double>::quiet_NaN();
+    double loss = std::numeric_limits<double>::quiet_NaN();  // NaN when the weights sum to zero
+};
+
+// The score and the validation loss in one pass over the set (see the top of this file).
+template <typename T>
+ValidationResult evaluate(Score kind, const nn::MLP<T>& net, const Rows<T>& set, nn::Workspace<T>& ws) {
+    struct LossSum {
+        nn::Loss loss;
+        std::size_t cols;
+        double weighted = 0.0, weights = 0.0;
+    } sum{net.loss(), net.layout().n_outputs()};
+    const BatchVisitor<T> add = [](void* context, const nn::Batch<T>& b, const T* p) {
+        auto& s = *static_cast<LossSum*>(context);
+        const double w = nn::weight_sum(b.sample_weight, b.rows);
+        if (w == 0.0) return;  // rows that weigh nothing add nothing (loss_value refuses them)
+        s.weighted += nn::loss_value(s.loss, b.y, p, b.sample_weight, b.rows, s.cols) * w;
+        s.weights += w;
+    };
+    ValidationResult result;
+    result.score = kind == Score::accuracy ? accuracy(net, set, ws, add, &sum) : r2(net, set, ws, add, &sum);
+    if (sum.weights != 0.0) result.loss = sum.weighted / sum.weights;
+    return result;
 }
 
 }  // namespace gradkit::train

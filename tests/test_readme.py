@@ -71,3 +71,16 @@ def test_readme_quotes_benchmarks_results_md_unchanged():
 def test_results_block_replacement_refuses_a_readme_without_markers():
     with pytest.raises(ValueError, match="benchmark-results:begin"):
         _run_all().replace_between_markers("# no markers here\n", "| table |")
+
+
+@pytest.mark.parametrize(
+    ("marker", "results"),
+    [("untuned-results", "untuned.md"), ("feature-results", "estimator_features.md")],
+)
+def test_readme_quotes_each_standalone_benchmark_table_unchanged(marker, results):
+    # benchmarks/untuned.py and benchmarks/estimator_features.py write their table to
+    # benchmarks/results/ and between their markers in the README, the same text in both.
+    text = README.read_text()
+    begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
+    quoted = text[text.index(begin) + len(begin) : text.index(end)].strip()
+    assert quoted == (README.parent / "benchmarks" / "results" / results).read_text().strip()

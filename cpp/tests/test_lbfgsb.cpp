@@ -1,12 +1,17 @@
 // scipy's L-BFGS-B without bounds (train/lbfgsb.hpp): the line search against scipy's
 // optimize/_dcsrch.py, and the solver against scipy.optimize.minimize(method="L-BFGS-B", jac=True)
-// (scipy 1.17.1; the values below were printed by it).
+// (scipy 1.17.1; the values below were printed by it); then fit_lbfgs on a network
+// (train/lbfgs_solver.hpp; its numbers against scikit-learn are tests/test_mlp_lbfgs.py's).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <random>
 #include <vector>
 
+#include "gradkit/nn/glorot_init.hpp"
+#include "gradkit/train/lbfgs_solver.hpp"
 #include "gradkit/train/lbfgsb.hpp"
 
 namespace lbfgsb = gradkit::train::lbfgsb;
@@ -238,4 +243,77 @@ TEST(Lbfgsb, AStartingPointWithinGtolIsConvergedWithoutAnIteration) {
     EXPECT_EQ(run.result.stop, lbfgsb::Stop::gradient);
     EXPECT_EQ(run.result.nit, 0);
     EXPECT_EQ(run.result.nfev, 1);
+}
+
+namespace {
+
+using gradkit::nn::Activation;
+using gradkit::nn::MLP;
+
+// Three classes of 4 features, one-hot targets.
+struct Classes {
+    std::size_t n = 45;
+    std::vector<double> X, Y;
+    Classes() {
+        std::mt19937 gen(0);
+        std::normal_distribution<double> noise(0.0, 0.3);
+        X.resize(n * 4);
+        Y.assign(n * 3, 0.0);
+        for (std::size_t r = 0; r < n; ++r) {
+            for (std::size_t j = 0; j < 4; ++j) X[r * 4 + j] = (j == r % 3 ? 2.0 : 0.0) + noise(gen);
+            Y[r * 3 + r % 3] = 1.0;
+        }
+    }
+};
+
+template <typename T>
+MLP<T> network() {
+    MLP<double> net({4, 8, 3}, Activation::relu, Activation::softmax);
+    gradkit::nn::LegacyRandomState rs(1);
+    gradkit::nn::glorot_uniform_init(net, rs);
+    MLP<T> out({4, 8, 3}, Activation::relu, Activation::softmax);
+    for (std::size_t i = 0; i < net.n_params(); ++i) out.params()[i] = static_cast<T>(net.params()[i]);
+    return out;
+}
+
+}  // namespace
+
+TEST(FitLbfgs, ReportsScipysStatusAndLeavesItsPointInTheNetwork) {
+    const Classes d;
+    const gradkit::nn::Batch<double> all{d.X.data(), d.Y.data(), nullptr, d.n};
+    gradkit::train::LbfgsOptions opt;
+    opt.max_iter = 3;
+    MLP<double> net = network<double>();
+    gradkit::nn::Workspace<double> ws(net.layout(), d.n);
+    const auto r = gradkit::train::fit_lbfgs(net, all, opt);
+    EXPECT_EQ(r.n_iter, 3);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_FALSE(r.converged);
+    EXPECT_STREQ(r.message, "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT");
+    EXPECT_GT(r.n_evals, r.n_iter);  // the first evaluation is at the initial weights
+    // The last evaluation was at the accepted point, which the network now holds.
+    EXPECT_EQ(r.loss, net.backprop(all, opt.alpha, ws));
+
+    opt.max_iter = 200;
+    opt.tol = 0.05;
+    MLP<double> loose = network<double>();
+    const auto c = gradkit::train::fit_lbfgs(loose, all, opt);
+    EXPECT_EQ(c.status, 0);
+    EXPECT_TRUE(c.converged);
+    EXPECT_LT(c.n_iter, 200);
+    EXPECT_STREQ(c.message, "CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL");
+}
+
+TEST(FitLbfgs, AFloatNetworkIsEvaluatedAtTheSolversWeightsRoundedToFloat) {
+    const Classes d;
+    const std::vector<float> X(d.X.begin(), d.X.end()), Y(d.Y.begin(), d.Y.end());
+    const gradkit::nn::Batch<float> all{X.data(), Y.data(), nullptr, d.n};
+    MLP<float> net = network<float>();
+    gradkit::nn::Workspace<float> ws(net.layout(), d.n);
+    const double before = net.backprop(all, 1e-4, ws);
+    gradkit::train::LbfgsOptions opt;
+    const auto r = gradkit::train::fit_lbfgs(net, all, opt);
+    EXPECT_TRUE(r.converged);
+    EXPECT_LT(r.loss, 1e-3 * before);
+    EXPECT_EQ(r.loss, net.backprop(all, opt.alpha, ws));
 }

@@ -271,7 +271,7 @@ inline const char* stop_message(Stop stop) {
 }
 
 struct Result {
-    double f = 0.0;          // scipy's fun: the last value evaluated (after an ABNORMAL stop, at the failed trial, not at x)
+    double f = 0.0;          // scipy's fun: the last value evaluated (after an ABNORMAL stop, a failed trial's)
     std::int64_t nit = 0;    // iterations (accepted steps)
     std::int64_t nfev = 0;   // evaluations of f and g
     int status = 0;          // 0 converged, 1 max_iter or max_fun reached, 2 otherwise (scipy's warnflag)
@@ -305,7 +305,8 @@ inline bool potrf_upper(double* a, std::size_t k, std::size_t ld) {
 }
 
 // Solves U' X = B in place for the k x cols block B at b (LAPACK's dtrtrs('U', 'T', 'N'), U upper k x k).
-inline void trsm_upper_trans(const double* u, std::size_t k, std::size_t ld, double* b, std::size_t cols, std::size_t ldb) {
+inline void trsm_upper_trans(const double* u, std::size_t k, std::size_t ld, double* b, std::size_t cols,
+                             std::size_t ldb) {
     for (std::size_t c = 0; c < cols; ++c) {
         double* bc = b + ldb * c;
         for (std::size_t i = 0; i < k; ++i) {
@@ -409,8 +410,10 @@ public:
         return potrf_upper(wt_.data(), col, m);
     }
 
-    // formk with every variable free, after an update: the new row of Y'Y and column of S'Y in wn1, then
-    // K = [D + Y'Y/theta, -L'... ] factorised as LEL' into wn. False when a factor is not positive definite.
+    // formk with every variable free, after an update: the new pair's row of Y'Y and column of S'Y go
+    // into wn1 (the older entries move up-left once the memory is full), then the middle matrix
+    // K = [-D - Y'Y/theta, -R'; -R, 0] (R the upper triangle of S'Y; bounds would fill the zero block)
+    // is factorised as L E L' into wn's upper triangle. False when a factor is not positive definite.
     bool factor() {
         const std::size_t n = n_, m = m_, m2 = 2 * m, col = col_;
         double* wn1 = wn1_.data();
@@ -462,7 +465,8 @@ public:
         if (!potrf_upper(wn, col, m2)) return false;
         trsm_upper_trans(wn, col, m2, &wn[m2 * col], col, m2);
         for (std::size_t is = col; is < 2 * col; ++is)
-            for (std::size_t js = is; js < 2 * col; ++js) wn[is + m2 * js] = wn[is + m2 * js] + dot(&wn[m2 * is], &wn[m2 * js], col);
+            for (std::size_t js = is; js < 2 * col; ++js)
+                wn[is + m2 * js] = wn[is + m2 * js] + dot(&wn[m2 * is], &wn[m2 * js], col);
         return potrf_upper(&wn[col + m2 * col], col, m2);
     }
 

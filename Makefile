@@ -106,6 +106,7 @@ fixtures: $(VENV)/.installed
 	$(PY) tests/fixtures/make_mlp_fixtures.py
 	$(PY) tests/fixtures/make_adaptive_fixtures.py
 	$(PY) tests/fixtures/make_estimator_fixtures.py
+	$(PY) tests/fixtures/make_lbfgs_fixtures.py
 
 clean:
 	rm -rf $(BUILD) $(VENV)

@@ -19,11 +19,7 @@ import pytest
 sklearn = pytest.importorskip("sklearn", reason="scikit-learn is not installed: its MLP suite cannot run")
 
 # scikit-learn 1.9.1's tests that gradkit does not pass yet.
-KNOWN_FAILURES = {
-    # The core's L-BFGS is torch's algorithm: on this set it converges within max_fun=10 where scipy's
-    # L-BFGS-B has not yet, so no ConvergenceWarning.
-    "test_lbfgs_classification_maxfun[X1-y1]": "L-BFGS steps are torch's, not scipy's",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 PINNED = "1.9.1"
 IMPORT = "from sklearn.neural_network import MLPClassifier, MLPRegressor"
 

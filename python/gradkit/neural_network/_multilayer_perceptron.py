@@ -12,9 +12,8 @@ With ``solver='sgd'`` or ``'adam'`` the numbers are scikit-learn's: the same ini
 same ``random_state`` (drawn by the core's copy of NumPy's legacy RandomState, whose state moves back
 and forth with the estimator's generator), the same validation split (scikit-learn's
 ``train_test_split`` on the same generator), the same minibatch order and the same update rules.
-``solver='lbfgs'`` runs gradkit's L-BFGS (torch's algorithm, strong-Wolfe line search) where
-scikit-learn runs scipy's L-BFGS-B: the same objective, different steps, so similar accuracy but not
-the same weights.
+``solver='lbfgs'`` runs scipy's L-BFGS-B, as scikit-learn does, ported to the core: the same steps,
+``n_iter_`` and convergence warnings, and the same weights up to rounding.
 """
 
 from __future__ import annotations
@@ -42,8 +41,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     The arguments, their defaults, the fitted attributes and the methods are scikit-learn's (see
     ``sklearn.neural_network.MLPClassifier``). With ``solver='sgd'`` or ``'adam'`` the training
     reproduces scikit-learn's numbers (initial weights, validation split, minibatch order, update
-    rules); ``solver='lbfgs'`` uses gradkit's L-BFGS instead of scipy's L-BFGS-B (similar accuracy,
-    different weights).
+    rules); ``solver='lbfgs'`` takes the steps of scikit-learn's scipy L-BFGS-B (the same weights up
+    to rounding, the same ``n_iter_`` and warnings).
 
     ``coefs_`` and ``intercepts_`` are NumPy views of the core's weights; ``warm_start`` and
     ``partial_fit`` continue from them (assigning new arrays to them also works). A ``warm_start``
@@ -201,7 +200,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     classes_ : ndarray
         The class labels.
     loss_ : float
-        The loss of the last epoch (or of the final weights, for 'lbfgs').
+        The loss of the last epoch (for 'lbfgs', the last loss L-BFGS-B evaluated, as in scikit-learn).
     best_loss_ : float or None
         The smallest epoch loss (None with early stopping).
     loss_curve_ : list of float
@@ -563,7 +562,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     The arguments (``loss`` first, as in scikit-learn 1.7+), their defaults, the fitted attributes and
     the methods are scikit-learn's (see ``sklearn.neural_network.MLPRegressor`` and
     :class:`MLPClassifier` here for the rest). With ``solver='sgd'`` or ``'adam'`` the training
-    reproduces scikit-learn's numbers; ``solver='lbfgs'`` uses gradkit's L-BFGS.
+    reproduces scikit-learn's numbers; ``solver='lbfgs'`` takes scipy's L-BFGS-B steps, as scikit-learn.
 
     Parameters
     ----------

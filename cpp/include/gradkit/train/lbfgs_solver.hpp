@@ -1,25 +1,24 @@
-// The full-batch solver behind solver='lbfgs': gradkit's L-BFGS (optim/lbfgs.hpp, torch.optim.LBFGS's
-// algorithm) with a strong-Wolfe line search, on the loss and gradient of all rows at once.
+// The full-batch solver behind solver='lbfgs': scipy's L-BFGS-B (lbfgsb.hpp), called as scikit-learn
+// calls scipy.optimize.minimize(method="L-BFGS-B", jac=True, options={"maxfun": max_fun, "maxiter":
+// max_iter, "gtol": tol}) on the loss and gradient of all rows at once: 10 correction pairs, scipy's
+// default ftol, at most 20 evaluations per line search. The same steps as scikit-learn's, so the same
+// weights, n_iter_ and loss_ up to rounding, and the same stops: `converged` is scipy's status 0 (no
+// ConvergenceWarning).
 //
-// scikit-learn minimises the same function with scipy's L-BFGS-B (fmin_l_bfgs_b: maxiter=max_iter,
-// maxfun=max_fun, gtol=tol, 10 correction pairs, a Moré-Thuente line search, ftol = 1e7 × machine
-// epsilon on the relative decrease). The two algorithms take different steps, so the weights differ
-// from sklearn's; the limits are mapped as closely as they go: max_iter iterations, max_fun loss
-// evaluations, stop when max |gradient| <= tol, history 10, and stop when the loss or the step changes
-// by less than scipy's ftol (absolute here, as torch's tolerance_change is). Whether the stop counts
-// as converged (no warning) follows scipy's own tests: see scipy_converged.
+// The algorithm works in double, on a float64 copy of the weights, as scipy does. A float network is
+// evaluated, in float, at those weights rounded to float: so does scikit-learn on float32 data, since
+// scipy evaluates a float32 x0's function at x cast to x0's dtype. The weights left in the network are
+// the solver's rounded to T (scikit-learn keeps scipy's float64 x as its coefs_).
 #pragma once
 
 #include <algorithm>
-#include <cmath>
-#include <optional>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
 
 #include "gradkit/nn/mlp.hpp"
-#include "gradkit/optim/lbfgs.hpp"
+#include "gradkit/train/lbfgsb.hpp"
 
 namespace gradkit::train {
 
@@ -31,29 +30,13 @@ struct LbfgsOptions {
 };
 
 struct LbfgsResult {
-    double loss = 0.0;          // at the final weights (sklearn's loss_)
-    std::int64_t n_iter = 0;    // iterations done (sklearn's n_iter_)
-    std::int64_t n_evals = 0;   // loss and gradient evaluations
-    bool converged = false;     // stopped before max_iter and max_fun
+    double loss = 0.0;          // scipy's fun, sklearn's loss_: the last loss evaluated
+    std::int64_t n_iter = 0;    // iterations done (scipy's nit, sklearn's n_iter_)
+    std::int64_t n_evals = 0;   // loss and gradient evaluations (scipy's nfev)
+    bool converged = false;     // scipy's status 0: no ConvergenceWarning
+    int status = 0;             // scipy's status: 0 converged, 1 max_iter or max_fun reached, 2 line search failed
+    const char* message = "";   // scipy's message, e.g. "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"
 };
-
-// scipy's default ftol for L-BFGS-B: factr 1e7 times the double epsilon.
-inline constexpr double kScipyFtol = 1e7 * 2.220446049250313e-16;
-
-// Whether scipy's L-BFGS-B would call this point converged (status 0, no ConvergenceWarning in sklearn):
-// the largest gradient component is at most gtol, or the last iteration's relative decrease
-// (f_prev - f) / max(|f_prev|, |f|, 1) is at most ftol. torch's algorithm also stops when the step or
-// the directional derivative gets tiny, and on max_iter / max_fun; scipy knows none of the first two
-// and warns for the last two, so every stop but these two counts as not converged.
-template <typename T>
-bool scipy_converged(const std::optional<double>& prev_loss, double loss, const T* grad, std::size_t n, double gtol) {
-    double largest = 0.0;
-    for (std::size_t i = 0; i < n; ++i) largest = std::max(largest, std::fabs(static_cast<double>(grad[i])));
-    if (largest <= gtol) return true;
-    if (!prev_loss) return false;
-    const double scale = std::max({std::fabs(*prev_loss), std::fabs(loss), 1.0});
-    return (*prev_loss - loss) / scale <= kScipyFtol;
-}
 
 // Minimises the loss of `all` (every row, read in place) from net's current weights.
 template <typename T>
@@ -62,27 +45,31 @@ LbfgsResult fit_lbfgs(nn::MLP<T>& net, const nn::Batch<T>& all, const LbfgsOptio
     if (opt.max_iter < 1 || opt.max_fun < 1) throw std::invalid_argument("max_iter and max_fun must be at least 1");
     // Full batch: activations and deltas for every row, no room to gather rows (X is read in place).
     nn::Workspace<T> ws(net.layout(), all.rows, /*gather=*/false);
-    optim::LBFGSHyper h;
-    h.lr = 1.0;
-    h.max_iter = opt.max_iter;
-    h.max_eval = opt.max_fun;
-    h.tolerance_grad = opt.tol;
-    h.tolerance_change = kScipyFtol;
-    h.history_size = 10;
-    h.line_search_fn = optim::LineSearch::strong_wolfe;
-    optim::LBFGS<T> solver({{net.params(), net.n_params()}}, h);
     const std::size_t n = net.n_params();
-    auto closure = [&](T* grad) {
+    T* params = net.params();
+    std::vector<double> x(params, params + n);
+    auto loss_grad = [&](const double* w, double* grad) {
+        for (std::size_t i = 0; i < n; ++i) params[i] = static_cast<T>(w[i]);
         const double loss = net.backprop(all, opt.alpha, ws);
-        std::copy(ws.grads(), ws.grads() + n, grad);
+        const T* g = ws.grads();
+        for (std::size_t i = 0; i < n; ++i) grad[i] = static_cast<double>(g[i]);
         return loss;
     };
-    solver.step(closure);
+    lbfgsb::Options o;
+    o.maxiter = opt.max_iter;
+    o.maxfun = opt.max_fun;
+    o.gtol = opt.tol;
+    auto seen = [](double v) { return static_cast<double>(static_cast<T>(v)); };
+    const lbfgsb::Result res = lbfgsb::minimize(loss_grad, x.data(), n, o, seen);
+    // The network may hold a trial point: the result is x.
+    for (std::size_t i = 0; i < n; ++i) params[i] = static_cast<T>(x[i]);
     LbfgsResult r;
-    r.loss = net.backprop(all, opt.alpha, ws);
-    r.n_iter = solver.state().n_iter;
-    r.n_evals = solver.state().func_evals;
-    r.converged = scipy_converged(solver.state().prev_loss, r.loss, ws.grads(), n, opt.tol);
+    r.loss = res.f;
+    r.n_iter = res.nit;
+    r.n_evals = res.nfev;
+    r.converged = res.status == 0;
+    r.status = res.status;
+    r.message = lbfgsb::stop_message(res.stop);
     return r;
 }
 

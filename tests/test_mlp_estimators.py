@@ -424,7 +424,7 @@ def test_lbfgs_trains_full_batch_within_max_iter_and_max_fun():
     with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge after 3 iteration"):
         short = MLPClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=3, random_state=0).fit(X, y)
     assert short.n_iter_ == 3
-    with pytest.warns(ConvergenceWarning, match="max_fun"):
+    with pytest.warns(ConvergenceWarning, match="EVALUATIONS EXCEEDS LIMIT"):
         MLPClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_fun=5, random_state=0).fit(X, y)
 
 

@@ -231,7 +231,13 @@ def test_on_divergence_is_validated_and_searchable():
     assert clone(gradkit.MLPRegressor(on_divergence="raise")).get_params()["on_divergence"] == "raise"
 
 
-def test_lbfgs_warns_when_it_stops_on_max_iter():
+@pytest.mark.parametrize("limits", [{"max_iter": 2}, {"max_fun": 5}], ids=["max_iter", "max_fun"])
+def test_lbfgs_warns_as_scikit_learn_when_it_stops_on_a_limit(limits):
     X, y = data(3, n=80)
-    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
-        gradkit.MLPClassifier(hidden_layer_sizes=(10,), solver="lbfgs", max_iter=2, random_state=0).fit(X, y)
+    messages = []
+    for Est in (gradkit.MLPClassifier, sk.MLPClassifier):
+        with pytest.warns(ConvergenceWarning) as caught:
+            Est(hidden_layer_sizes=(10,), solver="lbfgs", random_state=0, **limits).fit(X, y)
+        messages.append([str(w.message) for w in caught if w.category is ConvergenceWarning])
+    assert messages[0] == messages[1]
+    assert messages[0][0].startswith("lbfgs failed to converge after")

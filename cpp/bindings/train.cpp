@@ -340,7 +340,7 @@ py::tuple fit_lbfgs(train::Trainer<T>& t, py::handle X, py::handle Y, py::handle
         py::gil_scoped_release release;
         r = t.fit_lbfgs(all, train::LbfgsOptions{alpha, max_iter, max_fun, tol});
     }
-    return py::make_tuple(r.loss, r.n_iter, r.n_evals, r.converged);
+    return py::make_tuple(r.loss, r.n_iter, r.n_evals, r.status, std::string(r.message));
 }
 
 // Each layer's rows x fan_out block of a workspace buffer, copied out as NumPy arrays.
@@ -520,7 +520,8 @@ void bind_trainer(py::module_& m, const char* name) {
              "goes on from where it is and is updated in place, also when this raises. Returns the stop reason.")
         .def("fit_lbfgs", &fit_lbfgs<T>, py::arg("X"), py::arg("Y"), py::arg("sample_weight"), py::kw_only(),
              py::arg("alpha"), py::arg("max_iter"), py::arg("max_fun"), py::arg("tol"),
-             "Full-batch L-BFGS. Returns (loss, n_iter, n_evals, converged).")
+             "scipy's L-BFGS-B on all rows. Returns (loss, n_iter, n_evals, status, message): scipy's fun, nit, "
+             "nfev, status (0 converged, 1 a limit reached, 2 the line search failed) and message.")
         .def("forward", &forward_layers<T>, py::arg("X"),
              "sklearn's _forward_pass on every row of X: each layer's activations (copies).")
         .def("backprop", &backprop_all<T>, py::arg("X"), py::arg("Y"), py::arg("sample_weight"), py::kw_only(),

@@ -209,8 +209,9 @@ class _MLPTrainer(Generic[_Float]):
         max_iter: int,
         max_fun: int,
         tol: float,
-    ) -> tuple[float, int, int, bool]:
-        """Full-batch L-BFGS. Returns (loss, n_iter, n_evals, converged)."""
+    ) -> tuple[float, int, int, int, str]:
+        """scipy's L-BFGS-B on all rows. Returns (loss, n_iter, n_evals, status, message): scipy's fun,
+        nit, nfev, status (0 converged, 1 a limit reached, 2 the line search failed) and message."""
 
     def predict(self, X: NDArray[_Float]) -> NDArray[_Float]:
         """The network's output for every row of X."""

@@ -621,7 +621,7 @@ class _BaseMLP(_SklearnPrivateAPI):
     def _fit_lbfgs(self, X, Y, sample_weight):
         if Y.ndim == 1:  # class positions; a full batch holds far more than their one-hot matrix
             Y = _one_hot(Y, self.n_outputs_, self._dtype)
-        loss, n_iter, n_evals, converged = self._trainer.fit_lbfgs(
+        loss, n_iter, n_evals, status, message = self._trainer.fit_lbfgs(
             X,
             Y,
             sample_weight,
@@ -630,19 +630,25 @@ class _BaseMLP(_SklearnPrivateAPI):
             max_fun=int(self.max_fun),
             tol=float(self.tol),
         )
-        self.n_iter_ = int(n_iter)
+        self.n_iter_ = min(int(n_iter), int(self.max_iter))
         self.loss_ = float(loss)
         self.history_ = None  # L-BFGS has no epochs
         if self.verbose:
-            print(f"L-BFGS: {n_iter} iterations, {n_evals} loss evaluations, loss = {loss:.8f}")
-        if not converged:
-            warnings.warn(
-                f"lbfgs failed to converge after {n_iter} iteration(s) and {n_evals} loss evaluations. "
-                f"Increase max_iter (now {self.max_iter}) or max_fun (now {self.max_fun}), "
-                "or scale the data.",
-                ConvergenceWarning,
-                stacklevel=5,
+            print(f"L-BFGS: {n_iter} iterations, {n_evals} loss evaluations, loss = {loss:.8f}: {message}")
+        if status != 0:  # scikit-learn's _check_optimize_result, word for word
+            warning = (
+                f"lbfgs failed to converge after {self.n_iter_} iteration(s) (status={status}):\n{message}\n"
             )
+            if self.n_iter_ == self.max_iter:
+                warning += (
+                    "\nIncrease the number of iterations to improve the convergence "
+                    f"(max_iter={self.max_iter})."
+                )
+            warning += (
+                "\nYou might also want to scale the data as shown in:\n"
+                "    https://scikit-learn.org/stable/modules/preprocessing.html"
+            )
+            warnings.warn(warning, ConvergenceWarning, stacklevel=5)
 
     # ------------------------------------------------------------------ prediction
     def _check_fitted(self) -> None:

@@ -35,6 +35,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_sample_weight
+from table_output import write_table
 
 import gradkit
 from gradkit import MLPClassifier
@@ -45,8 +46,6 @@ except ImportError:  # scikit-learn's BLAS then runs with its own default thread
     threadpool_limits = None
 
 RESULTS = Path(__file__).parent / "results"
-README = Path(__file__).resolve().parent.parent / "README.md"
-BEGIN, END = "<!-- feature-results:begin -->", "<!-- feature-results:end -->"
 
 
 def imbalanced(seed: int, n_samples: int):
@@ -186,17 +185,7 @@ def main() -> None:
     text = table(weighted, dropped, seeds, args.threads, sizes)
     print(text)
     out = args.out or (None if args.quick else RESULTS / "estimator_features.md")
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text)
-        print(f"wrote {out}")
-    if not args.quick and not args.no_readme:
-        readme = README.read_text()
-        start, end = readme.find(BEGIN), readme.find(END)
-        if start < 0 or end < start:
-            raise SystemExit(f"the README has no {BEGIN} ... {END} block to write the table into")
-        README.write_text(readme[: start + len(BEGIN)] + "\n" + text.strip() + "\n" + readme[end:])
-        print(f"wrote its table into {README}")
+    write_table(text, out, None if args.quick or args.no_readme else "feature-results")
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 from sklearn.preprocessing import StandardScaler
+from table_output import write_table
 
 import gradkit
 import gradkit.optim
@@ -48,8 +49,6 @@ except ImportError:  # scikit-learn's BLAS then runs with its own default thread
     threadpool_limits = None
 
 RESULTS = Path(__file__).parent / "results"
-README = Path(__file__).resolve().parent.parent / "README.md"
-BEGIN, END = "<!-- untuned-results:begin -->", "<!-- untuned-results:end -->"
 
 # The gradkit optimizers run at their defaults: the classic ones users reach for, then the ones that
 # need no schedule (Schedule-Free) or no learning rate (Prodigy), and the recent others.
@@ -189,17 +188,7 @@ def main() -> None:
     text = table(results, seeds, args.threads, max_iter)
     print(text)
     out = args.out or (None if args.quick else RESULTS / "untuned.md")
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text)
-        print(f"wrote {out}")
-    if not args.quick and not args.no_readme:
-        readme = README.read_text()
-        start, end = readme.find(BEGIN), readme.find(END)
-        if start < 0 or end < start:
-            raise SystemExit(f"the README has no {BEGIN} ... {END} block to write the table into")
-        README.write_text(readme[: start + len(BEGIN)] + "\n" + text.strip() + "\n" + readme[end:])
-        print(f"wrote its table into {README}")
+    write_table(text, out, None if args.quick or args.no_readme else "untuned-results")
 
 
 if __name__ == "__main__":

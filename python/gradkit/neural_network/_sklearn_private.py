@@ -11,7 +11,6 @@ it, and weights a user assigned to ``coefs_`` / ``intercepts_`` are copied in be
 
 from __future__ import annotations
 
-from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,7 +18,7 @@ from sklearn.utils import check_random_state
 
 from .. import _core
 from ._targets import _core_array
-from ._trainer import _TrainerHandle
+from ._trainer import _layer_views, _TrainerHandle
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -115,18 +114,6 @@ class _SklearnPrivateAPI(_TrainerHandle):
             raise ValueError(f"packed_parameters: expected shape ({n_params},), got {packed.shape}")
         self._trainer.set_params(np.ascontiguousarray(packed, dtype=self._dtype))
 
-    def _split_packed(self, packed: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Views of a packed vector as coefs and intercepts (scikit-learn's ``_pack`` order)."""
-        units = list(self._trainer.layer_units)
-        coefs, intercepts, at = [], [], 0
-        for fan_in, fan_out in pairwise(units):
-            coefs.append(packed[at : at + fan_in * fan_out].reshape(fan_in, fan_out))
-            at += fan_in * fan_out
-        for fan_out in units[1:]:
-            intercepts.append(packed[at : at + fan_out])
-            at += fan_out
-        return coefs, intercepts
-
     # ------------------------------------------------------------------ passes
     def _forward_pass(self, activations: list) -> list:
         """scikit-learn's ``_forward_pass``: ``activations[0]`` is X; fills ``activations[1:]`` with
@@ -141,8 +128,9 @@ class _SklearnPrivateAPI(_TrainerHandle):
         """scikit-learn's ``_forward_pass_fast``: the output layer's activations for X."""
         return self._forward(X, check_input=check_input)
 
-    def _backprop_packed(self, X, y, sample_weight, activations: list, deltas: list):
-        """The loss and the packed gradient at the model's weights; fills activations and deltas."""
+    def _backprop_packed(self, X, y, sample_weight, activations, deltas, coef_grads, intercept_grads):
+        """The loss and the packed gradient at the model's weights; fills the four lists as
+        scikit-learn's ``_backprop`` does (the gradients as views of the packed one)."""
         self._sync_weights()
         dtype = self._dtype
         X = _core_array(X, dtype)
@@ -152,19 +140,15 @@ class _SklearnPrivateAPI(_TrainerHandle):
         loss, grad, layers, layer_deltas = self._trainer.backprop(
             X, Y, sample_weight, alpha=float(self.alpha)
         )
-        for i, (layer, delta) in enumerate(zip(layers, layer_deltas)):
-            activations[i + 1] = layer
-            deltas[i] = delta
+        coefs, intercepts = _layer_views(grad, list(self._trainer.layer_units))
+        for i, filled in enumerate(zip(layers, layer_deltas, coefs, intercepts)):
+            activations[i + 1], deltas[i], coef_grads[i], intercept_grads[i] = filled
         return float(loss), grad
 
     def _backprop(self, X, y, sample_weight, activations, deltas, coef_grads, intercept_grads):
         """scikit-learn's ``_backprop``: returns ``(loss, coef_grads, intercept_grads)`` at the model's
         weights (the L2 term included), filling the four lists as scikit-learn does."""
-        loss, grad = self._backprop_packed(X, y, sample_weight, activations, deltas)
-        coefs, intercepts = self._split_packed(grad)
-        for i, (c, b) in enumerate(zip(coefs, intercepts)):
-            coef_grads[i] = c
-            intercept_grads[i] = b
+        loss, _ = self._backprop_packed(X, y, sample_weight, activations, deltas, coef_grads, intercept_grads)
         return loss, coef_grads, intercept_grads
 
     def _loss_grad_lbfgs(
@@ -173,12 +157,7 @@ class _SklearnPrivateAPI(_TrainerHandle):
         """scikit-learn's ``_loss_grad_lbfgs``: sets the packed weights and returns ``(loss, packed
         gradient)``."""
         self._unpack(packed_coef_inter)
-        loss, grad = self._backprop_packed(X, y, sample_weight, activations, deltas)
-        coefs, intercepts = self._split_packed(grad)
-        for i, (c, b) in enumerate(zip(coefs, intercepts)):
-            coef_grads[i] = c
-            intercept_grads[i] = b
-        return loss, grad
+        return self._backprop_packed(X, y, sample_weight, activations, deltas, coef_grads, intercept_grads)
 
     # ------------------------------------------------------------------ optimizer
     @property

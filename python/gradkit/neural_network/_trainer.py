@@ -58,6 +58,19 @@ class _SharedRandomState:
         self._core = None
 
 
+def _layer_views(flat: np.ndarray, units: list[int]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Views of a packed vector (scikit-learn's ``_pack`` order: every coefficient matrix, then every
+    intercept) as the layers' coefficients and intercepts."""
+    coefs, intercepts, at = [], [], 0
+    for fan_in, fan_out in pairwise(units):
+        coefs.append(flat[at : at + fan_in * fan_out].reshape(fan_in, fan_out))
+        at += fan_in * fan_out
+    for fan_out in units[1:]:
+        intercepts.append(flat[at : at + fan_out])
+        at += fan_out
+    return coefs, intercepts
+
+
 class _TrainerHandle(BaseEstimator):
     """An estimator whose network is a core trainer, ``self._trainer``, with ``coefs_`` and
     ``intercepts_`` views of its weights.
@@ -83,15 +96,7 @@ class _TrainerHandle(BaseEstimator):
 
     def _attach(self, trainer) -> None:
         """Makes coefs_ and intercepts_ views of the trainer's weights."""
-        units = list(trainer.layer_units)
-        flat = trainer.params
-        coefs, intercepts, at = [], [], 0
-        for fan_in, fan_out in pairwise(units):
-            coefs.append(flat[at : at + fan_in * fan_out].reshape(fan_in, fan_out))
-            at += fan_in * fan_out
-        for fan_out in units[1:]:
-            intercepts.append(flat[at : at + fan_out])
-            at += fan_out
+        coefs, intercepts = _layer_views(trainer.params, list(trainer.layer_units))
         self._trainer = trainer
         self._views = (tuple(coefs), tuple(intercepts))
         self.coefs_ = coefs

@@ -241,3 +241,24 @@ def test_lbfgs_warns_as_scikit_learn_when_it_stops_on_a_limit(limits):
         messages.append([str(w.message) for w in caught if w.category is ConvergenceWarning])
     assert messages[0] == messages[1]
     assert messages[0][0].startswith("lbfgs failed to converge after")
+
+
+def test_a_refused_refit_leaves_the_fitted_model_as_it_was():
+    X, y = data(3, n=60)
+    clf = gradkit.MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    state = {k: v for k, v in vars(clf).items() if k.endswith("_") and not k.startswith("_")}
+    weights = clf._trainer.params.copy()
+    X4, y4 = data(4, n=60, n_features=4)  # other columns and classes, and an X_val that does not fit them
+    with pytest.raises(ValueError, match="X has 3 features, but MLPClassifier is expecting 4"):
+        clf.fit(X4, y4, X_val=X4[:, :3], y_val=y4)
+    for key, value in state.items():
+        now = getattr(clf, key)
+        if isinstance(value, list) and value and isinstance(value[0], np.ndarray):  # coefs_, intercepts_
+            assert all(np.array_equal(a, b) for a, b in zip(now, value, strict=True)), key
+        else:
+            np.testing.assert_array_equal(now, value, err_msg=key)
+    np.testing.assert_array_equal(clf._trainer.params, weights)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[clf.predict_proba(X).argmax(axis=1)])

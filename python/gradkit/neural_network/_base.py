@@ -51,6 +51,8 @@ _HIDDEN_ACTIVATIONS = (
     "softplus",
 )
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# What checking the training data sets on the estimator (validate_data, the classes, the outputs).
+_CHECKED_ATTRIBUTES = ("n_features_in_", "feature_names_in_", "classes_", "_label_binarizer", "n_outputs_")
 # The columns of history_, in order.
 _HISTORY_KEYS = ("epoch", "loss", "validation_loss", "validation_score", "lr", "time")
 # restore_best_weights as the core's LoopOptions.keep.
@@ -130,77 +132,88 @@ class _BaseMLP(_SklearnPrivateAPI):
         if not first_pass and "_trainer" not in self.__dict__:
             self._adopt_assigned_weights()
 
-        if (X_val is None) != (y_val is None):
-            given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
-            raise ValueError(f"{given} is provided, but {missing} was not provided.")
-        if X_val is not None and self.solver not in _STOCHASTIC_SOLVERS:
-            raise ValueError(
-                "X_val and y_val are scored after every epoch of the minibatch solvers ('sgd', 'adam'); "
-                f"solver={self.solver!r} has no epochs"
-            )
-        if sample_weight_val is not None and X_val is None:
-            raise ValueError("sample_weight_val is provided, but X_val and y_val were not provided.")
-        X, y = self._validate_input(X, y, incremental, reset=first_pass)
-        dtype = X.dtype if first_pass else self._dtype
-        validation = None
-        if X_val is not None:
-            validation = self._validate_validation_data(X_val, y_val, sample_weight_val, y, dtype)
-        self._check_training_options(dtype)
-        self._check_schedule_length(
-            X.shape[0], incremental, continuing=incremental and not first_pass, split=validation is None
-        )
-        class_weights = self._class_weights(y)  # per row, or None
-        if validation is not None and class_weights is not None:
-            validation = (*validation[:2], validation[2] * self._class_weights(validation[1], y))
-        X = _core_array(X, dtype)
-        n_samples, n_features = X.shape
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
-        if class_weights is not None:
-            sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
-        if sample_weight is not None:
-            sample_weight = np.require(sample_weight, dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
-        if validation is not None:
-            X_val, Y_val, sw_val = validation
-            if Y_val.ndim == 2 or not np.issubdtype(Y_val.dtype, np.integer):
-                Y_val = np.require(
-                    Y_val.reshape(X_val.shape[0], -1), dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"]
+        # Checking the data sets attributes (validate_data's n_features_in_, the classes); a refusal
+        # puts back those of the model fitted before, so that nothing is left half-way.
+        before = {k: self.__dict__[k] for k in _CHECKED_ATTRIBUTES if k in self.__dict__}
+        try:
+            if (X_val is None) != (y_val is None):
+                given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+                raise ValueError(f"{given} is provided, but {missing} was not provided.")
+            if X_val is not None and self.solver not in _STOCHASTIC_SOLVERS:
+                raise ValueError(
+                    "X_val and y_val are scored after every epoch of the minibatch solvers ('sgd', 'adam'); "
+                    f"solver={self.solver!r} has no epochs"
                 )
-            sw_val = (
-                None
-                if sw_val is None
-                else np.require(sw_val, dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
+            if sample_weight_val is not None and X_val is None:
+                raise ValueError("sample_weight_val is provided, but X_val and y_val were not provided.")
+            X, y = self._validate_input(X, y, incremental, reset=first_pass)
+            dtype = X.dtype if first_pass else self._dtype
+            validation = None
+            if X_val is not None:
+                validation = self._validate_validation_data(X_val, y_val, sample_weight_val, y, dtype)
+            self._check_training_options(dtype)
+            self._check_schedule_length(
+                X.shape[0], incremental, continuing=incremental and not first_pass, split=validation is None
             )
-            validation = (X_val, Y_val, sw_val)
-        if is_classifier(self) and y.ndim == 1 and y.dtype == np.int64:
-            # Class positions (three classes or more): the core trains on their one-hot rows.
-            Y = np.require(y, requirements=["C_CONTIGUOUS", "ALIGNED"])
-            self.n_outputs_ = len(self.classes_)
-        else:
-            Y = np.require(y.reshape(n_samples, -1), dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
-            self.n_outputs_ = Y.shape[1]
-        del y  # Y is y itself when y already had the model's dtype (a classifier's targets)
-        layer_units = [n_features, *hidden_layer_sizes, self.n_outputs_]
+            class_weights = self._class_weights(y)  # per row, or None
+            if validation is not None and class_weights is not None:
+                validation = (*validation[:2], validation[2] * self._class_weights(validation[1], y))
+            X = _core_array(X, dtype)
+            n_samples, n_features = X.shape
+            if sample_weight is not None:
+                sample_weight = _check_sample_weight(sample_weight, X)
+            if class_weights is not None:
+                sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
+            if sample_weight is not None:
+                sample_weight = _core_array(sample_weight, dtype)
+            if validation is not None:
+                X_val, Y_val, sw_val = validation
+                if Y_val.ndim == 2 or not np.issubdtype(Y_val.dtype, np.integer):
+                    Y_val = _core_array(Y_val.reshape(X_val.shape[0], -1), dtype)
+                sw_val = (
+                    None
+                    if sw_val is None
+                    else np.require(sw_val, dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
+                )
+                validation = (X_val, Y_val, sw_val)
+            if is_classifier(self) and y.ndim == 1 and y.dtype == np.int64:
+                # Class positions (three classes or more): the core trains on their one-hot rows.
+                Y = np.require(y, requirements=["C_CONTIGUOUS", "ALIGNED"])
+                self.n_outputs_ = len(self.classes_)
+            else:
+                Y = _core_array(y.reshape(n_samples, -1), dtype)
+                self.n_outputs_ = Y.shape[1]
+            del y  # Y is y itself when y already had the model's dtype (a classifier's targets)
+            layer_units = [n_features, *hidden_layer_sizes, self.n_outputs_]
+
+            if not first_pass:
+                if list(self._trainer.layer_units) != layer_units:
+                    raise ValueError(
+                        f"the network has layer sizes {list(self._trainer.layer_units)}; this data and "
+                        f"hidden_layer_sizes need {layer_units} (set warm_start=False to start anew)"
+                    )
+                built, wanted = self._network[3], self._network_options()
+                if built != wanted:  # the trainer's loss and slope are fixed when it is made
+                    changed = ", ".join(
+                        f"{k}={built[k]!r} (now {wanted[k]!r})" for k in built if built[k] != wanted[k]
+                    )
+                    raise ValueError(
+                        f"the network was built with {changed}; continuing it (warm_start, partial_fit) "
+                        "keeps them: set warm_start=False (or fit anew) to use the new values"
+                    )
+        except BaseException:
+            for key in _CHECKED_ATTRIBUTES:
+                if key in before:
+                    self.__dict__[key] = before[key]
+                else:
+                    self.__dict__.pop(key, None)
+            raise
 
         random_state = self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._init_network(layer_units, dtype, random_state)
         else:
             self._sync_weights()
-            if list(self._trainer.layer_units) != layer_units:
-                raise ValueError(
-                    f"the network has layer sizes {list(self._trainer.layer_units)}; this data and "
-                    f"hidden_layer_sizes need {layer_units} (set warm_start=False to start anew)"
-                )
-            built, wanted = self._network[3], self._network_options()
-            if built != wanted:  # the trainer's loss and slope are fixed when it is made
-                changed = ", ".join(
-                    f"{k}={built[k]!r} (now {wanted[k]!r})" for k in built if built[k] != wanted[k]
-                )
-                raise ValueError(
-                    f"the network was built with {changed}; continuing it (warm_start, partial_fit) keeps "
-                    "them: set warm_start=False (or fit anew) to use the new values"
-                )
 
         self._give_dropout(dropout_rates, random_state, first_pass)
         if self.solver in _STOCHASTIC_SOLVERS:

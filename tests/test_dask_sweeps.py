@@ -11,6 +11,7 @@ import os
 import numpy as np
 import pytest
 
+import gradkit
 from gradkit.neural_network import MLPClassifier, MLPRegressor, optimizer_grid, schedule_grid
 
 distributed = pytest.importorskip(
@@ -30,13 +31,20 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 @pytest.fixture(scope="module")
 def client():
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        yield client
+    # The nanny sets its pre-spawn variables (OMP_NUM_THREADS=1, ...) in this process's environment
+    # and leaves them there; later tests start subprocesses that must not inherit them.
+    environ = dict(os.environ)
+    try:
+        with (
+            distributed.LocalCluster(
+                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            distributed.Client(cluster) as client,
+        ):
+            yield client
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +88,8 @@ def test_grid_search_over_optimizers_and_schedules_on_dask_equals_n_jobs_1(clien
 
     serial, on_dask = _run_both(factory, X, y)
     assert len(serial.cv_results_["params"]) == 12
+    # the workers ran their fits on one thread each (the nanny's OMP_NUM_THREADS=1)
+    assert set(client.run(gradkit.get_num_threads).values()) == {1}
     _assert_same_search(serial, on_dask)
     # and the search learned something: the best beats chance by far
     assert serial.best_score_ > 0.5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -15,9 +16,16 @@ def test_python_examples_in_readme_run():
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
     assert blocks, "the README has no python example"
     namespaces = []
-    for block in blocks:
-        namespaces.append({})
-        exec(compile(block, str(README), "exec"), namespaces[-1])
+    # "Sweeps on a cluster" starts a LocalCluster, whose nanny leaves OMP_NUM_THREADS=1 (and more) in
+    # this process's environment; later tests' subprocesses must not inherit it.
+    environ = dict(os.environ)
+    try:
+        for block in blocks:
+            namespaces.append({})
+            exec(compile(block, str(README), "exec"), namespaces[-1])
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
     # the optimizer example fits least squares
     X, y, w, b = (namespaces[0][k] for k in ("X", "y", "w", "b"))
     best, *_ = np.linalg.lstsq(np.column_stack([X, np.ones(len(y))]), y, rcond=None)

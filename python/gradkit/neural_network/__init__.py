@@ -20,9 +20,10 @@ except ImportError as error:  # pragma: no cover - exercised without scikit-lear
         "gradkit.MLPClassifier and gradkit.MLPRegressor need scikit-learn: pip install gradkit[sklearn]"
     ) from error
 
+from ._grids import optimizer_grid, schedule_grid
 from ._multilayer_perceptron import MLPClassifier, MLPRegressor
 
-__all__ = ["MLPClassifier", "MLPRegressor"]
+__all__ = ["MLPClassifier", "MLPRegressor", "optimizer_grid", "schedule_grid"]
 
 
 def __dir__() -> list[str]:

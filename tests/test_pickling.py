@@ -231,6 +231,26 @@ pickle.dump((out, predicted, est.coefs_ + est.intercepts_), sys.stdout.buffer)
         np.testing.assert_array_equal(a, b)
 
 
+def test_out_of_band_buffers() -> None:
+    """Protocol 5 with buffers sent apart (as dask sends arrays): writeable ones stay the parameters,
+    read-only ones are copied, and either way stepping continues bit for bit."""
+    params, opt, sched = _case("scheduler", "CosineAnnealingLR")
+    drive(params, opt, sched, 3)
+    buffers: list[pickle.PickleBuffer] = []
+    blob = pickle.dumps((params, opt, sched), protocol=5, buffer_callback=buffers.append)
+    assert buffers  # the arrays did go out of band
+    reference, ref_opt, ref_sched = _case("scheduler", "CosineAnnealingLR")
+    drive(reference, ref_opt, ref_sched, 6)
+    p2, opt2, sched2 = pickle.loads(blob, buffers=[bytearray(b.raw()) for b in buffers])
+    assert all(a is b for a, b in zip(_stepped(opt2), p2))
+    p3, opt3, sched3 = pickle.loads(blob, buffers=[bytes(b.raw()) for b in buffers])
+    assert not p3[0].flags.writeable
+    for got, o, s in ((p2, opt2, sched2), (_stepped(opt3), opt3, sched3)):
+        drive(got, o, s, 3)
+        for a, b in zip(got, reference):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_modes_survive_pickling() -> None:
     """Lookahead and Schedule-Free pickled in eval mode unpickle in eval mode, and train() goes back."""
     params = _params()

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _core
 from .lbfgs import LBFGS
-from .optimizer import Closure, Grads, LrScale, Optimizer
+from .optimizer import Closure, Grads, LrScale, Optimizer, _writeable
 
 __all__ = ["Lookahead"]
 
@@ -289,6 +289,7 @@ class Lookahead(Optimizer):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.param_groups = self.optimizer.param_groups
+        self._other = [_writeable(o) for o in self._other]  # the core writes the slow weights
 
     def __repr__(self) -> str:
         return f"{type(self).__name__} (\nk: {self._k}\nalpha: {self._alpha}\n{self.optimizer!r}\n)"

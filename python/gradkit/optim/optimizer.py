@@ -26,6 +26,17 @@ def _group_class(algorithm: Any, first: object) -> Any:
     return algorithm.float64  # the core then names what was given if it is not float64 either
 
 
+def _writeable(array: Any) -> Any:
+    """An unpickled parameter the optimizer can step: itself, or a copy if its buffer is read-only.
+
+    Pickle's protocol 5 may give arrays over buffers sent out of band; over read-only ones (``bytes``)
+    the array cannot be updated in place, so the optimizer steps a copy of it instead.
+    """
+    if isinstance(array, np.ndarray) and not (array.flags.writeable and array.flags.c_contiguous):
+        return np.array(array, order="C", copy=True)
+    return array
+
+
 class Optimizer:
     """Base class: param groups, ``step``, ``state_dict`` and ``load_state_dict`` as in torch.
 
@@ -349,8 +360,10 @@ class Optimizer:
                 f"cannot unpickle {type(self).__name__}: expected a state of format {_PICKLE_FORMAT} "
                 f"(this gradkit's), got {got!r}"
             )
-        groups = state["param_groups"]
-        Optimizer.__init__(self, [dict(group) for group in groups], dict(state["defaults"]))
+        groups = [
+            {**group, "params": [_writeable(p) for p in group["params"]]} for group in state["param_groups"]
+        ]
+        Optimizer.__init__(self, groups, dict(state["defaults"]))
         indices, start = [], 0
         for group in groups:
             indices.append(list(range(start, start + len(group["params"]))))

@@ -11,7 +11,8 @@ def get_num_threads() -> int:
     Large element-wise loops (an optimizer step over a big array, a random draw, the MLP's layers)
     are split across up to this many OpenMP threads; small ones run on one. It starts at OpenMP's
     default (usually the number of cores, or ``OMP_NUM_THREADS``), and is 1 when the core was built
-    without OpenMP.
+    without OpenMP. It is read for the calling thread: a ``threadpoolctl.threadpool_limits`` in
+    force there lowers it, as :func:`set_num_threads` does for every thread.
 
     Returns
     -------
@@ -34,8 +35,12 @@ def get_num_threads() -> int:
 def set_num_threads(n: int) -> None:
     """Set the number of threads the core's parallel loops may use.
 
-    The setting is process-wide (OpenMP's ``omp_set_num_threads``) and applies to every later call
-    into the core. Without OpenMP in the core it has no effect.
+    The setting is process-wide: it bounds the threads of every later call into the core from any
+    Python thread (a ``ThreadPoolExecutor``'s, dask's worker threads), and sets the calling thread's
+    OpenMP team size (``omp_set_num_threads``), which may exceed OpenMP's default in that thread
+    only. ``OMP_NUM_THREADS`` (dask's nanny sets it to 1) and threadpoolctl's
+    ``threadpool_limits`` (which sets the calling thread's team size) lower it further. Without
+    OpenMP in the core it has no effect.
 
     Parameters
     ----------

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <exception>
 
@@ -16,7 +17,16 @@ namespace gradkit {
 // minibatch against 45-70 us on two, in a C++ microbenchmark of the (256, 128) network).
 inline constexpr std::size_t kMinElementsPerThread = std::size_t{1} << 14;
 
-inline int max_threads() {
+// The limit gradkit.set_num_threads sets for every thread (0: none). omp_set_num_threads alone sets the
+// calling thread's team size only, so a fit from another Python thread (a ThreadPoolExecutor, dask's
+// worker threads) would not see it.
+inline std::atomic<int>& thread_limit() {
+    static std::atomic<int> limit{0};
+    return limit;
+}
+
+// The calling thread's OpenMP team size (OMP_NUM_THREADS, threadpoolctl's limit, a ScopedThreads).
+inline int omp_threads() {
 #ifdef _OPENMP
     return omp_get_max_threads();
 #else
@@ -24,12 +34,28 @@ inline int max_threads() {
 #endif
 }
 
-inline void set_max_threads(int n) {
+inline void set_omp_threads(int n) {
 #ifdef _OPENMP
     omp_set_num_threads(std::max(1, n));
 #else
     (void)n;
 #endif
+}
+
+// The threads a loop of the calling thread may use: its OpenMP team size, at most thread_limit().
+inline int max_threads() {
+    const int omp = omp_threads();
+    const int limit = thread_limit().load(std::memory_order_relaxed);
+    return limit > 0 ? std::min(omp, limit) : omp;
+}
+
+// gradkit.set_num_threads: the limit of every thread, and the calling thread's team size (which may
+// go above OpenMP's default there).
+inline void set_max_threads(int n) {
+#ifdef _OPENMP
+    thread_limit().store(std::max(1, n), std::memory_order_relaxed);
+#endif
+    set_omp_threads(n);
 }
 
 // Below this many multiply-adds per thread, a matrix product runs on one thread: Eigen would split
@@ -51,11 +77,11 @@ inline int product_threads(std::size_t rows, std::size_t inner, std::size_t cols
 // scope; other threads are not affected (omp_set_num_threads sets a per-thread value).
 class ScopedThreads {
 public:
-    explicit ScopedThreads(int threads) : saved_(max_threads()) {
-        if (threads != saved_) set_max_threads(threads);
+    explicit ScopedThreads(int threads) : saved_(omp_threads()) {
+        if (threads != saved_) set_omp_threads(threads);
     }
     ~ScopedThreads() {
-        if (max_threads() != saved_) set_max_threads(saved_);
+        if (omp_threads() != saved_) set_omp_threads(saved_);
     }
     ScopedThreads(const ScopedThreads&) = delete;
     ScopedThreads& operator=(const ScopedThreads&) = delete;

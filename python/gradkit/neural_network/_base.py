@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_consistent_length, check_is_fitted
 
 from .. import _core
+from .._pickling import unwrap, wrap
 from ._resolve import (
     _batches_per_epoch,
     _check_one_cycle_steps,
@@ -116,6 +117,21 @@ class _BaseMLP(_SklearnPrivateAPI):
         "dropout": [None, Interval(Real, 0, 1, closed="left"), "array-like"],
         "restore_best_weights": [None, "boolean"],
     }
+
+    def __getstate__(self) -> dict:
+        """The trainer handle's state; a lambda among ``callbacks`` pickles with cloudpickle, and plain
+        pickle names it (``MLPClassifier.callbacks[1]``) instead of failing on an attribute lookup."""
+        state = super().__getstate__()
+        callbacks = state.get("callbacks")
+        if isinstance(callbacks, list):
+            name = type(self).__name__
+            state["callbacks"] = [wrap(cb, f"{name}.callbacks[{i}]") for i, cb in enumerate(callbacks)]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        if isinstance(state.get("callbacks"), list):
+            state = {**state, "callbacks": [unwrap(cb) for cb in state["callbacks"]]}
+        super().__setstate__(state)
 
     # ------------------------------------------------------------------ fitting
     def _fit(

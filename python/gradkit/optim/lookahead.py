@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _core
 from .lbfgs import LBFGS
-from .optimizer import Closure, Grads, LrScale, Optimizer
+from .optimizer import Closure, Grads, LrScale, Optimizer, _writeable
 
 __all__ = ["Lookahead"]
 
@@ -281,6 +281,15 @@ class Lookahead(Optimizer):
         self._counter = int(counter)
         self._train_mode = bool(train_mode)
         self._other = other
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Its attributes, the inner optimizer included; ``param_groups`` is the inner optimizer's list."""
+        return {k: v for k, v in self.__dict__.items() if k != "param_groups"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.param_groups = self.optimizer.param_groups
+        self._other = [_writeable(o) for o in self._other]  # the core writes the slow weights
 
     def __repr__(self) -> str:
         return f"{type(self).__name__} (\nk: {self._k}\nalpha: {self._alpha}\n{self.optimizer!r}\n)"

@@ -15,12 +15,26 @@ Grads = Sequence[np.ndarray | None]
 LrScale = Sequence[np.ndarray | None]
 Closure = Callable[[], "tuple[float, Grads]"]
 
+# The layout of an optimizer's pickled state (__getstate__); a state of another layout is refused.
+_PICKLE_FORMAT = 1
+
 
 def _group_class(algorithm: Any, first: object) -> Any:
     """The core's param-group class of ``algorithm`` for the dtype of a group's first array."""
     if isinstance(first, np.ndarray) and first.dtype == np.float32:
         return algorithm.float32
     return algorithm.float64  # the core then names what was given if it is not float64 either
+
+
+def _writeable(array: Any) -> Any:
+    """An unpickled parameter the optimizer can step: itself, or a copy if its buffer is read-only.
+
+    Pickle's protocol 5 may give arrays over buffers sent out of band; over read-only ones (``bytes``)
+    the array cannot be updated in place, so the optimizer steps a copy of it instead.
+    """
+    if isinstance(array, np.ndarray) and not (array.flags.writeable and array.flags.c_contiguous):
+        return np.array(array, order="C", copy=True)
+    return array
 
 
 class Optimizer:
@@ -310,6 +324,62 @@ class Optimizer:
             self._cores[i].set_state(states, begin, new_group)
             self._cores[i].set_hyper(new_group)
             self.param_groups[i] = new_group
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickle saves: the param groups with their arrays, the state, the lr multipliers.
+
+        The core's objects do not pickle; :meth:`__setstate__` builds new ones over the unpickled
+        arrays and loads :meth:`state_dict` into them, so stepping continues bit for bit. The
+        parameters are saved as the arrays themselves, as torch saves its tensors: pickled together
+        with the optimizer (or a scheduler of it), an array stays the optimizer's parameter.
+        """
+        saved = self.state_dict()
+        groups = [
+            {**group_saved, "params": group["params"]}
+            for group_saved, group in zip(saved["param_groups"], self.param_groups)
+        ]
+        extra = {
+            k: v
+            for k, v in self.__dict__.items()
+            if k not in ("defaults", "param_groups", "_cores", "_n_params", "_lr_scale")
+        }
+        return {
+            "format": _PICKLE_FORMAT,
+            "defaults": self.defaults,
+            "param_groups": groups,
+            "state": saved["state"],
+            "lr_scale": self._lr_scale,
+            "extra": extra,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Rebuild from :meth:`__getstate__`'s dict (through ``add_param_group`` and ``load_state_dict``)."""
+        if not isinstance(state, dict) or state.get("format") != _PICKLE_FORMAT:
+            got = state.get("format") if isinstance(state, dict) else type(state).__name__
+            raise ValueError(
+                f"cannot unpickle {type(self).__name__}: expected a state of format {_PICKLE_FORMAT} "
+                f"(this gradkit's), got {got!r}"
+            )
+        groups = [
+            {**group, "params": [_writeable(p) for p in group["params"]]} for group in state["param_groups"]
+        ]
+        Optimizer.__init__(self, groups, dict(state["defaults"]))
+        indices, start = [], 0
+        for group in groups:
+            indices.append(list(range(start, start + len(group["params"]))))
+            start += len(group["params"])
+        self.load_state_dict(
+            {
+                "state": state["state"],
+                "param_groups": [
+                    {**{k: v for k, v in group.items() if k != "params"}, "params": index}
+                    for group, index in zip(groups, indices)
+                ],
+            }
+        )
+        if state["lr_scale"] is not None:
+            self.set_lr_scale(state["lr_scale"])
+        self.__dict__.update(state["extra"])
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import _core
+from .._pickling import unwrap, wrap
 from ._rate_bounds import Bound, check_rate_bounds, single_group
 from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler, _curve_by_stepping, _OneGroup
 
@@ -298,6 +299,14 @@ class CyclicLR(LRScheduler):
                     group["base_momentum"] = b_momentum
         super().__init__(optimizer, last_epoch, min_lr=min_lr)
         self.base_lrs = base_lrs
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Its attributes; a lambda as ``scale_fn`` pickles with cloudpickle, and plain pickle names it."""
+        return {**self.__dict__, "_scale_fn_custom": wrap(self._scale_fn_custom, "CyclicLR.scale_fn")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._scale_fn_custom = unwrap(state["_scale_fn_custom"])
 
     def _init_scale_fn(self) -> None:
         if self._scale_fn_custom is not None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._pickling import unwrap, wrap
 from ._rate_bounds import Bound
 from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler, _curve_by_stepping, _OneGroup
 
@@ -72,6 +73,18 @@ class _LambdaScheduler(LRScheduler):
     def _lr_curve(cls, steps: int, lr: float, kwargs: dict[str, Any]) -> np.ndarray:
         # The functions are Python callables: the curve is the scheduler stepped on a one-group stand-in.
         return _curve_by_stepping(cls(_OneGroup(lr), **kwargs), steps)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Its attributes; a lambda among the functions pickles with cloudpickle; plain pickle names it."""
+        name = type(self).__name__
+        return {
+            **self.__dict__,
+            "lr_lambdas": [wrap(fn, f"{name}.lr_lambdas[{i}]") for i, fn in enumerate(self.lr_lambdas)],
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.lr_lambdas = [unwrap(fn) for fn in state["lr_lambdas"]]
 
     def state_dict(self) -> dict[str, Any]:
         """Every attribute except the optimizer, as torch's ``state_dict``.

@@ -425,3 +425,38 @@ def test_an_estimators_state_still_round_trips():
         model.partial_fit(X, model.predict(X))
         twin.partial_fit(X, twin.predict(X))
     _assert_same(_weights(model), _weights(twin))
+
+
+def _lookahead():
+    w = np.random.RandomState(0).randn(6)
+    opt = optim.Lookahead(optim.Adam([w], lr=0.01), k=3)
+    for _ in range(4):
+        opt.step([w.copy()])
+    return opt
+
+
+def _lbfgs():
+    w = np.random.RandomState(0).randn(6)
+    opt = optim.LBFGS([w], max_iter=3)
+    opt.step(lambda: (float(np.sum(w**2)), [2 * w]))
+    return opt
+
+
+@pytest.mark.parametrize(
+    ("make", "tamper"),
+    [
+        (_lookahead, lambda sd: sd["fast_state"][0].update(step=float("nan"))),
+        (_lookahead, lambda sd: sd.update(counter=7)),
+        (_lookahead, lambda sd: sd["slow_state"][0].update(slow_param=np.zeros(5))),
+        (_lbfgs, lambda sd: sd["state"][0].update(n_iter=float("nan"))),
+        (_lbfgs, lambda sd: sd["state"][0].pop("d")),
+    ],
+)
+def test_a_tampered_wrapper_or_lbfgs_state_is_refused_and_changes_nothing(make, tamper):
+    opt = make()
+    sd = copy.deepcopy(opt.state_dict())
+    tamper(sd)
+    before = _snapshot(opt)
+    with pytest.raises((ValueError, TypeError, KeyError)):
+        opt.load_state_dict(sd)
+    assert _snapshot(opt) == before

@@ -460,3 +460,16 @@ def test_a_tampered_wrapper_or_lbfgs_state_is_refused_and_changes_nothing(make, 
     with pytest.raises((ValueError, TypeError, KeyError)):
         opt.load_state_dict(sd)
     assert _snapshot(opt) == before
+
+
+def test_a_scheduler_state_with_inf_or_a_float_for_an_int_default_loads():
+    # ReduceLROnPlateau's best is inf before its first step; eta_min=0 (an int) may be saved as 1e-3.
+    stepped = schedules.ReduceLROnPlateau(optim.SGD([np.zeros(3)], lr=0.1))
+    stepped.step(1.0)
+    stepped.load_state_dict(schedules.ReduceLROnPlateau(optim.SGD([np.zeros(3)], lr=0.1)).state_dict())
+    assert stepped.best == np.inf
+    cosine = schedules.CosineAnnealingLR(optim.SGD([np.zeros(3)], lr=0.1), T_max=5)
+    saved = schedules.CosineAnnealingLR(optim.SGD([np.zeros(3)], lr=0.1), T_max=5, eta_min=1e-3)
+    saved.step()
+    cosine.load_state_dict(saved.state_dict())
+    assert cosine.eta_min == 1e-3 and cosine.last_epoch == 1

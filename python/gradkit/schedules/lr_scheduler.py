@@ -213,7 +213,7 @@ class LRScheduler:
         """Refuses, before anything changes, a state that is not this scheduler's: not a dict
         (TypeError), a key this scheduler does not have (another scheduler's dict: ValueError), one of
         its keys missing (KeyError), or a value of another kind than the scheduler's own (a step count
-        that is not an integer, a number that is not finite, a list of another length: TypeError or
+        that is not an integer, a NaN, a list of another length: TypeError or
         ValueError). Private keys of torch's state (``_get_lr_called_within_step`` ...) are accepted."""
         name = type(self).__name__
         if not isinstance(state_dict, dict):
@@ -235,8 +235,8 @@ class LRScheduler:
 
 
 def _check_state_value(where: str, value: Any, like: Any) -> None:
-    """Refuses a state value of another kind than the scheduler's own value ``like``: an integer (a
-    step count) must be an integer, a number a finite number, a list of numbers one of the same length."""
+    """Refuses a state value of another kind than the scheduler's own value ``like``: a step count
+    must be an integer, a number a number (not NaN), a list of numbers one of the same length."""
     if like is None or callable(like) or isinstance(like, (str, dict)):
         return  # options, functions and sub-states: checked by their users
     if value is None and not where.endswith(("'last_epoch'", "'_step_count'")):
@@ -244,16 +244,16 @@ def _check_state_value(where: str, value: Any, like: Any) -> None:
     if isinstance(like, (bool, np.bool_)):
         if not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"{where}: expected a bool, got {value!r}")
-    elif isinstance(like, (int, np.integer)):
+    elif isinstance(like, (int, np.integer)) and where.endswith(("'last_epoch'", "'_step_count'")):
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{where}: expected an integer, got {value!r}")
-    elif isinstance(like, (float, np.floating)):
+            raise TypeError(f"{where}: expected a step count (an integer), got {value!r}")
+    elif isinstance(like, (int, float, np.integer, np.floating)):  # an int default may become a float
         if isinstance(value, (bool, np.bool_)) or not isinstance(
             value, (int, float, np.integer, np.floating)
         ):
             raise TypeError(f"{where}: expected a number, got {value!r}")
-        if not np.isfinite(value) and np.isfinite(like):
-            raise ValueError(f"{where}: expected a finite number, got {value!r}")
+        if np.isnan(value):  # inf is a state (ReduceLROnPlateau's best before any step); NaN never is
+            raise ValueError(f"{where}: expected a number, got NaN")
     elif isinstance(like, (list, tuple)):
         if not isinstance(value, (list, tuple)):
             raise TypeError(f"{where}: expected a list, got {value!r}")

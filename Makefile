@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BUILD := build
 SOURCES := $(shell find cpp python -type f \( -name '*.hpp' -o -name '*.cpp' -o -name '*.py' -o -name '*.pyi' -o -name CMakeLists.txt \)) CMakeLists.txt pyproject.toml
 
-.PHONY: demo demo-optimizers test test-cpp test-python test-sanitize lint bench bench-mlp bench-all bench-untuned bench-features fixtures install clean
+.PHONY: demo demo-optimizers test test-cpp test-python test-sanitize lint bench bench-mlp bench-all bench-untuned bench-features bench-reliability fixtures install clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,6 +86,11 @@ bench-untuned: $(VENV)/.installed
 # class_weight='balanced' against scikit-learn's sample_weight workaround, and dropout on digits.
 bench-features: $(VENV)/.installed
 	$(PY) benchmarks/estimator_features.py $(BENCH_ARGS)
+
+# Resource stability (1,000 fit/predict/pickle cycles), determinism on 1 vs 2 threads and faults
+# (benchmarks/reliability.py): writes benchmarks/results/reliability.md and the README's table of it.
+bench-reliability: $(VENV)/.installed
+	$(PY) benchmarks/reliability.py $(BENCH_ARGS)
 
 # Every benchmark, one after another, into benchmarks/results.md and the README's results block
 # (torch's columns need torch in the venv: .venv/bin/pip install torch==2.13.0). BENCH_ARGS as above.

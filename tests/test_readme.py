@@ -83,7 +83,11 @@ def test_results_block_replacement_refuses_a_readme_without_markers():
 
 @pytest.mark.parametrize(
     ("marker", "results"),
-    [("untuned-results", "untuned.md"), ("feature-results", "estimator_features.md")],
+    [
+        ("untuned-results", "untuned.md"),
+        ("feature-results", "estimator_features.md"),
+        ("reliability-results", "reliability.md"),
+    ],
 )
 def test_readme_quotes_each_standalone_benchmark_table_unchanged(marker, results):
     # benchmarks/untuned.py and benchmarks/estimator_features.py write their table to

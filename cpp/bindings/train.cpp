@@ -301,16 +301,18 @@ std::string fit_stochastic(train::Trainer<T>& t, py::handle X, py::handle Y, py:
     t.rate_policy();  // both set, or a ValueError before anything runs
 
     // A Python error in the hook (KeyboardInterrupt included) stops training after that epoch and
-    // is raised once the loop has returned, with the GIL held.
+    // is raised once the loop has returned, with the GIL held. A signal that came during the epoch
+    // (Ctrl-C) is taken first, and the hook still runs: it records the finished epoch, so that the
+    // estimator's per-epoch records agree with the weights when the interrupt reaches it.
     std::optional<py::error_already_set> pending;
     train::EpochHook epoch_hook = [&](const train::EpochReport& r) -> bool {
         py::gil_scoped_acquire gil;
+        if (PyErr_CheckSignals() != 0) pending.emplace();  // fetches (and clears) the signal's error
+        if (hook.is_none()) return pending.has_value();
         try {
-            if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-            if (hook.is_none()) return false;
-            return py::bool_(hook(report_to_dict(r))).cast<bool>();
+            return py::bool_(hook(report_to_dict(r))).cast<bool>() || pending.has_value();
         } catch (py::error_already_set& e) {
-            pending.emplace(std::move(e));
+            if (!pending) pending.emplace(std::move(e));
             return true;
         }
     };

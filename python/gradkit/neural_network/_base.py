@@ -553,6 +553,11 @@ class _BaseMLP(_SklearnPrivateAPI):
                 f"{message[0].upper()}{message[1:]}. Try a smaller learning_rate_init "
                 f"(it is {self.learning_rate_init}), or scale the input data."
             ) from None
+        except BaseException:
+            # A callback (or other Python code of the epoch hook) raised: training stopped after that
+            # epoch, and the record holds every epoch the weights hold.
+            self._store_progress(progress)
+            raise
         finally:
             shared.give_back()
             if self._bar is not None:

@@ -157,30 +157,106 @@ class _TrainerHandle(BaseEstimator):
     def _give_rule(self, trainer: _core.train.MLPTrainer_float32 | _core.train.MLPTrainer_float64) -> None:
         """Gives the trainer the estimator's step rule, rate policy and schedule (``_step_rule``,
         ``_rate_policy``, ``_schedule``), each from a fresh state."""
-        trainer.set_step_rule(*self._step_rule)
-        trainer.set_rate_policy(*self._rate_policy)
-        if getattr(self, "_schedule", None) is not None:
-            trainer.set_schedule(*self._schedule)
+        _give_rule_of(trainer, self.__dict__)
 
     def __setstate__(self, state: dict) -> None:
-        """Restores the state __getstate__ gave and rebuilds the trainer from it."""
+        """Restores the state __getstate__ gave and rebuilds the trainer from it. A state that does not
+        fit (truncated, tampered: wrong shapes or types, a NaN step count) is refused with a
+        ValueError, TypeError or KeyError before anything changes: the trainer is rebuilt first."""
+        if not isinstance(state, dict):
+            raise TypeError(
+                f"{type(self).__name__}.__setstate__: expected a dict, got {type(state).__name__}"
+            )
         state = dict(state)
         optimizer_state = state.pop("_optimizer_state", None)
         schedule_steps = state.pop("_schedule_steps", 0)
         schedule_state = state.pop("_schedule_state", [])
         dropout_steps = state.pop("_dropout_steps", 0)
-        super().__setstate__(state)
+        trainer = None
         if "_network" in state:
-            units, activation, out_activation, options = state["_network"]
-            dtype = np.asarray(state["coefs_"][0]).dtype
-            trainer = _TRAINERS[np.dtype(dtype)](units, activation, out_activation, **options)
-            trainer.dropout_steps = dropout_steps
-            flat = np.concatenate([np.ravel(a) for a in list(state["coefs_"]) + list(state["intercepts_"])])
-            trainer.set_params(np.ascontiguousarray(flat, dtype=dtype))
-            if optimizer_state is not None:
-                self._give_rule(trainer)
-                if getattr(self, "_schedule", None) is not None:
-                    trainer.schedule_steps = schedule_steps
-                    trainer.schedule_state = schedule_state
-                trainer.set_rule_state(optimizer_state)  # the rate too
+            trainer = _rebuilt_trainer(state, optimizer_state, schedule_steps, schedule_state, dropout_steps)
+        super().__setstate__(state)
+        if trainer is not None:
             self._attach(trainer)
+
+
+def _give_rule_of(trainer, attributes: dict) -> None:
+    """Gives the trainer the step rule, rate policy and schedule named in an estimator's attributes."""
+    trainer.set_step_rule(*attributes["_step_rule"])
+    trainer.set_rate_policy(*attributes["_rate_policy"])
+    if attributes.get("_schedule") is not None:
+        trainer.set_schedule(*attributes["_schedule"])
+
+
+def _rebuilt_trainer(state: dict, optimizer_state, schedule_steps, schedule_state, dropout_steps):
+    """The trainer a pickled estimator's state describes, every part of the state checked on the way."""
+    network = state["_network"]
+    if not isinstance(network, (tuple, list)) or len(network) != 4 or not isinstance(network[3], dict):
+        raise ValueError(
+            "the state's '_network' must be (layer_units, activation, out_activation, options), as "
+            f"this gradkit pickles it; got {network!r} (a state from another version?)"
+        )
+    units, activation, out_activation, options = network
+    coefs, intercepts = state["coefs_"], state["intercepts_"]
+    if not isinstance(coefs, (list, tuple)) or not isinstance(intercepts, (list, tuple)):
+        raise TypeError("the state's coefs_ and intercepts_ must be lists of arrays")
+    arrays = [np.asarray(a) for a in list(coefs) + list(intercepts)]
+    dtypes = {a.dtype for a in arrays}
+    if len(dtypes) != 1 or next(iter(dtypes)) not in _TRAINERS:
+        raise TypeError(
+            f"the state's coefs_ and intercepts_ must be float32 or float64 arrays of one dtype, got {dtypes}"
+        )
+    dtype = next(iter(dtypes))
+    trainer = _TRAINERS[dtype](units, activation, out_activation, **options)
+    units = list(trainer.layer_units)
+    wanted = [(a, b) for a, b in pairwise(units)] + [(b,) for b in units[1:]]
+    given = [a.shape for a in arrays]
+    if given != wanted:
+        raise ValueError(
+            f"the state's coefs_ and intercepts_ have shapes {given}; the network {units} needs {wanted}"
+        )
+    if (
+        not isinstance(dropout_steps, (int, np.integer))
+        or isinstance(dropout_steps, bool)
+        or dropout_steps < 0
+    ):
+        raise ValueError(
+            f"the state's '_dropout_steps' must be a step count (an integer >= 0), got {dropout_steps!r}"
+        )
+    trainer.dropout_steps = int(dropout_steps)
+    trainer.set_params(np.ascontiguousarray(np.concatenate([a.ravel() for a in arrays]), dtype=dtype))
+    if optimizer_state is not None:
+        _check_rule_state(optimizer_state)
+        _give_rule_of(trainer, state)
+        if state.get("_schedule") is not None:
+            if not isinstance(schedule_steps, (int, np.integer)) or isinstance(schedule_steps, bool):
+                raise TypeError(f"the state's '_schedule_steps' must be an integer, got {schedule_steps!r}")
+            trainer.schedule_steps = int(schedule_steps)
+            if any(isinstance(v, float) and np.isnan(v) for v in schedule_state):
+                raise ValueError("the state's '_schedule_state' holds NaN")
+            trainer.schedule_state = schedule_state
+        trainer.set_rule_state(optimizer_state)  # the rate too
+    return trainer
+
+
+def _check_rule_state(rule_state) -> None:
+    """Refuses a step rule's state (the trainer's rule_state()) whose numbers cannot be a state: a
+    non-finite rate, a NaN, or a step count that is not a whole number >= 0. The core checks its
+    names, keys and buffer sizes."""
+    if not isinstance(rule_state, dict):
+        raise TypeError(f"the state's '_optimizer_state' must be a dict, got {type(rule_state).__name__}")
+    lr = rule_state.get("lr")
+    if isinstance(lr, (int, float, np.number)) and not np.isfinite(lr):
+        raise ValueError(f"the optimizer state's lr must be finite, got {lr!r}")
+    numbers = list(dict(rule_state.get("group") or {}).items())
+    for entry in rule_state.get("params") or []:
+        if isinstance(entry, dict):
+            numbers += list(dict(entry.get("scalars") or {}).items())
+    for key, value in numbers:
+        if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+            if np.isnan(value):
+                raise ValueError(f"the optimizer state's {key!r} is NaN")
+            if key == "step" and not (np.isfinite(value) and value >= 0 and float(value).is_integer()):
+                raise ValueError(
+                    f"the optimizer state's step count must be a whole number >= 0, got {value!r}"
+                )

@@ -19,6 +19,25 @@ Closure = Callable[[], "tuple[float, Grads]"]
 _PICKLE_FORMAT = 1
 
 
+def _check_state_numbers(entry: Any, index: int) -> None:
+    """Refuses a parameter's saved state whose numbers cannot be a state: a NaN, or a step count
+    ("step") that is not a non-negative whole number (a tampered or corrupted state; the core checks
+    the rest: keys, types, shapes)."""
+    if not isinstance(entry, dict):
+        return
+    for key, value in entry.items():
+        if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)
+        ):
+            continue
+        if np.isnan(value):
+            raise ValueError(f"state[{index}][{key!r}]: expected a number, got NaN")
+        if key == "step" and not (np.isfinite(value) and value >= 0 and float(value).is_integer()):
+            raise ValueError(
+                f"state[{index}]['step']: expected a step count (a whole number >= 0), got {value!r}"
+            )
+
+
 def _group_class(algorithm: Any, first: object) -> Any:
     """The core's param-group class of ``algorithm`` for the dtype of a group's first array."""
     if isinstance(first, np.ndarray) and first.dtype == np.float32:
@@ -317,6 +336,8 @@ class Optimizer:
             new_group["params"] = group["params"]
             self._core_algorithm.check_hyper(new_group)
             states = [saved_state.get(i) for i in saved["params"]]
+            for i, entry in zip(saved["params"], states):
+                _check_state_numbers(entry, i)
             core.check_state(states, start, new_group)
             plans.append((new_group, states, start))
             start += core.size

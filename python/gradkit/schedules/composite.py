@@ -82,6 +82,14 @@ class _Composite(LRScheduler):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned (torch's too), sub-schedulers included."""
+        self._check_state_dict(state_dict)
+        schedulers = state_dict.get("_schedulers")
+        if not isinstance(schedulers, list) or len(schedulers) != len(self._schedulers):
+            raise ValueError(
+                f"the state's '_schedulers' must be a list of {len(self._schedulers)} sub-scheduler states"
+            )
+        for scheduler, saved in zip(self._schedulers, schedulers):
+            scheduler._check_state_dict(saved)  # all of them before anything changes
         schedulers = state_dict.pop("_schedulers")
         self.__dict__.update(state_dict)
         state_dict["_schedulers"] = schedulers  # leave the caller's dict as it was, as torch does

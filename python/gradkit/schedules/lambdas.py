@@ -52,10 +52,17 @@ class _LambdaScheduler(LRScheduler):
         epoch : int, optional
             Deprecated in torch: sets ``last_epoch`` to ``epoch`` (with torch's UserWarning).
         """
-        self._step_count += 1
         if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
-        self._update_lr(epoch)
+        # A function that raises leaves the scheduler as it was (torch's would have counted the step):
+        # the loop that catches the error can save or go on from a consistent state.
+        step_count, last_epoch = self._step_count, self.last_epoch
+        self._step_count += 1
+        try:
+            self._update_lr(epoch)
+        except BaseException:
+            self._step_count, self.last_epoch = step_count, last_epoch
+            raise
 
     def _update_lr(self, epoch: int | None = None) -> None:
         # torch's LRScheduler._update_lr: these schedules have no closed form, so an explicit epoch
@@ -100,6 +107,7 @@ class _LambdaScheduler(LRScheduler):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned; callable objects get their ``__dict__`` back."""
+        self._check_state_dict(state_dict)
         lr_lambdas = state_dict.pop("lr_lambdas")
         self.__dict__.update(state_dict)
         state_dict["lr_lambdas"] = lr_lambdas  # leave the caller's dict as it was, as torch does

@@ -90,6 +90,7 @@ class _LossDrivenLR(LRScheduler):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
+        self._check_state_dict(state_dict)
         args = {name: state_dict.get(name, getattr(self, name)) for name in self._arg_names}
         self._core_schedule.check(self._to_core(args))
         self.__dict__.update(state_dict)

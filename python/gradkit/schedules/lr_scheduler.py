@@ -201,8 +201,66 @@ class LRScheduler:
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned (torch's too)."""
+        """Restore what :meth:`state_dict` returned (torch's too); one that does not fit is refused
+        (see ``_check_state_dict``) and changes nothing."""
+        self._check_state_dict(state_dict)
         self.__dict__.update(state_dict)
+
+    # State keys a dict saved by torch (or an older gradkit) may lack: the scheduler keeps its own.
+    _OPTIONAL_STATE: ClassVar[frozenset[str]] = frozenset({"min_lr", "max_lr", "three_phase", "pct_start"})
+
+    def _check_state_dict(self, state_dict: Any) -> None:
+        """Refuses, before anything changes, a state that is not this scheduler's: not a dict
+        (TypeError), a key this scheduler does not have (another scheduler's dict: ValueError), one of
+        its keys missing (KeyError), or a value of another kind than the scheduler's own (a step count
+        that is not an integer, a NaN, a list of another length: TypeError or
+        ValueError). Private keys of torch's state (``_get_lr_called_within_step`` ...) are accepted."""
+        name = type(self).__name__
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{name}.load_state_dict: expected a dict, got {type(state_dict).__name__}")
+        own = self.state_dict()
+        unknown = sorted(
+            k for k in state_dict if k not in own and not str(k).startswith("_") and k != "verbose"
+        )
+        if unknown:
+            raise ValueError(f"the state is not {name}'s: it has {unknown}, which {name} does not have")
+        missing = sorted(
+            k for k in own if k not in state_dict and not k.startswith("_") and k not in self._OPTIONAL_STATE
+        )
+        if missing:
+            raise KeyError(f"the state lacks {name}'s {missing} (a truncated state, or another scheduler's)")
+        for key, value in state_dict.items():
+            if key in own:
+                _check_state_value(f"{name} state {key!r}", value, own[key])
+
+
+def _check_state_value(where: str, value: Any, like: Any) -> None:
+    """Refuses a state value of another kind than the scheduler's own value ``like``: a step count
+    must be an integer, a number a number (not NaN), a list of numbers one of the same length."""
+    if like is None or callable(like) or isinstance(like, (str, dict)):
+        return  # options, functions and sub-states: checked by their users
+    if value is None and not where.endswith(("'last_epoch'", "'_step_count'")):
+        return  # "none" (no bound, no seed): the scheduler's own checks say whether it may be
+    if isinstance(like, (bool, np.bool_)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{where}: expected a bool, got {value!r}")
+    elif isinstance(like, (int, np.integer)) and where.endswith(("'last_epoch'", "'_step_count'")):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{where}: expected a step count (an integer), got {value!r}")
+    elif isinstance(like, (int, float, np.integer, np.floating)):  # an int default may become a float
+        if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)
+        ):
+            raise TypeError(f"{where}: expected a number, got {value!r}")
+        if np.isnan(value):  # inf is a state (ReduceLROnPlateau's best before any step); NaN never is
+            raise ValueError(f"{where}: expected a number, got NaN")
+    elif isinstance(like, (list, tuple)):
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"{where}: expected a list, got {value!r}")
+        if len(value) != len(like):
+            raise ValueError(f"{where}: expected {len(like)} values (one per param group), got {len(value)}")
+        for i, (v, w) in enumerate(zip(value, like)):
+            _check_state_value(f"{where}[{i}]", v, w)
 
 
 class _OneGroup:

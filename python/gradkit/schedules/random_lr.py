@@ -157,6 +157,7 @@ class RandomLR(LRScheduler):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned, redrawing the multipliers it had (in place)."""
+        self._check_state_dict(state_dict)
         state = {key: value for key, value in state_dict.items() if key not in _NOT_STATE}
         args = {name: state.get(name, getattr(self, name)) for name in self._arg_names}
         self._core_schedule.check(args)

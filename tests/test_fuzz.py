@@ -599,7 +599,10 @@ def test_fuzz_estimator(case: dict[str, Any]) -> None:
                 fit(X, y)
             except REFUSALS as err:
                 assert snapshot([X, y]) == data, "a refused fit changed the caller's data"
-                assert not hasattr(est, "coefs_"), f"a refused fit left coefs_ ({err!r})"
+                # Training that diverged raises after it ran (scikit-learn's "non-finite parameter
+                # weights"): an outcome of training, not a refusal of the input.
+                if "non-finite" not in str(err):
+                    assert not hasattr(est, "coefs_"), f"a refused fit left coefs_ ({err!r})"
                 return
             except AttributeError:
                 if case["entry"] == "partial_fit":  # lbfgs has no partial_fit, as in scikit-learn

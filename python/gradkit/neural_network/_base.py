@@ -418,19 +418,14 @@ class _BaseMLP(_SklearnPrivateAPI):
 
     def _check_early_stopping_split(self, n_samples: int, incremental: bool, split: bool) -> None:
         """Refuse, before any weight is drawn, what _fit_stochastic would refuse after: partial_fit with
-        early_stopping, and a validation split too small (its sizes alone; the split itself is drawn
-        later from the same generator, as scikit-learn draws it)."""
+        early_stopping, and a validation fraction that leaves no sample on one side (its sizes alone; the
+        split itself is drawn later from the same generator, as scikit-learn draws it)."""
         if not self.early_stopping or self.solver not in _STOCHASTIC_SOLVERS:
             return
         if incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        if split:
-            _, n_test = _validate_shuffle_split(n_samples, self.validation_fraction, None)
-            if n_test < 2:
-                raise ValueError(
-                    "The validation set is too small. Increase 'validation_fraction' "
-                    "or the size of your dataset."
-                )
+        if split:  # the sizes train_test_split checks first (its other errors keep scikit-learn's order)
+            _validate_shuffle_split(n_samples, self.validation_fraction, None)
 
     def _fit_stochastic(self, X, Y, sample_weight, random_state, incremental, validation=None):
         trainer = self._trainer

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BUILD := build
 SOURCES := $(shell find cpp python -type f \( -name '*.hpp' -o -name '*.cpp' -o -name '*.py' -o -name '*.pyi' -o -name CMakeLists.txt \)) CMakeLists.txt pyproject.toml
 
-.PHONY: demo demo-optimizers test test-cpp test-python test-sanitize lint bench bench-mlp bench-all bench-untuned bench-features bench-reliability fixtures install clean
+.PHONY: demo demo-optimizers test test-cpp test-python test-sanitize test-tsan fuzz lint bench bench-mlp bench-all bench-untuned bench-features bench-reliability fixtures install clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,9 @@ demo: $(VENV)/.installed
 demo-optimizers: $(VENV)/.installed
 	$(PY) benchmarks/linear_regression_demo.py
 
-test: test-cpp test-python
+# The C++ tests also run under ASan+UBSan (about 10 more minutes on a clean 2-core build, see
+# test-sanitize); where the compiler cannot build with them they are skipped with the reason.
+test: test-cpp test-sanitize test-python
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check python tests benchmarks && $(PY) -m ruff format --check python tests benchmarks
@@ -62,9 +64,32 @@ endef
 test-cpp: $(VENV)/.installed ensure-gtest
 	$(call run_cpp_tests,cpp-tests,-DCMAKE_BUILD_TYPE=Release)
 
-# The same C++ tests under AddressSanitizer and UBSan.
+# The same C++ tests under AddressSanitizer and UBSan, skipped (with the reason) where the compiler
+# cannot link a program with them.
+SANITIZERS_WORK = $(shell printf 'int main(){return 0;}' | $${CXX:-c++} -x c++ -fsanitize=address,undefined -o /dev/null - 2>/dev/null && echo yes)
 test-sanitize: $(VENV)/.installed ensure-gtest
-	$(call run_cpp_tests,cpp-tests-asan,-DCMAKE_BUILD_TYPE=Debug -DGRADKIT_SANITIZE=ON)
+	@if [ "$(SANITIZERS_WORK)" = yes ]; then :; else \
+	  echo "SKIPPED sanitizer tests: $${CXX:-c++} cannot build with -fsanitize=address,undefined"; exit 0; fi
+	$(if $(SANITIZERS_WORK),$(call run_cpp_tests,cpp-tests-asan,-DCMAKE_BUILD_TYPE=Debug -DGRADKIT_SANITIZE=ON))
+
+# ThreadSanitizer on the tests that run OpenMP regions (the MLP's threaded backprop and predict, the epoch
+# loop, the optimizers' parallel_chunks kernels), with 2 threads. libgomp is not built with TSan, so the
+# fork/join of every region is invisible to it and the main thread's accesses around a region are reported
+# as races with its workers: cpp/tests/tsan_triage.py counts those and fails only on a race between two
+# workers (or a failed test). Not part of `make test` (slow); run it once per change to those kernels.
+TSAN_THREADS ?= 2
+test-tsan: $(VENV)/.installed ensure-gtest
+	cmake -S . -B $(BUILD)/cpp-tests-tsan -DGRADKIT_BUILD_PYTHON=OFF -DGRADKIT_BUILD_TESTS=ON \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGRADKIT_TSAN=ON \
+	  -DCMAKE_PREFIX_PATH="$(CMAKE_PREFIX)" -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
+	cmake --build $(BUILD)/cpp-tests-tsan -j2 --target gradkit_tsan_tests
+	OMP_NUM_THREADS=$(TSAN_THREADS) TSAN_OPTIONS="ignore_noninstrumented_modules=1 halt_on_error=0 exitcode=0" \
+	  $(BUILD)/cpp-tests-tsan/cpp/tests/gradkit_tsan_tests --gtest_brief=1 2>&1 | $(PY) cpp/tests/tsan_triage.py
+
+# Fuzzing with a large budget (>= 10,000 examples; `make test` runs the same tests with 25 each):
+# writes benchmarks/results/fuzz.md. FUZZ_ARGS passes options, e.g. FUZZ_ARGS="--examples 1000".
+fuzz: $(VENV)/.installed
+	$(PY) benchmarks/fuzz_report.py $(FUZZ_ARGS)
 
 # torch's columns need torch in the venv (.venv/bin/pip install torch); without it they are left out.
 bench: $(VENV)/.installed

@@ -19,6 +19,7 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
+from sklearn.model_selection._split import _validate_shuffle_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_consistent_length, check_is_fitted
@@ -168,6 +169,7 @@ class _BaseMLP(_SklearnPrivateAPI):
             if X_val is not None:
                 validation = self._validate_validation_data(X_val, y_val, sample_weight_val, y, dtype)
             self._check_training_options(dtype)
+            self._check_early_stopping_split(X.shape[0], incremental, validation is None)
             self._check_schedule_length(
                 X.shape[0], incremental, continuing=incremental and not first_pass, split=validation is None
             )
@@ -429,6 +431,17 @@ class _BaseMLP(_SklearnPrivateAPI):
             name, args, min_lr, max_lr, per_step = schedule
             self._schedule = (name, args, min_lr, max_lr, float(self.learning_rate_init), per_step)
         self._give_rule(self._trainer)
+
+    def _check_early_stopping_split(self, n_samples: int, incremental: bool, split: bool) -> None:
+        """Refuse, before any weight is drawn, what _fit_stochastic would refuse after: partial_fit with
+        early_stopping, and a validation fraction that leaves no sample on one side (its sizes alone; the
+        split itself is drawn later from the same generator, as scikit-learn draws it)."""
+        if not self.early_stopping or self.solver not in _STOCHASTIC_SOLVERS:
+            return
+        if incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if split:  # the sizes train_test_split checks first (its other errors keep scikit-learn's order)
+            _validate_shuffle_split(n_samples, self.validation_fraction, None)
 
     def _fit_stochastic(self, X, Y, sample_weight, random_state, incremental, validation=None):
         trainer = self._trainer

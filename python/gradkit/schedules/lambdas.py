@@ -67,11 +67,14 @@ class _LambdaScheduler(LRScheduler):
     def _update_lr(self, epoch: int | None = None) -> None:
         # torch's LRScheduler._update_lr: these schedules have no closed form, so an explicit epoch
         # only sets last_epoch.
-        if epoch is None:
-            self.last_epoch += 1
-        else:
-            self.last_epoch = epoch
-        values = self._clip(self._values())
+        # A function that raises leaves last_epoch as it was (nothing changes before every value is known).
+        last_epoch = self.last_epoch
+        self.last_epoch = last_epoch + 1 if epoch is None else epoch
+        try:
+            values = self._clip(self._values())
+        except BaseException:
+            self.last_epoch = last_epoch
+            raise
         for group, lr in zip(self.optimizer.param_groups, values, strict=True):
             group["lr"] = lr
         self._last_lr: list[float] = [group["lr"] for group in self.optimizer.param_groups]

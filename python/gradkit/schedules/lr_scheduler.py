@@ -83,6 +83,7 @@ class LRScheduler:
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self._set_rate_bounds(optimizer, min_lr, max_lr)
         self.optimizer = optimizer
+        had_initial_lr = ["initial_lr" in group for group in optimizer.param_groups]
         if last_epoch == -1:
             for group in optimizer.param_groups:
                 group.setdefault("initial_lr", group["lr"])
@@ -99,7 +100,14 @@ class LRScheduler:
                     )
         self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
-        self._initial_step()
+        try:
+            self._initial_step()
+        except BaseException:  # e.g. a LambdaLR function that raises: the optimizer is left as it was
+            if last_epoch == -1:
+                for group, had_initial in zip(optimizer.param_groups, had_initial_lr):
+                    if not had_initial:
+                        del group["initial_lr"]
+            raise
 
     def _set_rate_bounds(self, optimizer: Any, min_lr: Bound, max_lr: Bound) -> None:
         check_rate_bounds(len(optimizer.param_groups), min_lr, max_lr)
@@ -165,28 +173,29 @@ class LRScheduler:
             Deprecated in torch, kept for its numbers: sets ``last_epoch`` to ``epoch`` and uses
             the closed form instead of the recursion (with torch's UserWarning).
         """
-        self._step_count += 1
-        if epoch is not None:
-            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         groups = self.optimizer.param_groups
         if len(self.base_lrs) != len(groups):
             raise ValueError(
                 f"the scheduler has {len(self.base_lrs)} base learning rates but the optimizer has "
                 f"{len(groups)} param groups"
             )
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         args = self._core_args()
-        # Every value is computed before any group changes.
+        # Every value is computed before anything changes: a schedule that raises (torch's
+        # ZeroDivisionError of ConstantLR(factor=0), a lambda's exception) leaves last_epoch as it was.
         if epoch is None:
-            self.last_epoch += 1
             next_lr = self._core_schedule.next_lr
             values = [
-                next_lr(args, self.last_epoch, base_lr, group["lr"], self._is_initial)
+                next_lr(args, self.last_epoch + 1, base_lr, group["lr"], self._is_initial)
                 for base_lr, group in zip(self.base_lrs, groups)
             ]
+            epoch = self.last_epoch + 1
         else:
-            self.last_epoch = epoch
             closed_form = self._core_schedule.closed_form
             values = [closed_form(args, epoch, base_lr) for base_lr in self.base_lrs]
+        self._step_count += 1
+        self.last_epoch = epoch
         values = self._clip(values)
         for group, lr in zip(groups, values):
             group["lr"] = lr

@@ -19,7 +19,13 @@ import numpy as np
 from .. import _core
 from .._pickling import unwrap, wrap
 from ._rate_bounds import Bound, check_rate_bounds, single_group
-from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler, _curve_by_stepping, _OneGroup
+from .lr_scheduler import (
+    EPOCH_DEPRECATION_WARNING,
+    LRScheduler,
+    _curve_by_stepping,
+    _OneGroup,
+    restores_param_groups,
+)
 
 __all__ = ["CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR"]
 
@@ -239,6 +245,7 @@ class CyclicLR(LRScheduler):
     # torch's max_lr argument is the cycle's peak: gradkit adds only a lower bound.
     _bound_names = ("min_lr",)
 
+    @restores_param_groups
     def __init__(
         self,
         optimizer: Any,
@@ -465,6 +472,7 @@ class OneCycleLR(LRScheduler):
     # torch's max_lr argument is the cycle's peak: gradkit adds only a lower bound.
     _bound_names = ("min_lr",)
 
+    @restores_param_groups
     def __init__(
         self,
         optimizer: Any,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import warnings
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -273,6 +275,32 @@ def _check_state_value(where: str, value: Any, like: Any) -> None:
             raise ValueError(f"{where}: expected {len(like)} values (one per param group), got {len(value)}")
         for i, (v, w) in enumerate(zip(value, like)):
             _check_state_value(f"{where}[{i}]", v, w)
+
+
+_Init = TypeVar("_Init", bound=Callable[..., None])
+
+
+def restores_param_groups(init: _Init) -> _Init:
+    """A scheduler constructor that, when it raises, puts the optimizer's param groups back as they
+    were: torch's CyclicLR, OneCycleLR and ReduceLROnPlateau write initial_lr, momentum or clipped
+    rates into the groups while they go through their arguments, and a refusal should change nothing."""
+
+    @functools.wraps(init)
+    def guarded(self: Any, optimizer: Any, *args: Any, **kwargs: Any) -> None:
+        groups = getattr(optimizer, "param_groups", None)
+        if not (isinstance(groups, list) and all(isinstance(g, dict) for g in groups)):
+            groups = []  # not an optimizer: the constructor refuses it, nothing to put back
+        saved = [{k: v for k, v in group.items() if k != "params"} for group in groups]
+        try:
+            init(self, optimizer, *args, **kwargs)
+        except BaseException:
+            for group, before in zip(groups, saved):
+                for key in [k for k in group if k != "params" and k not in before]:
+                    del group[key]
+                group.update(before)
+            raise
+
+    return guarded  # type: ignore[return-value]
 
 
 class _OneGroup:

@@ -8,7 +8,7 @@ from typing import Any, SupportsFloat
 
 from .. import _core
 from ._rate_bounds import Bound, check_rate_bounds
-from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
+from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler, restores_param_groups
 
 __all__ = ["ReduceLROnPlateau"]
 
@@ -76,6 +76,7 @@ class ReduceLROnPlateau(LRScheduler):
             "drive it with step(metric)"
         )
 
+    @restores_param_groups
     def __init__(
         self,
         optimizer: Any,

@@ -25,9 +25,9 @@ BUGS = [
     "- a scheduler whose first step raised (LambdaLR(opt, lambda e: 1 / 0)) left initial_lr in the optimizer;",  # noqa: E501
     "- MLP partial_fit with early_stopping=True, and fit with a validation_fraction that leaves no sample on one side,",  # noqa: E501
     "  were refused after the weights were drawn (coefs_ left behind).",
-    "Found, not fixed (xfail in tests/test_fuzz.py): CyclicLR, OneCycleLR and ReduceLROnPlateau constructors that",  # noqa: E501
-    "refuse their arguments have already written into the optimizer's param groups (initial_lr, momentum, or an lr",  # noqa: E501
-    "clipped to min_lr/max_lr).",
+    "- CyclicLR, OneCycleLR and ReduceLROnPlateau constructors that refused their arguments had already written into",  # noqa: E501
+    "  the optimizer's param groups (initial_lr, momentum, or an lr clipped to min_lr/max_lr): now put back",
+    "  (lr_scheduler.restores_param_groups; tests/test_fuzz.py covers them).",
 ]
 
 

@@ -35,7 +35,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_sample_weight
-from table_output import write_table
+from table_output import add_table_arguments, write_table
 
 import gradkit
 from gradkit import MLPClassifier
@@ -130,6 +130,14 @@ def mean_std(values: list[float], digits: int) -> str:
     return f"{statistics.fmean(values):.{digits}f} ± {statistics.pstdev(values):.{digits}f}"
 
 
+def side_rows(rows: dict, digits: int) -> list[str]:
+    """One table row per side: its mean ± std score and its mean fit time."""
+    return [
+        f"| {side} | {mean_std(entry['score'], digits)} | {statistics.fmean(entry['seconds']) * 1e3:.0f} ms |"
+        for side, entry in rows.items()
+    ]
+
+
 def table(weighted: dict, dropped: dict, seeds: int, threads: int, sizes: dict) -> str:
     lines = [
         f"{seeds} seeds (split and `random_state`), {threads} thread(s) a side, mean ± std over the seeds. "
@@ -142,9 +150,7 @@ def table(weighted: dict, dropped: dict, seeds: int, threads: int, sizes: dict) 
         "| side | balanced accuracy | fit time |",
         "|---|---|---|",
     ]
-    for side, record in weighted.items():
-        seconds = statistics.fmean(record["seconds"])
-        lines.append(f"| {side} | {mean_std(record['score'], 3)} | {seconds * 1e3:.0f} ms |")
+    lines += side_rows(weighted, 3)
     lines += [
         "",
         f"**dropout** — digits (pixels / 16), hidden ({sizes['width']},), adam, {sizes['dropout_max_iter']} "
@@ -153,19 +159,13 @@ def table(weighted: dict, dropped: dict, seeds: int, threads: int, sizes: dict) 
         "| side | test accuracy | fit time |",
         "|---|---|---|",
     ]
-    for side, record in dropped.items():
-        seconds = statistics.fmean(record["seconds"])
-        lines.append(f"| {side} | {mean_std(record['score'], 4)} | {seconds * 1e3:.0f} ms |")
+    lines += side_rows(dropped, 4)
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--no-readme", action="store_true", help="leave the README's table alone")
+    add_table_arguments(parser)
     args = parser.parse_args()
     seeds = 2 if args.quick else args.seeds
     sizes = {

@@ -7,6 +7,7 @@ README quotes exactly what the script measured (tests/test_readme.py checks that
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -27,3 +28,12 @@ def write_table(text: str, out: Path | None, marker: str | None) -> None:
         raise SystemExit(f"the README has no {begin} ... {end} block to write the table into")
     README.write_text(readme[: start + len(begin)] + "\n" + text.strip() + "\n" + readme[stop:])
     print(f"wrote its table into {README}")
+
+
+def add_table_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options both scripts take: threads a side, seeds, a quick smoke run, where to write."""
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--no-readme", action="store_true", help="leave the README's table alone")

@@ -37,7 +37,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 from sklearn.preprocessing import StandardScaler
-from table_output import write_table
+from table_output import add_table_arguments, write_table
 
 import gradkit
 import gradkit.optim
@@ -169,11 +169,7 @@ def table(results: dict, seeds: int, threads: int, max_iter: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--no-readme", action="store_true", help="leave the README's table alone")
+    add_table_arguments(parser)
     args = parser.parse_args()
     seeds = 2 if args.quick else args.seeds
     datasets = ["wine", "diabetes"] if args.quick else list(DATASETS)

@@ -9,7 +9,7 @@ the runs alternate (gradkit, scikit-learn[, torch], gradkit, ...) and the table 
   max_iter=10: fit time of each side; with torch importable, also a PyTorch loop of the same network
   (Linear+ReLU, Adam lr=1e-3, batch 200, reshuffled each epoch, 10 epochs).
 - predict_proba latency on the make_classification model for 1 row and for 10,000 rows.
-- The arithmetic ceiling: the multiply-adds each fit's products need, and the machine's matrix-product
+- The arithmetic ceiling, timed in the same alternating rounds as the fits: the multiply-adds each fit's products need, the machine's matrix-product
   rate (NumPy's BLAS on 2048×2048 products, the same thread count) as the fastest either fit could be
   and the largest speed-up over scikit-learn that this machine allows.
 - ``--memory``: peak memory of a gradkit fit on 1 GB of float32 X (2,621,440×100, hidden (64,),
@@ -58,6 +58,7 @@ torch = None  # imported by main(), not by the memory subprocess (its import wou
 
 RESULTS = Path(__file__).parent / "results"
 SEED = 0
+DIGITS_UNITS = [64, 100, 10]
 
 
 # The pause before each side's turn. A BLAS or OpenMP pool keeps its worker threads spinning for a
@@ -106,7 +107,13 @@ def bench_digits(repeats: int, warmup: bool) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         t = median_times(
-            {"gradkit": fit("gradkit", GkMLPClassifier), "sklearn": fit("sklearn", SkMLPClassifier)},
+            {
+                "gradkit": fit("gradkit", GkMLPClassifier),
+                "sklearn": fit("sklearn", SkMLPClassifier),
+                # the ceilings, in the same rounds: the fit's products alone, and the large-GEMM rate
+                "products": products_runner(DIGITS_UNITS, X_train.shape[0], args["max_iter"], np.float64),
+                "gemm": gemm_runner(np.float64),
+            },
             repeats,
             warmup,
         )
@@ -115,6 +122,8 @@ def bench_digits(repeats: int, warmup: bool) -> dict:
         "n_train": X_train.shape[0],
         "gradkit_s": t["gradkit"],
         "sklearn_s": t["sklearn"],
+        "products_s": t["products"] * gk.n_iter_ / args["max_iter"],
+        "gemm_s": t["gemm"],
         "speedup": t["sklearn"] / t["gradkit"],
         "gradkit_acc": gk.score(X_test, y_test),
         "sklearn_acc": sk.score(X_test, y_test),
@@ -171,6 +180,8 @@ def bench_large(n_samples: int, epochs: int, repeats: int, latency_calls: int) -
     }
     if torch is not None:
         runners["torch"] = lambda: torch_fit(X, y, hidden, epochs, 200)
+    runners["products"] = products_runner([100, *hidden, 10], n_samples, epochs, np.float32)
+    runners["gemm"] = gemm_runner(np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         # No warm-up round: each fit is seconds long and builds its own buffers, as a user's does.
@@ -181,6 +192,8 @@ def bench_large(n_samples: int, epochs: int, repeats: int, latency_calls: int) -
         "epochs": epochs,
         "gradkit_s": t["gradkit"],
         "sklearn_s": t["sklearn"],
+        "products_s": t["products"],
+        "gemm_s": t["gemm"],
         "torch_s": t.get("torch"),
         "vs_sklearn": t["sklearn"] / t["gradkit"],
         "vs_torch": t["torch"] / t["gradkit"] if "torch" in t else None,
@@ -212,24 +225,26 @@ def fit_multiply_adds(layer_units: list[int], rows: int, epochs: int) -> int:
     return epochs * rows * (2 * sum(pairs) + sum(pairs[1:]))
 
 
-def gemm_rate(dtype: type, size: int = 2048, rounds: int = 7) -> float:
-    """Multiply-adds per second of NumPy's BLAS on size × size products (its best case: large, square)."""
+GEMM_SIZE = 2048
+
+
+def gemm_runner(dtype: type, size: int = GEMM_SIZE) -> Callable[[], object]:
+    """One size × size product in NumPy's BLAS: the machine's matrix-product rate at its best case
+    (large, square) is size³ multiply-adds over its median time, taken in the same alternating rounds
+    as the fits."""
     rng = np.random.default_rng(SEED)
     a, b = rng.random((size, size)).astype(dtype), rng.random((size, size)).astype(dtype)
     c = np.empty_like(a)
-    np.matmul(a, b, out=c)  # warm-up
-    times = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        np.matmul(a, b, out=c)
-        times.append(time.perf_counter() - t0)
-    return size**3 / statistics.median(times)
+    return lambda: np.matmul(a, b, out=c)
 
 
-def products_alone_s(layer_units: list[int], rows: int, epochs: int, dtype: type, batch: int = 200) -> float:
-    """Seconds NumPy's BLAS takes for exactly a fit's matrix products, minibatch by minibatch: per batch
-    the forward product of every layer, then backward its weight-gradient and delta products, into
-    preallocated arrays (no activation, loss or update): a median epoch times the epochs."""
+def products_runner(
+    layer_units: list[int], rows: int, epochs: int, dtype: type, batch: int = 200
+) -> Callable[[], object]:
+    """A callable that runs exactly a fit's matrix products in NumPy's BLAS, minibatch by minibatch for
+    every epoch: per batch the forward product of every layer, then backward its weight-gradient and
+    delta products, into preallocated arrays (no activation, loss or update). Timed in the same
+    alternating rounds as the fits, it is the 'products alone' a fit is compared with."""
     rng = np.random.default_rng(SEED)
     weights = [rng.random((a, b)).astype(dtype) for a, b in zip(layer_units[:-1], layer_units[1:])]
     x = rng.random((batch, layer_units[0])).astype(dtype)
@@ -238,55 +253,42 @@ def products_alone_s(layer_units: list[int], rows: int, epochs: int, dtype: type
     deltas = [np.empty((batch, a), dtype) for a in layer_units[1:-1]]
     sizes = [min(batch, rows - start) for start in range(0, rows, batch)]
 
-    def epoch() -> None:
-        for m in sizes:
-            ins = [x[:m]]
-            for w, out in zip(weights, outs):
-                ins.append(np.matmul(ins[-1], w, out=out[:m]))
-            for layer in reversed(range(len(weights))):
-                delta = outs[layer][:m]  # the layer's delta has its output's shape
-                np.matmul(ins[layer].T, delta, out=grads[layer])
-                if layer:
-                    np.matmul(delta, weights[layer].T, out=deltas[layer - 1][:m])
+    def fit_products() -> None:
+        for _ in range(epochs):
+            for m in sizes:
+                ins = [x[:m]]
+                for w, out in zip(weights, outs):
+                    ins.append(np.matmul(ins[-1], w, out=out[:m]))
+                for layer in reversed(range(len(weights))):
+                    delta = outs[layer][:m]  # the layer's delta has its output's shape
+                    np.matmul(ins[layer].T, delta, out=grads[layer])
+                    if layer:
+                        np.matmul(delta, weights[layer].T, out=deltas[layer - 1][:m])
 
-    epoch()  # warm-up
-    times = []
-    for _ in range(3 if rows > 10_000 else 51):
-        t0 = time.perf_counter()
-        epoch()
-        times.append(time.perf_counter() - t0)
-    return epochs * statistics.median(times)
+    return fit_products
 
 
-def bench_ceiling(digits: dict, large: dict) -> list[dict]:
-    rates = {"float64": gemm_rate(np.float64), "float32": gemm_rate(np.float32)}
-    out = []
-    for name, fit, units, epochs in (
-        ("digits", digits, [64, 100, 10], digits["gradkit_iter"]),
-        ("make_classification", large, [100, 256, 128, 10], large["epochs"]),
-    ):
-        rows = fit["n_train"] if "n_train" in fit else fit["n_samples"]
-        dtype = fit["dtype"].split(" / ")[0] if "dtype" in fit else fit["gradkit_dtype"]
-        macs = fit_multiply_adds(units, rows, epochs)
-        fastest = macs / rates[dtype]
-        products = products_alone_s(units, rows, epochs, np.dtype(dtype).type)
-        out.append(
-            {
-                "name": name,
-                "dtype": dtype,
-                "multiply_adds": macs,
-                "rate": rates[dtype],
-                "fastest_s": fastest,
-                "gradkit_s": fit["gradkit_s"],
-                "sklearn_s": fit["sklearn_s"],
-                "gradkit_of_peak": fastest / fit["gradkit_s"],
-                "sklearn_of_peak": fastest / fit["sklearn_s"],
-                "largest_speedup": fit["sklearn_s"] / fastest,
-                "products_s": products,
-                "products_speedup": fit["sklearn_s"] / products,
-            }
-        )
-    return out
+def ceiling_row(name: str, fit: dict, units: list[int], rows: int, epochs: int, dtype: str) -> dict:
+    """The fit against the machine's ceilings measured in its own alternating run (fit['gemm_s'],
+    fit['products_s'])."""
+    macs = fit_multiply_adds(units, rows, epochs)
+    rate = GEMM_SIZE**3 / fit["gemm_s"]
+    fastest = macs / rate
+    return {
+        "name": name,
+        "dtype": dtype,
+        "multiply_adds": macs,
+        "rate": rate,
+        "fastest_s": fastest,
+        "gradkit_s": fit["gradkit_s"],
+        "sklearn_s": fit["sklearn_s"],
+        "gradkit_of_peak": fastest / fit["gradkit_s"],
+        "sklearn_of_peak": fastest / fit["sklearn_s"],
+        "largest_speedup": fit["sklearn_s"] / fastest,
+        "products_s": fit["products_s"],
+        "of_products": fit["gradkit_s"] / fit["products_s"],
+        "products_speedup": fit["sklearn_s"] / fit["products_s"],
+    }
 
 
 # ---------------------------------------------------------------------------------------- memory
@@ -409,6 +411,47 @@ def _opt(x, spec, suffix=""):
     return "–" if x is None else format(x, spec) + suffix
 
 
+def target_lines(digits: dict, large: dict, ceiling: list[dict]) -> list[str]:
+    """The performance targets, each checked against this run's own measurements."""
+    d, m = ceiling
+
+    def mark(ok: bool) -> str:
+        return "met" if ok else "**not met**"
+
+    rows = [
+        ("digits: gradkit ÷ products alone ≤ 1.20×", f"{d['of_products']:.2f}×", d["of_products"] <= 1.2),
+        ("digits: ≥ 4.5× scikit-learn", f"{digits['speedup']:.2f}×", digits["speedup"] >= 4.5),
+        (
+            "digits: same test accuracy",
+            f"{digits['gradkit_acc'] - digits['sklearn_acc']:+.2%}",
+            digits["gradkit_acc"] == digits["sklearn_acc"],
+        ),
+        (
+            "make_classification: ≥ 75% of the machine's rate",
+            f"{m['gradkit_of_peak']:.0%}",
+            m["gradkit_of_peak"] >= 0.75,
+        ),
+        (
+            "make_classification: ≥ 3.5× scikit-learn",
+            f"{large['vs_sklearn']:.2f}×",
+            large["vs_sklearn"] >= 3.5,
+        ),
+    ]
+    if large["vs_torch"] is not None:
+        rows.append(
+            (
+                "make_classification: ≥ 3× the PyTorch loop",
+                f"{large['vs_torch']:.2f}×",
+                large["vs_torch"] >= 3.0,
+            )
+        )
+    return [
+        "| target | this run | |",
+        "|---|---:|---|",
+        *(f"| {name} | {value} | {mark(ok)} |" for name, value, ok in rows),
+    ]
+
+
 def report(args, digits, large, latency, ceiling, memory, repeats) -> str:
     versions = (
         f"gradkit {gradkit.__version__}, scikit-learn {sklearn.__version__}, NumPy {np.__version__}, "
@@ -460,17 +503,19 @@ def report(args, digits, large, latency, ceiling, memory, repeats) -> str:
     if ceiling:
         lines += [
             "",
-            "The arithmetic ceiling: a fit's matrix products need the multiply-adds below (forward, weight "
-            "gradients, and deltas of every layer but the first, for every row and epoch), which no fit "
-            "can do faster than this machine's matrix-product rate, measured here as NumPy's BLAS "
-            f"multiplying 2048×2048 matrices on {gradkit.get_num_threads()} threads (a product's best "
-            "case). A minibatch's 200-row products run below that rate: the last columns time exactly "
-            "the fit's products, batch by batch, in NumPy's BLAS from Python (same threads), with "
-            "nothing else a fit does (activations, loss, optimizer steps, shuffling).",
+            "The arithmetic ceiling, measured in the same alternating rounds as the fits above: a fit's "
+            "matrix products need the multiply-adds below (forward, weight gradients, and deltas of every "
+            "layer but the first, for every row and epoch), which no fit can do faster than this machine's "
+            f"matrix-product rate: NumPy's BLAS multiplying {GEMM_SIZE}×{GEMM_SIZE} matrices on "
+            f"{gradkit.get_num_threads()} threads (a product's best case). A minibatch's 200-row products "
+            "run below that rate: 'products alone' times exactly the fit's products, batch by batch, in "
+            "NumPy's BLAS from Python (same threads), with nothing else a fit does (activations, loss, "
+            "optimizer steps, shuffling).",
             "",
             "| fit | dtype | multiply-adds | machine's rate | fastest possible fit | gradkit | scikit-learn "
-            "| largest possible × sklearn | the fit's products alone (NumPy's BLAS) | × sklearn at that |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| largest possible × sklearn | products alone (NumPy's BLAS) | gradkit ÷ products alone "
+            "| × sklearn at products alone |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for c in ceiling:
             lines.append(
@@ -478,8 +523,9 @@ def report(args, digits, large, latency, ceiling, memory, repeats) -> str:
                 f"| {c['rate'] / 1e9:.1f} G/s | {c['fastest_s'] * 1e3:.0f} ms "
                 f"| {c['gradkit_s'] * 1e3:.0f} ms ({c['gradkit_of_peak']:.0%} of the rate) "
                 f"| {c['sklearn_s'] * 1e3:.0f} ms ({c['sklearn_of_peak']:.0%}) | {c['largest_speedup']:.1f}× "
-                f"| {c['products_s'] * 1e3:.0f} ms | {c['products_speedup']:.1f}× |"
+                f"| {c['products_s'] * 1e3:.0f} ms | {c['of_products']:.2f}× | {c['products_speedup']:.1f}× |"
             )
+        lines += ["", *target_lines(digits, large, ceiling)]
     if memory:
         lines += [
             "",
@@ -538,7 +584,10 @@ def main() -> None:
     print(f"digits: {digits}", flush=True)
     large, latency = bench_large(n_samples, epochs, repeats, latency_calls)
     print(f"make_classification: {large}\nlatency: {latency}", flush=True)
-    ceiling = bench_ceiling(digits, large)
+    ceiling = [
+        ceiling_row("digits", digits, DIGITS_UNITS, digits["n_train"], digits["gradkit_iter"], "float64"),
+        ceiling_row("make_classification", large, [100, 256, 128, 10], n_samples, epochs, "float32"),
+    ]
     print(f"ceiling: {ceiling}", flush=True)
     memory = bench_memory(mem_rows, args.threads) if args.memory else []
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstddef>
 #include <exception>
+#include <utility>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -90,19 +91,29 @@ private:
     int saved_;
 };
 
-// Calls body(begin, end) on disjoint chunks covering [0, n), in parallel when n is large.
-// Chunk boundaries are multiples of 64 elements so each thread's chunk stays cache-line aligned.
+// The threads parallel_chunks gives a loop over n elements.
+inline int chunk_threads(std::size_t n) {
+    return static_cast<int>(std::max<std::size_t>(
+        1, std::min<std::size_t>(n / kMinElementsPerThread, static_cast<std::size_t>(max_threads()))));
+}
+
+// Chunk t of `threads` over [0, n): boundaries are multiples of 64 elements so each thread's chunk
+// stays cache-line aligned. [begin, end) may be empty for the last chunks.
+inline std::pair<std::size_t, std::size_t> chunk_range(std::size_t n, int threads, int t) {
+    const std::size_t per = ((n + static_cast<std::size_t>(threads) - 1) / static_cast<std::size_t>(threads) + 63) / 64 * 64;
+    const std::size_t begin = std::min(n, static_cast<std::size_t>(t) * per);
+    return {begin, std::min(n, begin + per)};
+}
+
+// Calls body(begin, end) on disjoint chunks covering [0, n) (chunk_range), in parallel when n is large.
 template <class Body>
 void parallel_chunks(std::size_t n, Body&& body) {
 #ifdef _OPENMP
-    const std::size_t wanted = n / kMinElementsPerThread;
-    const int threads = static_cast<int>(std::min<std::size_t>(wanted, static_cast<std::size_t>(max_threads())));
+    const int threads = chunk_threads(n);
     if (threads > 1) {
-        const std::size_t per = ((n + threads - 1) / threads + 63) / 64 * 64;
 #pragma omp parallel for num_threads(threads) schedule(static)
         for (int t = 0; t < threads; ++t) {
-            const std::size_t begin = std::min(n, static_cast<std::size_t>(t) * per);
-            const std::size_t end = std::min(n, begin + per);
+            const auto [begin, end] = chunk_range(n, threads, t);
             if (begin < end) body(begin, end);
         }
         return;

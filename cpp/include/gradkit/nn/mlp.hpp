@@ -37,6 +37,7 @@ static_assert(EIGEN_GEMM_TO_COEFFBASED_THRESHOLD == 0,
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -233,35 +234,36 @@ public:
             forward_rows(batch.x + begin * nf, begin, end - begin, ws, &dropout);
             backward_rows(batch, begin, end - begin, g, ws, dropout);
         };
+        // Then one pass over the flat gradient: the other parts' sums added, the L2 term and the mean.
+        // The weight sum is read after the passes: a deferred batch's sample weights are gathered there.
+        T* g = ws.grads();
+        const T* w = params_.data();
+        const T alpha_t = static_cast<T>(alpha);
+        const std::size_t n_coefs = layout_.n_coefs();
+        auto finish = [&, g, w](std::size_t b, std::size_t e) {
+            const T sw_sum_t = static_cast<T>(weight_sum(batch.sample_weight, n));
+            for (int part = 1; part < parts; ++part) detail::add_kernel(g, ws.part_grads(part), b, e);
+            const std::size_t coefs_end = std::min(e, n_coefs);
+            if (b < coefs_end) detail::regularized_mean_kernel(g, w, alpha_t, sw_sum_t, b, coefs_end);
+            for (std::size_t i = std::max(b, n_coefs); i < e; ++i) g[i] /= sw_sum_t;
+        };
         if (parts == 1) {
-            pass(0, n, ws.grads());
+            pass(0, n, g);
+            // Cut as the optimizer's step will cut the parameters (parallel_chunks over n_params()), so
+            // each thread steps the part of the gradient it has just written and still holds in its cache.
+            parallel_chunks(n_params(), finish);
         } else {
-            parallel_blocks(static_cast<std::size_t>(parts), parts, [&](int, std::size_t part) {
-                const ScopedThreads one(1);
+            finish_parts(parts, [&](int part) {
                 const auto p = static_cast<std::size_t>(parts);
-                pass(part * n / p, (part + 1) * n / p, ws.part_grads(static_cast<int>(part)));
-            });
+                const auto i = static_cast<std::size_t>(part);
+                pass(i * n / p, (i + 1) * n / p, ws.part_grads(part));
+            }, finish);
         }
 
         const std::size_t last = layout_.n_weight_layers() - 1;
         const T* sw = batch.sample_weight;
         double loss = loss_value(loss_, batch.y, ws.activations(last), sw, n, layout_.n_outputs());
-        const double sw_sum = weight_sum(sw, n);
-        loss += (0.5 * alpha) * coef_squared_norm() / sw_sum;
-
-        // One pass over the flat gradient, cut as the optimizer's step will cut the parameters
-        // (parallel_chunks over n_params()), so each thread steps the part of the gradient it has just
-        // written and still holds in its cache.
-        T* g = ws.grads();
-        const T* w = params_.data();
-        const T alpha_t = static_cast<T>(alpha), sw_sum_t = static_cast<T>(sw_sum);
-        const std::size_t n_coefs = layout_.n_coefs();
-        parallel_chunks(n_params(), [&, g, w](std::size_t b, std::size_t e) {
-            for (int part = 1; part < parts; ++part) detail::add_kernel(g, ws.part_grads(part), b, e);
-            const std::size_t coefs_end = std::min(e, n_coefs);
-            if (b < coefs_end) detail::regularized_mean_kernel(g, w, alpha_t, sw_sum_t, b, coefs_end);
-            for (std::size_t i = std::max(b, n_coefs); i < e; ++i) g[i] /= sw_sum_t;
-        });
+        loss += (0.5 * alpha) * coef_squared_norm() / weight_sum(sw, n);
         return loss;
     }
 
@@ -350,6 +352,54 @@ private:
                                        hidden_params_, pre);
             }
         }
+    }
+
+    // One parallel region for a split batch (a region costs microseconds; a digits batch takes ~150):
+    // thread t runs part(t), then, after a barrier, finish() on its chunk of the flat gradient, cut as
+    // parallel_chunks cuts it where it would split (so the optimizer's threads step what they have
+    // just written), else evenly. An exception in a part is rethrown after the region; no chunk is
+    // finished then (every thread still reaches the barrier: an exception must not leave the region).
+    template <class Part, class Finish>
+    void finish_parts(int parts, Part&& part, Finish&& finish) const {
+        const std::size_t n = n_params();
+        const int step_threads = chunk_threads(n);
+        const int chunks = step_threads > 1 ? std::min(step_threads, parts) : parts;
+        std::exception_ptr error;
+        bool failed = false;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(parts)
+#endif
+        {
+#ifdef _OPENMP
+            const int t = omp_get_thread_num(), team = omp_get_num_threads();
+#else
+            const int t = 0, team = 1;
+#endif
+            // A team smaller than asked (OMP_DYNAMIC, a thread limit) runs the remaining parts in turn.
+            for (int k = t; k < parts; k += team) {
+                try {
+                    const ScopedThreads one(1);
+                    part(k);
+                } catch (...) {
+#ifdef _OPENMP
+#pragma omp critical(gradkit_finish_parts_error)
+#endif
+                    {
+                        if (!error) error = std::current_exception();
+                        failed = true;
+                    }
+                }
+            }
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+            if (!failed)
+                for (int k = t; k < chunks; k += team) {
+                    const auto [b, e] = chunk_range(n, chunks, k);
+                    if (b < e) finish(b, e);
+                }
+        }
+        if (error) std::rethrow_exception(error);
     }
 
     void require_workspace(const Workspace<T>& ws, std::size_t rows) const {

@@ -28,11 +28,11 @@ BUGS = [
     "- CyclicLR, OneCycleLR and ReduceLROnPlateau constructors that refused their arguments had already written into",  # noqa: E501
     "  the optimizer's param groups (initial_lr, momentum, or an lr clipped to min_lr/max_lr): now put back",
     "  (lr_scheduler.restores_param_groups; tests/test_fuzz.py covers them).",
-    "- clip_grad_value_ with a NaN clip_value kept the gradient (torch's clamp makes it NaN): fixed in the core;",
+    "- clip_grad_value_ with a NaN clip_value kept the gradient (torch's clamp makes it NaN): fixed in the core;",  # noqa: E501
     "- an LBFGS whose closure returned a NaN loss (kept as prev_loss, as torch) refused its own state_dict:",
     "  a state's numbers may be NaN but for its counts (step, n_iter, func_evals);",
-    "- SequentialLR/ChainedScheduler: a sub-scheduler raising in a step (ZeroDivisionError, a lambda's error)",
-    "  left the earlier sub-schedulers stepped; SequentialLR with non-numeric milestones reset the lrs and the",
+    "- SequentialLR/ChainedScheduler: a sub-scheduler raising in a step (ZeroDivisionError, a lambda's error)",  # noqa: E501
+    "  left the earlier sub-schedulers stepped; SequentialLR with non-numeric milestones reset the lrs and the",  # noqa: E501
     "  sub-schedulers before failing; SequentialLR(last_epoch=nan) was accepted with a state that could not",
     "  load back; ChainedScheduler([object()]) raised AttributeError: now all refused with nothing changed.",
 ]

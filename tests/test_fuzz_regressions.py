@@ -7,7 +7,15 @@ import pytest
 
 import gradkit
 from gradkit.optim import SGD
-from gradkit.schedules import ChainedScheduler, ConstantLR, ExponentialLR, LambdaLR, SequentialLR
+from gradkit.schedules import (
+    ChainedScheduler,
+    ConstantLR,
+    CyclicLR,
+    ExponentialLR,
+    LambdaLR,
+    OneCycleLR,
+    SequentialLR,
+)
 
 
 def test_a_schedule_step_that_raises_leaves_last_epoch() -> None:
@@ -116,3 +124,22 @@ def test_a_composite_step_that_raises_midway_leaves_everything(composite: str) -
     with pytest.raises(ZeroDivisionError):
         sched.step()
     assert (sched.state_dict(), [dict(g) for g in opt.param_groups]) == before
+
+
+def test_one_cycle_lr_past_its_total_steps_refuses_without_counting() -> None:
+    # torch's ValueError came after last_epoch and _step_count had advanced
+    opt = SGD([np.zeros(2)], lr=0.1, momentum=0.5)
+    sched = OneCycleLR(opt, max_lr=1.0, total_steps=1)
+    sched.step()
+    before = (sched.state_dict(), [dict(g) for g in opt.param_groups])
+    with pytest.raises(ValueError, match="Tried to step 2 times"):
+        sched.step()
+    assert (sched.state_dict(), [dict(g) for g in opt.param_groups]) == before
+
+
+def test_cyclic_lr_with_a_nan_step_size_is_refused_as_torch() -> None:
+    # accepted, with a NaN cycle length its own state_dict could not load back; torch fails at its first step
+    opt = SGD([np.zeros(2)], lr=0.1, momentum=0.5)
+    with pytest.raises(ValueError, match="NaN"):
+        CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_down=float("nan"))
+    assert "initial_lr" not in opt.param_groups[0]

@@ -24,6 +24,7 @@ from .lr_scheduler import (
     LRScheduler,
     _curve_by_stepping,
     _OneGroup,
+    restores_on_error,
     restores_param_groups,
 )
 
@@ -143,6 +144,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.T_cur: float = last_epoch
         super().__init__(optimizer, last_epoch, min_lr=min_lr, max_lr=max_lr)
 
+    @restores_on_error
     def step(self, epoch: float | None = None) -> None:
         """Advance ``T_cur`` by one (restarting when it reaches ``T_i``), or set it from ``epoch``.
 
@@ -271,6 +273,8 @@ class CyclicLR(LRScheduler):
         max_lrs = _format_param("max_lr", optimizer, max_lr)
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
+        if math.isnan(up) or math.isnan(down):  # torch's first step: math.floor of a NaN cycle position
+            raise ValueError("cannot convert float NaN to integer")
         total_size, step_ratio = self._core_schedule.sizes(up, down)
         if mode not in _CYCLIC_MODES and scale_fn is None:
             raise ValueError("mode is invalid and scale_fn is None")
@@ -335,6 +339,7 @@ class CyclicLR(LRScheduler):
             return self._scale_fn_custom(x)
         return self._core_schedule.builtin_scale(self._core_args(), x)
 
+    @restores_on_error
     def step(self, epoch: int | None = None) -> None:
         """Advance one batch (or go to batch ``epoch``, deprecated as in torch) and set lr and momentum."""
         self._step_count += 1
@@ -549,6 +554,7 @@ class OneCycleLR(LRScheduler):
             "three_phase": bool(self.three_phase),
         }
 
+    @restores_on_error
     def step(self, epoch: int | None = None) -> None:
         """Advance one batch (or go to batch ``epoch``, deprecated as in torch) and set lr and momentum.
 

@@ -303,6 +303,33 @@ def restores_param_groups(init: _Init) -> _Init:
     return guarded  # type: ignore[return-value]
 
 
+_Step = TypeVar("_Step", bound=Callable[..., None])
+
+
+def restores_on_error(step: _Step) -> _Step:
+    """A scheduler step that, when it raises, puts the scheduler's attributes and the optimizer's param
+    groups back as they were: the cyclic schedules count the step (and set lr, momentum, T_i) before
+    the value that may fail (OneCycleLR's "Tried to step ... times"), and a refusal should change nothing."""
+
+    @functools.wraps(step)
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> None:
+        groups = self.optimizer.param_groups
+        saved_groups = [{k: v for k, v in group.items() if k != "params"} for group in groups]
+        saved = dict(self.__dict__)  # a step rebinds attributes, it does not mutate them
+        try:
+            step(self, *args, **kwargs)
+        except BaseException:
+            for group, before in zip(groups, saved_groups):
+                for key in [k for k in group if k != "params" and k not in before]:
+                    del group[key]
+                group.update(before)
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    return guarded  # type: ignore[return-value]
+
+
 class _OneGroup:
     """A stand-in optimizer with one param group, for curves computed by stepping a scheduler."""
 

@@ -143,3 +143,27 @@ def test_cyclic_lr_with_a_nan_step_size_is_refused_as_torch() -> None:
     with pytest.raises(ValueError, match="NaN"):
         CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_down=float("nan"))
     assert "initial_lr" not in opt.param_groups[0]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda opt: CyclicLR(opt, base_lr=float("nan"), max_lr=0.1),
+        lambda opt: CyclicLR(opt, base_lr=0.01, max_lr=float("nan")),
+        lambda opt: OneCycleLR(opt, max_lr=float("nan"), total_steps=3),
+    ],
+)
+def test_a_cyclic_schedule_with_a_nan_rate_is_refused(make) -> None:
+    # accepted, with a base_lrs/max_lrs of NaN its own state_dict could not load back
+    opt = SGD([np.zeros(2)], lr=0.1, momentum=0.5)
+    with pytest.raises(ValueError, match="Invalid learning rate"):
+        make(opt)
+    assert "initial_lr" not in opt.param_groups[0]
+
+
+def test_a_huge_int_in_a_schedulers_state_loads_back() -> None:
+    # cycle_momentum is torch's truthiness; a Python int past int64 broke the state check's NaN test
+    opt = SGD([np.zeros(2)], lr=0.1, momentum=0.5)
+    sched = OneCycleLR(opt, max_lr=1.0, total_steps=3, cycle_momentum=-(2**63) - 1)
+    sched.load_state_dict(sched.state_dict())
+    assert sched.cycle_momentum == -(2**63) - 1

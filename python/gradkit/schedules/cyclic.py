@@ -46,6 +46,15 @@ def _format_param(name: str, optimizer: Any, param: Any) -> list[Any]:
     return [param] * len(optimizer.param_groups)
 
 
+def _refuse_nan_rates(name: str, rates: list[Any]) -> list[Any]:
+    """torch's optimizers refuse a NaN lr ("Invalid learning rate"); as a cyclic schedule's level it would
+    make every rate NaN and a base_lrs its own state_dict could not load back."""
+    for rate in rates:
+        if isinstance(rate, (float, np.floating)) and math.isnan(rate):
+            raise ValueError(f"Invalid learning rate: {name}={rate}")
+    return rates
+
+
 def _check_optimizer(optimizer: Any) -> None:
     if not hasattr(optimizer, "param_groups"):
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
@@ -269,8 +278,8 @@ class CyclicLR(LRScheduler):
         _check_optimizer(optimizer)
         check_rate_bounds(len(optimizer.param_groups), min_lr, None)
         # torch's checks, in its order, all before anything changes.
-        base_lrs = _format_param("base_lr", optimizer, base_lr)
-        max_lrs = _format_param("max_lr", optimizer, max_lr)
+        base_lrs = _refuse_nan_rates("base_lr", _format_param("base_lr", optimizer, base_lr))
+        max_lrs = _refuse_nan_rates("max_lr", _format_param("max_lr", optimizer, max_lr))
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
         if math.isnan(up) or math.isnan(down):  # torch's first step: math.floor of a NaN cycle position
@@ -517,7 +526,7 @@ class OneCycleLR(LRScheduler):
             raise ValueError(
                 f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
             )
-        max_lrs = _format_param("max_lr", optimizer, max_lr)
+        max_lrs = _refuse_nan_rates("max_lr", _format_param("max_lr", optimizer, max_lr))
         if cycle_momentum:
             if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
                 raise ValueError(_MOMENTUM_ERROR)

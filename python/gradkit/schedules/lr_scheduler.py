@@ -266,7 +266,8 @@ def _check_state_value(where: str, value: Any, like: Any) -> None:
             raise TypeError(f"{where}: expected a number, got {value!r}")
         # inf is a state (ReduceLROnPlateau's best before any step); NaN only as a last rate, which a
         # LambdaLR/MultiplicativeLR whose function returned NaN holds (torch keeps it as the rate).
-        if np.isnan(value) and "'_last_lr'" not in where:
+        is_nan = isinstance(value, (float, np.floating)) and np.isnan(value)  # an int may pass int64
+        if is_nan and "'_last_lr'" not in where:
             raise ValueError(f"{where}: expected a number, got NaN")
     elif isinstance(like, (list, tuple)):
         if not isinstance(value, (list, tuple)):

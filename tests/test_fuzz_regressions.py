@@ -10,10 +10,13 @@ from gradkit.optim import SGD
 from gradkit.schedules import (
     ChainedScheduler,
     ConstantLR,
+    CosineAnnealingWarmRestarts,
     CyclicLR,
     ExponentialLR,
     LambdaLR,
     OneCycleLR,
+    PolynomialLR,
+    ReduceLROnPlateau,
     SequentialLR,
 )
 
@@ -167,3 +170,29 @@ def test_a_huge_int_in_a_schedulers_state_loads_back() -> None:
     sched = OneCycleLR(opt, max_lr=1.0, total_steps=3, cycle_momentum=-(2**63) - 1)
     sched.load_state_dict(sched.state_dict())
     assert sched.cycle_momentum == -(2**63) - 1
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda opt: ConstantLR(opt, factor=float("nan")),
+        lambda opt: PolynomialLR(opt, power=float("nan")),
+        lambda opt: ReduceLROnPlateau(opt, eps=float("nan")),
+        lambda opt: CosineAnnealingWarmRestarts(opt, T_0=2, eta_min=float("nan")),
+    ],
+)
+def test_a_nan_argument_torch_accepts_leaves_a_state_that_loads_back(make) -> None:
+    # the state check refused NaN in any number: the scheduler could not load its own state
+    opt = SGD([np.zeros(2)], lr=0.1, momentum=0.5)
+    sched = make(opt)
+    state = sched.state_dict()
+    sched.load_state_dict(state)
+    with pytest.raises(ValueError, match="base_lrs"):  # a NaN base rate is still refused
+        sched.load_state_dict({**state, "base_lrs": [float("nan")]})
+
+
+def test_one_cycle_lr_with_a_nan_div_factor_is_refused() -> None:
+    opt = SGD([np.zeros(2)], lr=0.1, momentum=0.5)
+    with pytest.raises(ValueError, match="Invalid learning rate"):
+        OneCycleLR(opt, max_lr=1.0, total_steps=3, div_factor=float("nan"))
+    assert "initial_lr" not in opt.param_groups[0]

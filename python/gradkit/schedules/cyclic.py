@@ -527,6 +527,8 @@ class OneCycleLR(LRScheduler):
                 f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
             )
         max_lrs = _refuse_nan_rates("max_lr", _format_param("max_lr", optimizer, max_lr))
+        if last_epoch == -1:  # the base rates, as the loop below sets them
+            _refuse_nan_rates("max_lr / div_factor", [peak / div_factor for peak in max_lrs])
         if cycle_momentum:
             if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
                 raise ValueError(_MOMENTUM_ERROR)

@@ -247,8 +247,8 @@ class LRScheduler:
 
 def _check_state_value(where: str, value: Any, like: Any) -> None:
     """Refuses a state value of another kind than the scheduler's own value ``like``: a step count
-    must be an integer, a number a number (not NaN, but for the last rates), a list of numbers one
-    of the same length."""
+    must be an integer, a number a number (a base rate not NaN), a list of numbers one of the same
+    length."""
     if like is None or callable(like) or isinstance(like, (str, dict)):
         return  # options, functions and sub-states: checked by their users
     if value is None and not where.endswith(("'last_epoch'", "'_step_count'")):
@@ -264,10 +264,12 @@ def _check_state_value(where: str, value: Any, like: Any) -> None:
             value, (int, float, np.integer, np.floating)
         ):
             raise TypeError(f"{where}: expected a number, got {value!r}")
-        # inf is a state (ReduceLROnPlateau's best before any step); NaN only as a last rate, which a
-        # LambdaLR/MultiplicativeLR whose function returned NaN holds (torch keeps it as the rate).
+        # inf is a state (ReduceLROnPlateau's best before any step); NaN is not a base rate (the
+        # optimizers refuse a NaN lr), but may be any other number the scheduler keeps: a NaN argument
+        # torch accepts (ConstantLR's factor, PolynomialLR's power, ReduceLROnPlateau's eps ...), or a
+        # last rate a LambdaLR function returned. A state the scheduler wrote loads back.
         is_nan = isinstance(value, (float, np.floating)) and np.isnan(value)  # an int may pass int64
-        if is_nan and "'_last_lr'" not in where:
+        if is_nan and "'base_lrs'" in where:
             raise ValueError(f"{where}: expected a number, got NaN")
     elif isinstance(like, (list, tuple)):
         if not isinstance(value, (list, tuple)):

@@ -38,6 +38,9 @@ BUGS = [
     "- CyclicLR, OneCycleLR and CosineAnnealingWarmRestarts counted a step before the value that may fail",
     "  (OneCycleLR past total_steps): a refused step had advanced last_epoch (lr_scheduler.restores_on_error);",  # noqa: E501
     "  CyclicLR with a NaN step size was accepted with a state that could not load back (torch refuses it).",
+    "- States a scheduler wrote that its own load_state_dict refused: a NaN argument torch accepts (ConstantLR's",  # noqa: E501
+    "  factor, PolynomialLR's power, ReduceLROnPlateau's eps, ...; now NaN is refused only in base rates, and",  # noqa: E501
+    "  CyclicLR/OneCycleLR refuse a NaN base or peak rate), an int past int64 (cycle_momentum).",
 ]
 
 

@@ -73,18 +73,34 @@ test-sanitize: $(VENV)/.installed ensure-gtest
 	$(if $(SANITIZERS_WORK),$(call run_cpp_tests,cpp-tests-asan,-DCMAKE_BUILD_TYPE=Debug -DGRADKIT_SANITIZE=ON))
 
 # ThreadSanitizer on the tests that run OpenMP regions (the MLP's threaded backprop and predict, the epoch
-# loop, the optimizers' parallel_chunks kernels), with 2 threads. libgomp is not built with TSan, so the
-# fork/join of every region is invisible to it and the main thread's accesses around a region are reported
-# as races with its workers: cpp/tests/tsan_triage.py counts those and fails only on a race between two
-# workers (or a failed test). Not part of `make test` (slow); run it once per change to those kernels.
+# loop, the optimizers' parallel_chunks kernels, the thread limits), with 2 threads. Not part of `make test`
+# (it needs clang); run it once per change to those kernels.
+# With clang and LLVM's OpenMP runtime (Debian: apt-get install clang libomp-dev), Archer (libarcher.so,
+# loaded through OMP_TOOL_LIBRARIES) tells TSan about OpenMP's fork/join and barriers, so every report is a
+# real race and any report fails the target. Without clang: g++ and libgomp, which is not built with TSan,
+# so the main thread's accesses around each region are reported against its workers (false positives):
+# cpp/tests/tsan_triage.py counts those and fails only on a race between two workers (or a failed test).
 TSAN_THREADS ?= 2
+TSAN_CLANG ?= $(shell command -v clang++ 2>/dev/null)
+TSAN_ARCHER = $(if $(TSAN_CLANG),$(wildcard $(dir $(realpath $(TSAN_CLANG)))../lib/libarcher.so))
 test-tsan: $(VENV)/.installed ensure-gtest
+ifneq ($(TSAN_ARCHER),)
+	CXX=$(TSAN_CLANG) cmake -S . -B $(BUILD)/cpp-tests-tsan-clang -DGRADKIT_BUILD_PYTHON=OFF -DGRADKIT_BUILD_TESTS=ON \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGRADKIT_TSAN=ON \
+	  -DCMAKE_PREFIX_PATH="$(CMAKE_PREFIX)" -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
+	cmake --build $(BUILD)/cpp-tests-tsan-clang -j2 --target gradkit_tsan_tests
+	OMP_NUM_THREADS=$(TSAN_THREADS) OMP_TOOL_LIBRARIES=$(TSAN_ARCHER) \
+	  TSAN_OPTIONS="ignore_noninstrumented_modules=1 halt_on_error=0 exitcode=66" \
+	  $(BUILD)/cpp-tests-tsan-clang/cpp/tests/gradkit_tsan_tests --gtest_brief=1
+else
+	@echo "clang++ with LLVM's OpenMP (libarcher.so) not found: g++ and libgomp, with triage of the reports"
 	cmake -S . -B $(BUILD)/cpp-tests-tsan -DGRADKIT_BUILD_PYTHON=OFF -DGRADKIT_BUILD_TESTS=ON \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGRADKIT_TSAN=ON \
 	  -DCMAKE_PREFIX_PATH="$(CMAKE_PREFIX)" -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
 	cmake --build $(BUILD)/cpp-tests-tsan -j2 --target gradkit_tsan_tests
 	OMP_NUM_THREADS=$(TSAN_THREADS) TSAN_OPTIONS="ignore_noninstrumented_modules=1 halt_on_error=0 exitcode=0" \
 	  $(BUILD)/cpp-tests-tsan/cpp/tests/gradkit_tsan_tests --gtest_brief=1 2>&1 | $(PY) cpp/tests/tsan_triage.py
+endif
 
 # Fuzzing with a large budget (>= 10,000 examples; `make test` runs the same tests with 25 each):
 # writes benchmarks/results/fuzz.md. FUZZ_ARGS passes options, e.g. FUZZ_ARGS="--examples 1000".

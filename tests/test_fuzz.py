@@ -1,6 +1,8 @@
 """Fuzzing with hypothesis: hostile hyperparameters, arrays and data for every public entry point.
 
-The property, for each optimizer, schedule, clip_grad_norm_ and the estimators' fit/partial_fit/predict:
+The property, for each optimizer (LBFGS with hostile closures, Lookahead around any of them), schedule
+(SequentialLR and ChainedScheduler over sub-schedulers), clip_grad_norm_, clip_grad_value_ and the
+estimators' fit/partial_fit/predict:
 the process never crashes, and an input is either refused with TypeError/ValueError (scikit-learn's
 InvalidParameterError is a ValueError) with every array and every piece of state bit-identical to what
 it was before the call, or accepted and consistent (an accepted step equals the same step on fresh
@@ -31,6 +33,7 @@ from hypothesis import strategies as st  # noqa: E402
 import gradkit  # noqa: E402
 import gradkit.optim as optim  # noqa: E402
 import gradkit.schedules as schedules  # noqa: E402
+from gradkit.neural_network._base import _HIDDEN_ACTIVATIONS  # noqa: E402
 
 settings.register_profile(
     "gradkit-fuzz",
@@ -324,6 +327,299 @@ def test_fuzz_clip_grad_norm(
             assert (np.abs(g) <= np.abs(g0)).all() or not np.isfinite(g0).all()
 
 
+@FUZZ
+@given(
+    grads=st.one_of(st.lists(arrays(), min_size=0, max_size=3), arrays()),
+    clip_value=hostile_scalar(1.0),
+    alias=st.booleans(),
+)
+def test_fuzz_clip_grad_value(grads: Any, clip_value: Any, alias: bool) -> None:
+    count("clip_grad_value_")
+    if alias and isinstance(grads, list) and grads:
+        grads.append(grads[0])  # the same array twice: clamped twice, which changes nothing more
+    listed = [grads] if isinstance(grads, np.ndarray) else grads
+    before = snapshot(listed)
+    originals = [np.array(g, copy=True) for g in listed]
+    try:
+        out = optim.clip_grad_value_(grads, clip_value)
+    except REFUSALS:
+        assert snapshot(listed) == before, "a refused clip changed a gradient"
+        return
+    assert out is None
+    for g, g0 in zip(listed, originals):  # torch's clamp_min_(-c) then clamp_max_(c), NaN propagating
+        c = g0.dtype.type(float(clip_value))
+        with np.errstate(all="ignore"):
+            expected = np.minimum(np.maximum(g0, -c), c)
+        assert np.array_equal(g, expected, equal_nan=True), f"clip_grad_value_({clip_value!r}) differs"
+
+
+# ---------------------------------------------------------------------------------------------- LBFGS
+
+# What the closure returns once it turns bad (from its evaluation number ``fail_at``): accepted
+# variants (no gradient, the parameter itself as its gradient, NaN/inf values) and refused ones.
+LBFGS_CLOSURES = ["good"] * 6 + [
+    "none_grads", "grad_is_param", "nan_loss", "inf_grad", "loss_str", "not_pair", "short",
+    "wrong_dtype", "wrong_shape", "strided", "raises",
+]  # fmt: skip
+
+
+def lbfgs_arg(name: str, default: Any) -> st.SearchStrategy[Any]:
+    if name in {"max_iter", "max_eval", "history_size"}:
+        # bounded: a NaN loss never meets the tolerances, so the step runs max_iter iterations
+        return st.one_of(
+            st.just(default),
+            st.integers(-2, 30),
+            st.sampled_from([None, 2.5, math.nan, "3", 2**63, -(2**64)]),
+        )
+    if name == "line_search_fn":
+        return st.sampled_from([None, "strong_wolfe", "bogus", 3])
+    return hostile_scalar(float(default))
+
+
+def lbfgs_closure(params: list[np.ndarray], kind: str, fail_at: int, coefs: list[float]) -> Any:
+    """The loss sum(c/2 x^2 - x) over the parameters, turning ``kind`` at evaluation ``fail_at``."""
+    calls = [0]
+
+    def closure() -> Any:
+        calls[0] += 1
+        kind_now = kind if calls[0] >= fail_at else "good"
+        with np.errstate(all="ignore"):
+            xs = [np.asarray(p, dtype=np.float64) for p in params]
+            loss = float(sum(np.sum(0.5 * c * x * x - x) for c, x in zip(coefs, xs)))
+            grads: list[Any] = [(c * x - 1.0).astype(p.dtype) for c, x, p in zip(coefs, xs, params)]
+        if kind_now == "none_grads":
+            grads = [None] * len(params)
+        elif kind_now == "grad_is_param":
+            grads = list(params)
+        elif kind_now == "nan_loss":
+            loss = math.nan
+        elif kind_now == "inf_grad":
+            grads = [np.full_like(g, math.inf) for g in grads]
+        elif kind_now == "loss_str":
+            return "x", grads
+        elif kind_now == "not_pair":
+            return loss
+        elif kind_now == "short":
+            grads = grads[:-1]
+        elif kind_now == "wrong_dtype":
+            grads = [g.astype(np.float32 if g.dtype == np.float64 else np.float64) for g in grads]
+        elif kind_now == "wrong_shape":
+            grads = [np.ones((*g.shape, 2), dtype=g.dtype) for g in grads]
+        elif kind_now == "strided":
+            grads = [np.repeat(g, 2, axis=-1)[..., ::2] if g.ndim else g for g in grads]
+        elif kind_now == "raises":
+            raise ZeroDivisionError("the closure failed")
+        return loss, grads
+
+    closure.calls = calls  # type: ignore[attr-defined]
+    return closure
+
+
+@st.composite
+def lbfgs_cases(draw: st.DrawFn) -> dict[str, Any]:
+    defaults = hyper_defaults(optim.LBFGS)
+    sane = draw(st.integers(0, 2)) == 0
+    if sane:
+        hyper: dict[str, Any] = {
+            "line_search_fn": draw(st.sampled_from([None, "strong_wolfe"])),
+            "max_iter": draw(st.integers(1, 8)),
+            "history_size": draw(st.integers(1, 5)),
+        }
+        dtype = draw(st.sampled_from(FLOAT_DTYPES))
+        shapes = st.sampled_from([(1,), (3,), (2, 3), (4, 1)])
+        params = [
+            draw(arrays(shape=draw(shapes), hostile=False)).astype(dtype)
+            for _ in range(draw(st.integers(1, 3)))
+        ]
+        kind, fail_at = "good", 1
+    else:
+        keys = draw(st.lists(st.sampled_from(sorted(defaults)), max_size=3, unique=True))
+        hyper = {k: draw(lbfgs_arg(k, defaults[k])) for k in keys}
+        params = [draw(arrays()) for _ in range(draw(st.integers(1, 3)))]
+        if draw(st.integers(0, 5)) == 0:
+            params.append(params[0])  # the same array twice
+        kind, fail_at = draw(st.sampled_from(LBFGS_CLOSURES)), draw(st.integers(1, 4))
+    coefs = draw(st.lists(st.floats(0.25, 4.0), min_size=len(params), max_size=len(params)))
+    return {"hyper": hyper, "params": params, "kind": kind, "fail_at": fail_at, "coefs": coefs, "sane": sane}
+
+
+def _lbfgs_loss(params: list[np.ndarray], coefs: list[float]) -> float:
+    xs = [np.asarray(p, dtype=np.float64) for p in params]
+    return float(sum(np.sum(0.5 * c * x * x - x) for c, x in zip(coefs, xs)))
+
+
+@FUZZ
+@given(case=lbfgs_cases())
+def test_fuzz_lbfgs(case: dict[str, Any]) -> None:
+    count("optimizer LBFGS")
+    params, hyper = case["params"], case["hyper"]
+    before = snapshot(params)
+    initial = [p.copy() for p in params]
+    closure = lbfgs_closure(params, case["kind"], case["fail_at"], case["coefs"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            opt = optim.LBFGS(params, **hyper)
+        except REFUSALS:
+            assert snapshot(params) == before, "a refused constructor changed an array"
+            return
+        steps = 0
+        for _step in range(2):
+            state, arrays_before = snapshot(opt.state_dict()), snapshot(params)
+            calls_before = closure.calls[0]
+            try:
+                opt.step(closure)
+            except (*REFUSALS, ZeroDivisionError):
+                if closure.calls[0] == calls_before + 1:  # the step's first evaluation: nothing moved yet
+                    assert snapshot(params) == arrays_before, "a refused step changed an array"
+                    assert snapshot(opt.state_dict()) == state, "a refused step changed the optimizer's state"
+                else:  # later: as torch, where the step took it; a consistent state all the same
+                    twin = optim.LBFGS([np.array(p, copy=True) for p in params], **hyper)
+                    twin.load_state_dict(opt.state_dict())
+                return
+            steps += 1
+        # Accepted: the same steps on fresh C-contiguous copies give the same bits.
+        shared = any(np.may_share_memory(a, b) for i, a in enumerate(params) for b in params[i + 1 :])
+        if not shared:
+            fresh = [p.copy() for p in initial]
+            fresh_opt = optim.LBFGS(fresh, **hyper)
+            fresh_closure = lbfgs_closure(fresh, case["kind"], case["fail_at"], case["coefs"])
+            for _ in range(steps):
+                fresh_opt.step(fresh_closure)
+            assert snapshot(fresh) == snapshot(params), "a step differs from its contiguous copy"
+            assert snapshot(fresh_opt.state_dict()) == snapshot(opt.state_dict())
+        if case["sane"]:
+            assert all_finite(params), "LBFGS on a convex quadratic made finite parameters non-finite"
+            if hyper["line_search_fn"] == "strong_wolfe":  # the line search never goes uphill
+                start = _lbfgs_loss(initial, case["coefs"])
+                end = _lbfgs_loss(params, case["coefs"])
+                assert end <= start + 1e-5 * (1 + abs(start)), f"LBFGS went uphill: {start} -> {end}"
+
+
+# ---------------------------------------------------------------------------------------------- Lookahead
+
+SCHEDULE_FREE = {"ScheduleFreeSGD", "ScheduleFreeAdamW"}
+
+
+@st.composite
+def lookahead_cases(draw: st.DrawFn) -> dict[str, Any]:
+    inner = draw(st.sampled_from(OPTIMIZERS))
+    case = draw(optimizer_cases(inner))
+    if case["sane"]:
+        k, alpha = draw(st.integers(1, 3)), draw(st.floats(0.0, 1.0))
+        ops = ["step"] * draw(st.integers(1, 6))
+        wrap = "inner"
+    else:
+        k = draw(
+            st.one_of(
+                st.just(5), st.integers(-1, 4), st.sampled_from([None, 2.5, math.nan, "3", 2**63, True])
+            )
+        )
+        alpha = draw(hostile_scalar(0.5))
+        ops = draw(
+            st.lists(st.sampled_from(["step"] * 4 + ["eval", "train", "reload"]), min_size=1, max_size=6)
+        )
+        wrap = draw(st.sampled_from(["inner"] * 8 + ["lbfgs", "lookahead", "object"]))
+    return {**case, "inner": inner, "k": k, "alpha": alpha, "ops": ops, "wrap": wrap}
+
+
+def _lookahead(case: dict[str, Any], params: list[np.ndarray]) -> Any:
+    inner = getattr(optim, case["inner"])(params, **case["hyper"])
+    if case["lr_after"] is not None:
+        inner.param_groups[0]["lr"] = case["lr_after"]
+    return optim.Lookahead(inner, k=case["k"], alpha=case["alpha"])
+
+
+def _run_ops(opt: Any, ops: list[str], grads: list[Any]) -> None:
+    for op in ops:
+        if op == "step":
+            opt.step(grads)
+        elif op == "reload":
+            opt.load_state_dict(opt.state_dict())
+        else:
+            getattr(opt, op)()
+
+
+@FUZZ
+@given(case=lookahead_cases())
+def test_fuzz_lookahead(case: dict[str, Any]) -> None:
+    count("optimizer Lookahead")
+    params, grads = case["params"], case["grads"]
+    before = snapshot([params, grads])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            inner = getattr(optim, case["inner"])(params, **case["hyper"])
+        except REFUSALS:
+            return  # the inner optimizer's own refusals: test_fuzz_optimizer's
+        if case["lr_after"] is not None:
+            inner.param_groups[0]["lr"] = case["lr_after"]
+        wrapped: Any = {
+            "inner": inner,
+            "lbfgs": optim.LBFGS([np.zeros(2)]) if case["wrap"] == "lbfgs" else None,
+            "lookahead": optim.Lookahead(inner) if case["wrap"] == "lookahead" else None,
+            "object": object(),
+        }[case["wrap"]]
+        groups = snapshot(inner.param_groups)
+        try:
+            opt = optim.Lookahead(wrapped, k=case["k"], alpha=case["alpha"])
+        except REFUSALS:
+            assert snapshot([params, grads]) == before, "a refused Lookahead changed an array"
+            assert snapshot(inner.param_groups) == groups, "a refused Lookahead changed the optimizer"
+            return
+        assert case["wrap"] == "inner", f"Lookahead accepted {case['wrap']!r}"
+        done: list[str] = []
+        train_point: Any = None  # the parameters' bits before an eval(), which train() puts back
+        for op in case["ops"]:
+            state, arrays_before = snapshot(opt.state_dict()), snapshot([params, grads])
+            try:
+                _run_ops(opt, [op], grads)
+            except REFUSALS:
+                assert snapshot([params, grads]) == arrays_before, f"a refused {op} changed an array"
+                assert snapshot(opt.state_dict()) == state, f"a refused {op} changed the Lookahead's state"
+                return
+            if op == "eval" and train_point is None:
+                train_point = arrays_before
+            if op == "train" and train_point is not None:
+                if case["inner"] not in SCHEDULE_FREE:  # Schedule-Free's own eval/train move the point
+                    assert snapshot([params, grads]) == train_point, "eval() then train() moved the weights"
+                train_point = None
+            if op == "reload":
+                assert snapshot(opt.state_dict()) == state, "loading its own state changed the Lookahead"
+            done.append(op)
+        shared = any(np.may_share_memory(a, b) for i, a in enumerate(params) for b in params[i + 1 :]) or any(
+            g is not None and any(np.may_share_memory(g, p) for p in params) for g in grads
+        )
+        if shared:
+            return
+        # Accepted: the same operations on fresh C-contiguous copies give the same bits ...
+        initial = _initial(before)
+        fresh = [np.array(p, copy=True, order="C") for p in initial]
+        _run_ops(_lookahead(case, fresh), done, [_copy(g) for g in grads])
+        assert snapshot(fresh) == snapshot(params), "a Lookahead step differs from its contiguous copy"
+        if not case["sane"]:
+            return
+        assert all_finite(params), "Lookahead at sane values made finite inputs non-finite"
+        # ... and, at sane values, the inner optimizer alone plus torch-optimizer's synchronisation in
+        # NumPy (fast <- alpha fast + (1 - alpha) slow; slow <- fast, on steps 1, k + 1, ...).
+        ref = [np.array(p, copy=True, order="C") for p in initial]
+        ref_opt = getattr(optim, case["inner"])(ref, **case["hyper"])
+        slow: list[np.ndarray] = []
+        for i in range(len(done)):
+            ref_opt.step([_copy(g) for g in grads])
+            if i % case["k"] == 0:
+                slow = slow or [p.copy() for p in ref]
+                for p, s in zip(ref, slow):
+                    a = p.dtype.type(case["alpha"])
+                    p[...] = a * p + (p.dtype.type(1.0) - a) * s
+                    s[...] = p
+        for p, r in zip(params, ref):
+            tol = 1e-4 if p.dtype == np.float32 else 1e-10
+            np.testing.assert_allclose(
+                p, r, rtol=tol, atol=tol, err_msg="Lookahead differs from its reference"
+            )
+
+
 # ---------------------------------------------------------------------------------------------- schedules
 
 INT_ARGS = {
@@ -466,20 +762,178 @@ def test_fuzz_schedule(name: str) -> None:
     check()
 
 
+# ---------------------------------------------------------------------------------------------- composites
+
+# Sub-schedulers at sane arguments (built afresh for every composite, on its optimizer).
+SUB_SCHEDULES: list[tuple[str, dict[str, Any]]] = [
+    ("ConstantLR", {"factor": 0.5, "total_iters": 2}),
+    ("ExponentialLR", {"gamma": 0.9}),
+    ("StepLR", {"step_size": 2, "gamma": 0.5}),
+    ("LinearLR", {"start_factor": 0.25, "total_iters": 3}),
+    ("CosineAnnealingLR", {"T_max": 4}),
+    ("PolynomialLR", {"total_iters": 3, "power": 2.0}),
+    ("MultiplicativeLR", {"lr_lambda": lambda e: 0.95}),
+    ("LambdaLR", {"lr_lambda": lambda e: 1.0 / (e + 1)}),
+    ("CosineAnnealingWarmRestarts", {"T_0": 2}),
+]
+# What a composite must refuse in its list: torch's checks, and ours for loss-driven schedules.
+FOREIGN_SUBS = ["plateau", "loss_driven", "other_optimizer", "not_a_scheduler"]
+
+
+@st.composite
+def sub_specs(draw: st.DrawFn) -> Any:
+    kind = draw(st.sampled_from(["sane"] * 6 + ["hostile"] + FOREIGN_SUBS))
+    if kind == "sane":
+        return draw(st.sampled_from(SUB_SCHEDULES))
+    if kind == "hostile":  # a sub-scheduler at hostile arguments (it may refuse; then no composite)
+        name = draw(st.sampled_from([n for n, _ in SUB_SCHEDULES]))
+        return (name, draw(schedule_cases(name))["args"])
+    return (kind, {})
+
+
+@st.composite
+def composite_cases(draw: st.DrawFn, name: str) -> dict[str, Any]:
+    subs = draw(st.lists(sub_specs(), min_size=0 if draw(st.integers(0, 9)) == 0 else 1, max_size=3))
+    args: dict[str, Any] = {}
+    if name == "SequentialLR":
+        sane_milestones = sorted(draw(st.lists(st.integers(1, 6), min_size=max(len(subs) - 1, 0),
+                                               max_size=max(len(subs) - 1, 0), unique=True)))  # fmt: skip
+        args["milestones"] = draw(
+            st.one_of(
+                st.just(sane_milestones),
+                st.lists(
+                    st.one_of(st.integers(-2, 8), st.sampled_from([2.5, math.nan, "a", None])), max_size=3
+                ),
+                st.sampled_from([None, 3, "ab"]),
+            )
+        )
+        if draw(st.integers(0, 4)) == 0:
+            args["last_epoch"] = draw(hostile_int())
+    elif draw(st.integers(0, 4)) == 0:
+        args["optimizer"] = draw(st.sampled_from(["same", "other", "x"]))
+    for bound in ("min_lr", "max_lr"):
+        if draw(st.integers(0, 3)) == 0:
+            args[bound] = draw(st.one_of(hostile_scalar(0.05), st.sampled_from([[0.01], [0.01, 0.02], "x"])))
+    return {
+        "subs": subs,
+        "args": args,
+        "steps": draw(st.integers(1, 8)),
+        "lr": draw(st.sampled_from([0.1, 1.0, 0.0])),
+    }
+
+
+def _sub(spec: tuple[str, dict[str, Any]], opt: Any) -> Any:
+    kind, args = spec
+    if kind == "plateau":
+        return schedules.ReduceLROnPlateau(opt)
+    if kind == "loss_driven":
+        return schedules.BoldDriverLR(opt)
+    if kind == "other_optimizer":
+        return schedules.ExponentialLR(optim.SGD([np.zeros(1)], lr=0.1), gamma=0.5)
+    if kind == "not_a_scheduler":
+        return object()
+    return getattr(schedules, kind)(opt, **args)
+
+
+def _composite_args(name: str, args: dict[str, Any], opt: Any) -> dict[str, Any]:
+    out = dict(args)
+    if "optimizer" in out:  # ChainedScheduler's optional optimizer
+        out["optimizer"] = {"same": opt, "other": optim.SGD([np.zeros(1)], lr=0.1), "x": "x"}[
+            out["optimizer"]
+        ]
+    return out
+
+
+def _build_composite(name: str, case: dict[str, Any]) -> tuple[Any, list[Any], Any]:
+    """The optimizer, the sub-schedulers and the composite; raises where one of them refuses."""
+    opt = optim.SGD([np.zeros(2)], lr=case["lr"], momentum=0.5)
+    subs = [_sub(spec, opt) for spec in case["subs"]]
+    args = _composite_args(name, case["args"], opt)
+    cls = getattr(schedules, name)
+    composite = cls(opt, subs, **args) if name == "SequentialLR" else cls(subs, **args)
+    return opt, subs, composite
+
+
+def _sub_states(subs: list[Any]) -> Any:
+    return snapshot([s.state_dict() if hasattr(s, "state_dict") else None for s in subs])
+
+
+@pytest.mark.parametrize("name", ["SequentialLR", "ChainedScheduler"])
+def test_fuzz_composite_schedule(name: str) -> None:
+    @FUZZ
+    @given(case=composite_cases(name))
+    def check(case: dict[str, Any]) -> None:
+        count(f"schedule {name}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            opt = optim.SGD([np.zeros(2)], lr=case["lr"], momentum=0.5)
+            try:
+                subs = [_sub(spec, opt) for spec in case["subs"]]
+            except (*REFUSALS, ZeroDivisionError, KeyError):
+                return  # a sub-scheduler's own refusal: test_fuzz_schedule's
+            args = _composite_args(name, case["args"], opt)
+            groups, states = snapshot(opt.param_groups), _sub_states(subs)
+            cls = getattr(schedules, name)
+            try:
+                composite = cls(opt, subs, **args) if name == "SequentialLR" else cls(subs, **args)
+            except (*REFUSALS, ZeroDivisionError):
+                assert snapshot(opt.param_groups) == groups, "a refused composite changed the optimizer"
+                assert _sub_states(subs) == states, "a refused composite changed a sub-scheduler"
+                return
+            foreign = {"plateau", "loss_driven", "not_a_scheduler"}
+            assert not any(spec[0] in foreign for spec in case["subs"]), "accepted a foreign scheduler"
+            assert all(s.optimizer is composite.optimizer for s in subs), "accepted another optimizer's"
+            lrs = []
+            opt = composite.optimizer  # a ChainedScheduler's first scheduler's by default
+            for _ in range(case["steps"]):
+                groups, state = snapshot(opt.param_groups), snapshot(composite.state_dict())
+                try:
+                    composite.step()
+                except (*REFUSALS, ZeroDivisionError):  # a sub-scheduler's (torch's ZeroDivisionError)
+                    assert snapshot(opt.param_groups) == groups, (
+                        "a refused composite step changed the optimizer"
+                    )
+                    assert snapshot(composite.state_dict()) == state, (
+                        "a refused composite step changed its state"
+                    )
+                    return
+                assert snapshot(composite.get_last_lr()) == snapshot([g["lr"] for g in opt.param_groups])
+                lrs.append(composite.get_last_lr())
+            bounds = [args.get(b) for b in ("min_lr", "max_lr")]
+            for lr in (v for step in lrs for v in step):
+                if isinstance(bounds[0], float) and not math.isnan(lr):
+                    assert lr >= bounds[0], f"lr {lr} below min_lr {bounds[0]}"
+                if isinstance(bounds[1], float) and not math.isnan(lr):
+                    assert lr <= bounds[1], f"lr {lr} above max_lr {bounds[1]}"
+            # One sub-scheduler and no bound: the composite is that scheduler alone.
+            if len(subs) == 1 and bounds == [None, None] and case["args"].get("last_epoch", -1) == -1:
+                alone_opt = optim.SGD([np.zeros(2)], lr=case["lr"], momentum=0.5)
+                alone = _sub(case["subs"][0], alone_opt)
+                alone_lrs = []
+                for _ in range(case["steps"]):
+                    alone.step()
+                    alone_lrs.append(alone.get_last_lr())
+                assert snapshot(alone_lrs) == snapshot(lrs), f"{name} of one scheduler differs from it"
+            if case["steps"] < 2:
+                return
+            # Resumed from its state_dict after one step, a copy continues with the same rates.
+            _, _, first = _build_composite(name, case)
+            first.step()
+            _, _, resumed = _build_composite(name, case)
+            resumed.load_state_dict(first.state_dict())
+            resumed.optimizer.param_groups[0].update(
+                {k: v for k, v in first.optimizer.param_groups[0].items() if k != "params"}
+            )
+            first.step()
+            resumed.step()
+            assert snapshot(resumed.get_last_lr()) == snapshot(first.get_last_lr())
+
+    check()
+
+
 # ---------------------------------------------------------------------------------------------- estimators
 
-ACTIVATIONS = [
-    "identity",
-    "logistic",
-    "tanh",
-    "relu",
-    "leaky_relu",
-    "elu",
-    "gelu",
-    "silu",
-    "softplus",
-    "bogus",
-]
+ACTIVATIONS = [*_HIDDEN_ACTIVATIONS, "bogus"]  # the estimators' own list, and one they refuse
 
 
 @st.composite

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gradkit/nn/glorot_init.hpp"
+#include "gradkit/parallel.hpp"
 #include "gradkit/optim/adagrad.hpp"
 #include "gradkit/optim/adam.hpp"
 #include "gradkit/optim/sklearn_adam.hpp"
@@ -381,6 +382,31 @@ TEST(EpochLoop, SameSeedSameWeightsAndUnshuffledNeedsNoRandomState) {
     opt.shuffle = true;
     EXPECT_THROW(train::EpochLoop<double>(net, *rule, rate).fit(d.rows(), nullptr, nullptr, nullptr, opt, pr),
                  std::invalid_argument);
+}
+
+// Batches with enough work for two threads (the threaded backprop inside the loop, which `make test-tsan`
+// runs under ThreadSanitizer): the weights of one thread, up to the order of the parts' gradient sums.
+TEST(EpochLoop, TwoThreadsTrainAsOne) {
+    Data d(2400);
+    std::vector<std::vector<double>> out;
+    for (int threads : {1, 2}) {
+        const gradkit::ScopedThreads scoped(threads);
+        MLP<double> net({4, 256, 3}, Activation::relu, Activation::softmax);
+        LegacyRandomState init(1);
+        gradkit::nn::glorot_uniform_init(net, init);
+        auto rule = train::make_step_rule<SklearnAdam>(SklearnAdam::Hyper{0.01}, net.params(), net.n_params());
+        train::ConstantRate rate;
+        train::LoopOptions opt;
+        opt.batch_size = 800;
+        opt.max_iter = 2;
+        opt.n_iter_no_change = std::numeric_limits<double>::infinity();
+        train::Progress pr;
+        LegacyRandomState rs(0);
+        train::EpochLoop<double>(net, *rule, rate).fit(d.rows(), nullptr, nullptr, &rs, opt, pr);
+        out.push_back(params_of(net));
+    }
+    ASSERT_EQ(out[0].size(), out[1].size());
+    for (std::size_t i = 0; i < out[0].size(); ++i) EXPECT_NEAR(out[0][i], out[1][i], 1e-12) << i;
 }
 
 TEST(EpochLoop, IndexedRowsGiveTheSameNumbersAsACopy) {

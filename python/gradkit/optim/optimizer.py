@@ -19,8 +19,13 @@ Closure = Callable[[], "tuple[float, Grads]"]
 _PICKLE_FORMAT = 1
 
 
+# The state's counts: never NaN. Its other numbers may be (LBFGS's prev_loss after a NaN loss, ASGD's
+# eta after a NaN lr: torch keeps them), and a state the optimizer wrote must load back.
+_STATE_COUNTS = ("step", "n_iter", "func_evals")
+
+
 def _check_state_numbers(entry: Any, index: int) -> None:
-    """Refuses a parameter's saved state whose numbers cannot be a state: a NaN, or a step count
+    """Refuses a parameter's saved state whose numbers cannot be a state: a NaN count, or a step count
     ("step") that is not a non-negative whole number (a tampered or corrupted state; the core checks
     the rest: keys, types, shapes)."""
     if not isinstance(entry, dict):
@@ -30,8 +35,8 @@ def _check_state_numbers(entry: Any, index: int) -> None:
             value, (int, float, np.integer, np.floating)
         ):
             continue
-        if np.isnan(value):
-            raise ValueError(f"state[{index}][{key!r}]: expected a number, got NaN")
+        if key in _STATE_COUNTS and np.isnan(value):
+            raise ValueError(f"state[{index}][{key!r}]: expected a count, got NaN")
         if key == "step" and not (np.isfinite(value) and value >= 0 and float(value).is_integer()):
             raise ValueError(
                 f"state[{index}]['step']: expected a step count (a whole number >= 0), got {value!r}"

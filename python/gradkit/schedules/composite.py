@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numbers
 import re
 import warnings
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from ._rate_bounds import Bound
@@ -54,6 +56,40 @@ def _check_schedulers(owner: str, optimizer: Any, schedulers: Sequence[Any]) -> 
                 f"got scheduler {scheduler.__class__.__name__} at index {index} has {scheduler.optimizer}, "
                 f"which is different from {optimizer.__class__.__name__}."
             )
+
+
+def _with_nested(schedulers: Sequence[Any]) -> list[Any]:
+    """The schedulers and, recursively, the sub-schedulers of the composite ones among them."""
+    out = []
+    for scheduler in schedulers:
+        out.append(scheduler)
+        out.extend(_with_nested(getattr(scheduler, "_schedulers", [])))
+    return out
+
+
+@contextmanager
+def _all_or_nothing(optimizer: Any, schedulers: Sequence[Any], *owners: Any) -> Iterator[None]:
+    """If the body raises, put back the optimizer's param groups and the attributes of the schedulers
+    (nested ones included) and of ``owners``: a refused constructor, or a step whose sub-scheduler
+    raises midway (torch's ZeroDivisionError of ConstantLR(factor=0), a lambda's exception), changes
+    nothing, as a single scheduler's refusal."""
+    groups = getattr(optimizer, "param_groups", None)
+    if not (isinstance(groups, list) and all(isinstance(g, dict) for g in groups)):
+        groups = []
+    saved_groups = [{k: v for k, v in group.items() if k != "params"} for group in groups]
+    objects = [o for o in (*_with_nested(schedulers), *owners) if hasattr(o, "__dict__")]
+    saved = [dict(o.__dict__) for o in objects]  # a step rebinds attributes, it does not mutate them
+    try:
+        yield
+    except BaseException:
+        for group, before in zip(groups, saved_groups):
+            for key in [k for k in group if k != "params" and k not in before]:
+                del group[key]
+            group.update(before)
+        for obj, attributes in zip(objects, saved):
+            obj.__dict__.clear()
+            obj.__dict__.update(attributes)
+        raise
 
 
 class _Composite(LRScheduler):
@@ -137,6 +173,8 @@ class SequentialLR(_Composite):
     [0.1, 0.1, 1.0, 0.5, 0.25]
     """
 
+    _milestones: list[int]
+
     def __init__(
         self,
         optimizer: Any,
@@ -157,17 +195,23 @@ class SequentialLR(_Composite):
                 "than the number of milestone points, but got number of schedulers "
                 f"{len(schedulers)} and the number of milestones to be equal to {len(milestones)}"
             )
-        self._set_rate_bounds(optimizer, min_lr, max_lr)
-        self._schedulers = schedulers
-        self._milestones = milestones
-        self.last_epoch = last_epoch + 1
-        self.optimizer = optimizer
-        for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
-        self.recursive_undo()
-        index = bisect_right(self._milestones, 0)
-        self._schedulers[index]._initial_step()
-        self._last_lr = self._bounded_last_lr(schedulers[index])
+        if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral):
+            raise TypeError(f"last_epoch: expected a step count (an int), got {last_epoch!r}")
+        for i, milestone in enumerate(milestones):  # torch would fail comparing them, half-way through
+            if not isinstance(milestone, numbers.Real):
+                raise TypeError(f"milestones[{i}]: expected a step number, got {milestone!r}")
+        with _all_or_nothing(optimizer, schedulers):
+            self._set_rate_bounds(optimizer, min_lr, max_lr)
+            self._schedulers = schedulers
+            self._milestones = milestones
+            self.last_epoch = last_epoch + 1
+            self.optimizer = optimizer
+            for group in optimizer.param_groups:
+                group["lr"] = group["initial_lr"]
+            self.recursive_undo()
+            index = bisect_right(self._milestones, 0)
+            self._schedulers[index]._initial_step()
+            self._last_lr = self._bounded_last_lr(schedulers[index])
 
     def recursive_undo(self, sched: Any = None) -> None:
         """Take back one step of every (nested) sub-scheduler: the one its constructor took."""
@@ -180,14 +224,15 @@ class SequentialLR(_Composite):
 
     def step(self) -> None:  # type: ignore[override]
         """Step the scheduler in charge of the next epoch (starting it afresh at a milestone)."""
-        self.last_epoch += 1
-        index = bisect_right(self._milestones, self.last_epoch)
-        scheduler = self._schedulers[index]
-        if index > 0 and self._milestones[index - 1] == self.last_epoch:
-            _update_lr(scheduler, 0)
-        else:
-            scheduler.step()
-        self._last_lr = self._bounded_last_lr(scheduler)
+        with _all_or_nothing(self.optimizer, self._schedulers, self):
+            self.last_epoch += 1
+            index = bisect_right(self._milestones, self.last_epoch)
+            scheduler = self._schedulers[index]
+            if index > 0 and self._milestones[index - 1] == self.last_epoch:
+                _update_lr(scheduler, 0)
+            else:
+                scheduler.step()
+            self._last_lr = self._bounded_last_lr(scheduler)
 
     def _bounded_last_lr(self, scheduler: Any) -> list[float]:
         # Without bounds torch's: the last lrs of the scheduler in charge.
@@ -240,17 +285,22 @@ class ChainedScheduler(_Composite):
         name = self.__class__.__name__
         if len(schedulers) < 1:
             raise ValueError(f"{name} expects at least one scheduler to be chained, but got no scheduler.")
-        optimizer = optimizer or schedulers[0].optimizer
+        if not optimizer:
+            if not hasattr(schedulers[0], "optimizer"):  # torch's AttributeError; the check's TypeError
+                raise TypeError(f"{name} at index 0 should have `optimizer` as its attribute.")
+            optimizer = schedulers[0].optimizer
         _check_schedulers(name, optimizer, schedulers)
-        self._set_rate_bounds(optimizer, min_lr, max_lr)
-        self._schedulers = schedulers
-        self.optimizer = optimizer
-        self._clip_group_lrs()
-        self._last_lr = [group["lr"] for group in self._schedulers[-1].optimizer.param_groups]
+        with _all_or_nothing(optimizer, schedulers):
+            self._set_rate_bounds(optimizer, min_lr, max_lr)
+            self._schedulers = schedulers
+            self.optimizer = optimizer
+            self._clip_group_lrs()
+            self._last_lr = [group["lr"] for group in self._schedulers[-1].optimizer.param_groups]
 
     def step(self) -> None:  # type: ignore[override]
-        """Step every scheduler, in order."""
-        for scheduler in self._schedulers:
-            scheduler.step()
-        self._clip_group_lrs()
-        self._last_lr = [group["lr"] for group in self._schedulers[-1].optimizer.param_groups]
+        """Step every scheduler, in order (if one raises, none has stepped)."""
+        with _all_or_nothing(self.optimizer, self._schedulers, self):
+            for scheduler in self._schedulers:
+                scheduler.step()
+            self._clip_group_lrs()
+            self._last_lr = [group["lr"] for group in self._schedulers[-1].optimizer.param_groups]

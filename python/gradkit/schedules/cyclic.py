@@ -24,6 +24,7 @@ from .lr_scheduler import (
     LRScheduler,
     _curve_by_stepping,
     _OneGroup,
+    restores_on_error,
     restores_param_groups,
 )
 
@@ -43,6 +44,15 @@ def _format_param(name: str, optimizer: Any, param: Any) -> list[Any]:
             )
         return list(param)
     return [param] * len(optimizer.param_groups)
+
+
+def _refuse_nan_rates(name: str, rates: list[Any]) -> list[Any]:
+    """torch's optimizers refuse a NaN lr ("Invalid learning rate"); as a cyclic schedule's level it would
+    make every rate NaN and a base_lrs its own state_dict could not load back."""
+    for rate in rates:
+        if isinstance(rate, (float, np.floating)) and math.isnan(rate):
+            raise ValueError(f"Invalid learning rate: {name}={rate}")
+    return rates
 
 
 def _check_optimizer(optimizer: Any) -> None:
@@ -143,6 +153,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.T_cur: float = last_epoch
         super().__init__(optimizer, last_epoch, min_lr=min_lr, max_lr=max_lr)
 
+    @restores_on_error
     def step(self, epoch: float | None = None) -> None:
         """Advance ``T_cur`` by one (restarting when it reaches ``T_i``), or set it from ``epoch``.
 
@@ -267,10 +278,12 @@ class CyclicLR(LRScheduler):
         _check_optimizer(optimizer)
         check_rate_bounds(len(optimizer.param_groups), min_lr, None)
         # torch's checks, in its order, all before anything changes.
-        base_lrs = _format_param("base_lr", optimizer, base_lr)
-        max_lrs = _format_param("max_lr", optimizer, max_lr)
+        base_lrs = _refuse_nan_rates("base_lr", _format_param("base_lr", optimizer, base_lr))
+        max_lrs = _refuse_nan_rates("max_lr", _format_param("max_lr", optimizer, max_lr))
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
+        if math.isnan(up) or math.isnan(down):  # torch's first step: math.floor of a NaN cycle position
+            raise ValueError("cannot convert float NaN to integer")
         total_size, step_ratio = self._core_schedule.sizes(up, down)
         if mode not in _CYCLIC_MODES and scale_fn is None:
             raise ValueError("mode is invalid and scale_fn is None")
@@ -335,6 +348,7 @@ class CyclicLR(LRScheduler):
             return self._scale_fn_custom(x)
         return self._core_schedule.builtin_scale(self._core_args(), x)
 
+    @restores_on_error
     def step(self, epoch: int | None = None) -> None:
         """Advance one batch (or go to batch ``epoch``, deprecated as in torch) and set lr and momentum."""
         self._step_count += 1
@@ -512,7 +526,9 @@ class OneCycleLR(LRScheduler):
             raise ValueError(
                 f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
             )
-        max_lrs = _format_param("max_lr", optimizer, max_lr)
+        max_lrs = _refuse_nan_rates("max_lr", _format_param("max_lr", optimizer, max_lr))
+        if last_epoch == -1:  # the base rates, as the loop below sets them
+            _refuse_nan_rates("max_lr / div_factor", [peak / div_factor for peak in max_lrs])
         if cycle_momentum:
             if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
                 raise ValueError(_MOMENTUM_ERROR)
@@ -549,6 +565,7 @@ class OneCycleLR(LRScheduler):
             "three_phase": bool(self.three_phase),
         }
 
+    @restores_on_error
     def step(self, epoch: int | None = None) -> None:
         """Advance one batch (or go to batch ``epoch``, deprecated as in torch) and set lr and momentum.
 

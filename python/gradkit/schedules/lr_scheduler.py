@@ -247,8 +247,8 @@ class LRScheduler:
 
 def _check_state_value(where: str, value: Any, like: Any) -> None:
     """Refuses a state value of another kind than the scheduler's own value ``like``: a step count
-    must be an integer, a number a number (not NaN, but for the last rates), a list of numbers one
-    of the same length."""
+    must be an integer, a number a number (a base rate not NaN), a list of numbers one of the same
+    length."""
     if like is None or callable(like) or isinstance(like, (str, dict)):
         return  # options, functions and sub-states: checked by their users
     if value is None and not where.endswith(("'last_epoch'", "'_step_count'")):
@@ -264,9 +264,12 @@ def _check_state_value(where: str, value: Any, like: Any) -> None:
             value, (int, float, np.integer, np.floating)
         ):
             raise TypeError(f"{where}: expected a number, got {value!r}")
-        # inf is a state (ReduceLROnPlateau's best before any step); NaN only as a last rate, which a
-        # LambdaLR/MultiplicativeLR whose function returned NaN holds (torch keeps it as the rate).
-        if np.isnan(value) and "'_last_lr'" not in where:
+        # inf is a state (ReduceLROnPlateau's best before any step); NaN is not a base rate (the
+        # optimizers refuse a NaN lr), but may be any other number the scheduler keeps: a NaN argument
+        # torch accepts (ConstantLR's factor, PolynomialLR's power, ReduceLROnPlateau's eps ...), or a
+        # last rate a LambdaLR function returned. A state the scheduler wrote loads back.
+        is_nan = isinstance(value, (float, np.floating)) and np.isnan(value)  # an int may pass int64
+        if is_nan and "'base_lrs'" in where:
             raise ValueError(f"{where}: expected a number, got NaN")
     elif isinstance(like, (list, tuple)):
         if not isinstance(value, (list, tuple)):
@@ -298,6 +301,33 @@ def restores_param_groups(init: _Init) -> _Init:
                 for key in [k for k in group if k != "params" and k not in before]:
                     del group[key]
                 group.update(before)
+            raise
+
+    return guarded  # type: ignore[return-value]
+
+
+_Step = TypeVar("_Step", bound=Callable[..., None])
+
+
+def restores_on_error(step: _Step) -> _Step:
+    """A scheduler step that, when it raises, puts the scheduler's attributes and the optimizer's param
+    groups back as they were: the cyclic schedules count the step (and set lr, momentum, T_i) before
+    the value that may fail (OneCycleLR's "Tried to step ... times"), and a refusal should change nothing."""
+
+    @functools.wraps(step)
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> None:
+        groups = self.optimizer.param_groups
+        saved_groups = [{k: v for k, v in group.items() if k != "params"} for group in groups]
+        saved = dict(self.__dict__)  # a step rebinds attributes, it does not mutate them
+        try:
+            step(self, *args, **kwargs)
+        except BaseException:
+            for group, before in zip(groups, saved_groups):
+                for key in [k for k in group if k != "params" and k not in before]:
+                    del group[key]
+                group.update(before)
+            self.__dict__.clear()
+            self.__dict__.update(saved)
             raise
 
     return guarded  # type: ignore[return-value]

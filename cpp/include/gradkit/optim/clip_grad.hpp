@@ -62,8 +62,14 @@ void scale_in_place(ArrayRef<T> g, double factor) {
     for (std::size_t i = 0; i < g.size; ++i) g.data[i] *= f;
 }
 
+// torch's clamp_min_(-clip_value) then clamp_max_(clip_value), which propagate a NaN bound: a NaN
+// clip_value makes every element NaN (std::max/std::min would keep the gradient instead).
 template <typename T>
 void clamp_in_place(ArrayRef<T> g, double clip_value) {
+    if (std::isnan(clip_value)) {
+        std::fill(g.data, g.data + g.size, std::numeric_limits<T>::quiet_NaN());
+        return;
+    }
     const T hi = static_cast<T>(clip_value), lo = -hi;
     for (std::size_t i = 0; i < g.size; ++i) g.data[i] = std::min(std::max(g.data[i], lo), hi);
 }

@@ -266,14 +266,15 @@ def main() -> None:
         f"(4 bytes an element each in float32, 8 in float64). The reference is this machine's in-place "
         f"streaming bandwidth on the same {gradkit.get_num_threads()} threads: `a += s * b` over arrays of "
         f"the parameters' size and dtype ({INPLACE_ACCESSES} passes: read a, read b, write a), timed in "
-        "the same alternating rounds as the steps, as the faster of "
+        "the same alternating rounds as the steps, "
         + (
-            "torch's `a.add_(b, alpha=s)` and gradkit's plain SGD step (`p -= lr * g`, the same loop); "
+            "as the faster of torch's `a.add_(b, alpha=s)` and gradkit's plain SGD step (`p -= lr * g`, the "
+            "same loop), named in the row. "
             if torch is not None
-            else "the loops at hand: gradkit's plain SGD step (`p -= lr * g`; torch's `add_` is left out "
-            "without torch); "
+            else "as gradkit's plain SGD step (`p -= lr * g`, the same loop; torch is not installed, so its "
+            "`a.add_(b, alpha=s)`, the other candidate, is left out). "
         )
-        + "the faster one is named in the row. An element-wise step cannot move its bytes faster than "
+        + "An element-wise step cannot move its bytes faster than "
         "that loop moves its own, so 100% is the ceiling (1M-element arrays stay in the L3 cache, "
         "10M do not).",
         "",
